@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of the rsn command: loads the TypeScript CLI through tsx's loader.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv);

@@ -1,0 +1,67 @@
+import { RsnError } from '../errors.js';
+import { Tape, recordOn, tidy, untracked } from './engine.js';
+import * as op from './ops.js';
+import { sameShape } from './shapes.js';
+import type { Shape } from './primitives.js';
+import type { Tensor } from './tensor.js';
+import { vjpRules } from './vjp.js';
+
+/** Sum a cotangent over the axes along which its input was broadcast. The only place broadcasting meets gradients. */
+function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  g.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  return op.reshape(op.sum(g, axes), shape);
+}
+
+function backward(tape: Tape, output: Tensor, wrt: readonly Tensor[]): Tensor[] {
+  const cotangents = new Map<number, Tensor>([[output.id, op.onesLike(output)]]);
+  for (let i = tape.entries.length - 1; i >= 0; i--) {
+    const { primitive, inputs, attrs, output: out } = tape.entries[i]!;
+    const g = cotangents.get(out.id);
+    if (!g) continue;
+    const rule = vjpRules[primitive] as (g: Tensor, i: readonly Tensor[], o: Tensor, a: typeof attrs, n: boolean[]) => (Tensor | null)[];
+    const needs = inputs.map((t) => tape.tracked.has(t.id));
+    rule(g, inputs, out, attrs, needs).forEach((gi, k) => {
+      const input = inputs[k]!;
+      if (!gi || !tape.tracked.has(input.id)) return;
+      const reduced = unbroadcast(gi, input.shape);
+      const previous = cotangents.get(input.id);
+      cotangents.set(input.id, previous ? op.add(previous, reduced) : reduced);
+    });
+  }
+  return wrt.map((x) => cotangents.get(x.id) ?? op.zerosLike(x));
+}
+
+export interface ValueAndGrads {
+  value: Tensor;
+  grads: Tensor[];
+}
+
+/**
+ * valueAndGrad(f)(...args) = f's scalar value and its gradient with respect to every argument.
+ * Every intermediate is freed before it returns; value and grads belong to the caller's scope.
+ * Tensors that f closes over are constants. A gradient computed inside f (an attack) is a constant too.
+ */
+export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => ValueAndGrads {
+  return (...args: A) =>
+    tidy(() => {
+      const tape = new Tape(args);
+      const value = recordOn(tape, () => f(...args));
+      if (value.size !== 1) {
+        throw new RsnError(`valueAndGrad needs a scalar-valued function, got shape [${value.shape}]`);
+      }
+      const grads = untracked(() => backward(tape, value, args));
+      return { value, grads };
+    });
+}
+
+/** grad(f)(x) = df/dx for a scalar-valued f of one tensor. */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  const vg = valueAndGrad(f);
+  return (x: Tensor) =>
+    tidy(() => vg(x).grads[0]!);
+}

@@ -1,0 +1,111 @@
+import { ShapeError } from '../errors.js';
+import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** numpy broadcasting of any number of shapes. */
+export function broadcastShapes(...shapes: Shape[]): number[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let dim = 1;
+    for (const s of shapes) {
+      const d = s[s.length - rank + i] ?? 1;
+      if (d === 1) continue;
+      if (dim !== 1 && dim !== d) {
+        throw new ShapeError(`cannot broadcast shapes ${shapes.map((s) => `[${s.join(',')}]`).join(' and ')}`);
+      }
+      dim = d;
+    }
+    out.push(dim);
+  }
+  return out;
+}
+
+/** Normalise possibly negative axes against a rank, sorted and unique. */
+export function normaliseAxes(axes: readonly number[], rank: number): number[] {
+  const out = axes.map((a) => {
+    const n = a < 0 ? a + rank : a;
+    if (n < 0 || n >= rank) throw new ShapeError(`axis ${a} is out of range for rank ${rank}`);
+    return n;
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const set = new Set(normaliseAxes(axes, shape.length));
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!set.has(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+function requireDtype(op: string, dtype: DType, want: DType): void {
+  if (dtype !== want) throw new ShapeError(`'${op}' takes ${want} inputs, got ${dtype}`);
+}
+
+type Input = { shape: Shape; dtype: DType };
+type Infer<P extends Primitive> = (inputs: readonly Input[], attrs: PrimitiveAttrs[P]) => { shape: Shape; dtype: DType };
+
+const binary = (inputs: readonly Input[]) => {
+  inputs.forEach((t) => requireDtype('binary op', t.dtype, 'float32'));
+  return { shape: broadcastShapes(inputs[0]!.shape, inputs[1]!.shape), dtype: 'float32' as const };
+};
+const unary = (inputs: readonly Input[]) => {
+  requireDtype('unary op', inputs[0]!.dtype, 'float32');
+  return { shape: inputs[0]!.shape, dtype: 'float32' as const };
+};
+const reduce = ([x]: readonly Input[], { axes, keepDims }: PrimitiveAttrs['sum']) => {
+  requireDtype('reduction', x!.dtype, 'float32');
+  return { shape: reducedShape(x!.shape, axes, keepDims), dtype: 'float32' as const };
+};
+
+/** Output shape and dtype of every primitive: the one place shapes are checked. */
+export const inferOutput: { [P in Primitive]: Infer<P> } = {
+  add: binary, sub: binary, mul: binary, div: binary, maximum: binary, minimum: binary,
+  greater: binary, greaterEqual: binary, equal: binary,
+  where: (inputs) => {
+    inputs.forEach((t) => requireDtype('where', t.dtype, 'float32'));
+    return { shape: broadcastShapes(...inputs.map((t) => t.shape)), dtype: 'float32' };
+  },
+  neg: unary, exp: unary, log: unary, sqrt: unary, sign: unary, clip: unary,
+  matmul: ([a, b], { transposeA, transposeB }) => {
+    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
+      throw new ShapeError(`matmul takes rank-2 tensors, got [${a!.shape}] and [${b!.shape}]`);
+    }
+    const [m, k1] = transposeA ? [a!.shape[1]!, a!.shape[0]!] : [a!.shape[0]!, a!.shape[1]!];
+    const [k2, n] = transposeB ? [b!.shape[1]!, b!.shape[0]!] : [b!.shape[0]!, b!.shape[1]!];
+    if (k1 !== k2) throw new ShapeError(`matmul inner dimensions differ: [${a!.shape}] x [${b!.shape}] (transposeA=${transposeA}, transposeB=${transposeB})`);
+    return { shape: [m, n], dtype: 'float32' };
+  },
+  sum: reduce,
+  max: reduce,
+  reshape: ([x], { shape }) => {
+    if (sizeOf(shape) !== sizeOf(x!.shape)) throw new ShapeError(`cannot reshape [${x!.shape}] to [${shape}]`);
+    return { shape, dtype: x!.dtype };
+  },
+  transpose: ([x], { perm }) => {
+    const rank = x!.shape.length;
+    if (perm.length !== rank || normaliseAxes(perm, rank).length !== rank) {
+      throw new ShapeError(`transpose permutation [${perm}] does not fit rank ${rank}`);
+    }
+    return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
+  },
+  broadcastTo: ([x], { shape }) => {
+    const b = broadcastShapes(x!.shape, shape);
+    if (!sameShape(b, shape)) throw new ShapeError(`cannot broadcast [${x!.shape}] to [${shape}]`);
+    return { shape, dtype: x!.dtype };
+  },
+  argmax: ([x], { axis }) => {
+    requireDtype('argmax', x!.dtype, 'float32');
+    return { shape: reducedShape(x!.shape, [axis], false), dtype: 'int32' };
+  },
+  oneHot: ([x], { depth }) => {
+    requireDtype('oneHot', x!.dtype, 'int32');
+    return { shape: [...x!.shape, depth], dtype: 'float32' };
+  },
+};

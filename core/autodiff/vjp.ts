@@ -1,0 +1,77 @@
+/**
+ * The one table of vector-Jacobian products. Each rule maps the output cotangent to one cotangent per input
+ * (null where the input gets no gradient; `needs[i]` is false where nobody wants input i's, so costly rules
+ * may skip it). Rules return cotangents in the OUTPUT's broadcast shape: the engine
+ * reduces them to each input's shape (grad.ts), so no rule deals with broadcasting.
+ *
+ * Subgradient conventions, fixed here and tested at exactly 0 (test/autodiff/conventions.test.ts):
+ * - maximum(a, b) sends the gradient to a where a > b, otherwise to b: relu'(0) = maximum(x, 0)' = 0.
+ * - minimum(a, b) sends it to a where a < b, otherwise to b.
+ * - sign, comparisons, argmax and oneHot have zero gradient (sign'(0) is taken as 0 too).
+ * - clip passes the gradient where min <= x <= max, bounds included.
+ * - max over axes gives the full gradient to every element equal to the maximum.
+ */
+import * as op from './ops.js';
+import type { Primitive, PrimitiveAttrs } from './primitives.js';
+import { reducedShape } from './shapes.js';
+import type { Tensor } from './tensor.js';
+
+type VjpRule<P extends Primitive> = (
+  g: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  attrs: PrimitiveAttrs[P],
+  needs: readonly boolean[],
+) => (Tensor | null)[];
+
+const none: VjpRule<Primitive> = (_g, inputs) => inputs.map(() => null);
+
+const reduceBack = (g: Tensor, x: Tensor, axes: readonly number[]): Tensor =>
+  op.reshape(g, reducedShape(x.shape, axes, true));
+
+export const vjpRules: { [P in Primitive]: VjpRule<P> } = {
+  add: (g) => [g, g],
+  sub: (g) => [g, op.neg(g)],
+  mul: (g, [a, b], _, __, needs) => [needs[0] ? op.mul(g, b!) : null, needs[1] ? op.mul(g, a!) : null],
+  div: (g, [, b], out) => [op.div(g, b!), op.neg(op.mul(g, op.div(out, b!)))],
+  maximum: (g, [a, b]) => {
+    const toA = op.greater(a!, b!);
+    return [op.mul(g, toA), op.mul(g, op.sub(1, toA))];
+  },
+  minimum: (g, [a, b]) => {
+    const toA = op.less(a!, b!);
+    return [op.mul(g, toA), op.mul(g, op.sub(1, toA))];
+  },
+  greater: none,
+  greaterEqual: none,
+  equal: none,
+  where: (g, [cond]) => [null, op.where(cond!, g, 0), op.where(cond!, 0, g)],
+  neg: (g) => [op.neg(g)],
+  exp: (g, _, out) => [op.mul(g, out)],
+  log: (g, [x]) => [op.div(g, x!)],
+  sqrt: (g, _, out) => [op.div(g, op.mul(out, 2))],
+  sign: none,
+  clip: (g, [x], _, { min, max }) => [op.mul(g, op.mul(op.greaterEqual(x!, min), op.lessEqual(x!, max)))],
+  matmul: (g, [a, b], _, { transposeA: tA, transposeB: tB }, [needA, needB]) => {
+    const [da, db]: [() => Tensor, () => Tensor] =
+      !tA && !tB ? [() => op.matmul(g, b!, false, true), () => op.matmul(a!, g, true, false)]
+      : tA && !tB ? [() => op.matmul(b!, g, false, true), () => op.matmul(a!, g)]
+      : !tA && tB ? [() => op.matmul(g, b!), () => op.matmul(g, a!, true, false)]
+      : [() => op.matmul(b!, g, true, true), () => op.matmul(g, a!, true, true)];
+    return [needA ? da() : null, needB ? db() : null];
+  },
+  sum: (g, [x], _, { axes }) => [op.broadcastTo(reduceBack(g, x!, axes), x!.shape)],
+  max: (g, [x], out, { axes }) => {
+    const hits = op.equal(x!, reduceBack(out, x!, axes));
+    return [op.mul(hits, reduceBack(g, x!, axes))];
+  },
+  reshape: (g, [x]) => [op.reshape(g, x!.shape)],
+  transpose: (g, _, __, { perm }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return [op.transpose(g, inverse)];
+  },
+  broadcastTo: (g) => [g],
+  argmax: none,
+  oneHot: none,
+};

@@ -1,0 +1,29 @@
+/** Base class of every error rsn raises on purpose. `hint` says what the user can do about it. */
+export class RsnError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(hint ? `${message}\n  -> ${hint}` : message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes or dtypes that a primitive cannot take. */
+export class ShapeError extends RsnError {}
+
+/** A backend lacks a kernel for a primitive at a dtype. */
+export class UnsupportedOpError extends RsnError {
+  constructor(readonly op: string, readonly dtype: string, readonly backend: string) {
+    super(
+      `backend '${backend}' does not implement '${op}' for dtype ${dtype}`,
+      `run this step on the reference backend (--backend reference) or report the missing kernel`,
+    );
+  }
+}
+
+/** A tensor was used after it was disposed (usually: it was created inside a tidy() scope that has ended). */
+export class DisposedTensorError extends RsnError {}
+
+/** A backend name that is not registered, or one that cannot load on this machine. */
+export class BackendError extends RsnError {}
+
+/** Invalid user input: flags, configuration values, attack parameters. */
+export class ConfigError extends RsnError {}

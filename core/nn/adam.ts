@@ -1,0 +1,56 @@
+import { disposeAll, keep, tidy } from '../autodiff/engine.js';
+import * as op from '../autodiff/ops.js';
+import type { Tensor } from '../autodiff/tensor.js';
+
+export interface AdamConfig {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** Keras defaults except the protocol's learning rate 1.2e-3 (PROTOCOL.md, Training). */
+export const ADAM_DEFAULTS: AdamConfig = { learningRate: 1.2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/**
+ * Adam in the Keras/TensorFlow form: lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t),
+ * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, w = w - lr_t * m / (sqrt(v) + eps).
+ * Owns its moment tensors; reset() returns it to step 0 (a fresh optimiser for each pruning round).
+ */
+export class Adam {
+  private moments: { m: Tensor; v: Tensor }[] | undefined;
+  private t = 0;
+
+  constructor(readonly config: AdamConfig = ADAM_DEFAULTS) {}
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** New parameters after one step. The caller disposes the old parameters and the gradients. */
+  apply(params: readonly Tensor[], grads: readonly Tensor[]): Tensor[] {
+    const { learningRate, beta1, beta2, epsilon } = this.config;
+    this.moments ??= params.map((p) => ({ m: keep(op.zerosLike(p)), v: keep(op.zerosLike(p)) }));
+    this.t++;
+    const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.t)) / (1 - beta1 ** this.t);
+    return params.map((p, i) => {
+      const state = this.moments![i]!;
+      const g = grads[i]!;
+      const [m, v, next] = tidy(() => {
+        const m = op.add(op.mul(state.m, beta1), op.mul(g, 1 - beta1));
+        const v = op.add(op.mul(state.v, beta2), op.mul(op.square(g), 1 - beta2));
+        return [m, v, op.sub(p, op.mul(op.div(m, op.add(op.sqrt(v), epsilon)), lrT))];
+      });
+      disposeAll([state.m, state.v]);
+      state.m = keep(m);
+      state.v = keep(v);
+      return keep(next);
+    });
+  }
+
+  reset(): void {
+    disposeAll(this.moments?.map((s) => [s.m, s.v]));
+    this.moments = undefined;
+    this.t = 0;
+  }
+}
