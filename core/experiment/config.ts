@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { ATTACKS, type AttackName } from '../attacks/attack.js';
+import { ConfigError } from '../errors.js';
+import { INITIALISERS, type Initialiser } from '../nn/init.js';
+import { MODELS } from '../nn/model.js';
+
+export const DATASETS = ['digits', 'fashion'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+export const STRATEGIES = ['no_pruning', 'reinit_orig', 'reinit_rand', 'reinit_none'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export const RESET_TARGETS = ['init', 'round0_trained'] as const;
+export type ResetTarget = (typeof RESET_TARGETS)[number];
+
+/** One experiment configuration. Field names are the original command line's flags (PROTOCOL.md). */
+export interface ExperimentConfig {
+  readonly dataset: DatasetName;
+  readonly model: string;
+  readonly experiment: Strategy;
+  readonly attack: AttackName;
+  readonly adv_train: boolean;
+  readonly learning_rate: number;
+  readonly l1_reg: number;
+  readonly trials: number;
+  readonly train_iters: number;
+  readonly prune_iters: number;
+  readonly eval_every: number;
+  readonly batch_size: number;
+  readonly valid_size: number;
+  readonly label_smoothing: number;
+  readonly reset_to: ResetTarget;
+  readonly init: Initialiser;
+  readonly eps: number;
+  readonly pgd_step: number;
+  readonly pgd_iters: number;
+  readonly seed: number;
+  readonly eval_batch_size: number;
+}
+
+type Kind = 'int' | 'float' | 'bool' | 'choice' | 'string';
+
+export interface FieldDef {
+  readonly key: keyof ExperimentConfig;
+  readonly kind: Kind;
+  readonly help: string;
+  readonly short?: string;
+  readonly choices?: readonly string[];
+  /** Part of the original directory layout (so not hashed into the experiment id). */
+  readonly inPath?: boolean;
+  /** Does not change any per-trial result (so not hashed into the experiment id). */
+  readonly neutral?: boolean;
+  /** Lower bound for numbers. */
+  readonly min?: number;
+}
+
+export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
+  dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
+  learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500,
+  batch_size: 60, valid_size: 10000, label_smoothing: 0.1, reset_to: 'init', init: 'glorot_uniform',
+  eps: 0.3, pgd_step: 0.05, pgd_iters: 10, seed: 0, eval_batch_size: 1000,
+});
+
+/** The typed fields with their help text: they generate the command line (cli/options.ts). */
+export const CONFIG_FIELDS: readonly FieldDef[] = [
+  { key: 'dataset', kind: 'choice', choices: DATASETS, inPath: true, help: 'data set: MNIST digits or Fashion-MNIST' },
+  { key: 'model', kind: 'choice', choices: Object.keys(MODELS), inPath: true, help: 'network architecture' },
+  { key: 'experiment', kind: 'choice', choices: STRATEGIES, inPath: true, help: 'pruning strategy: no pruning, lottery-ticket reset (reinit_orig), random reinit, or continued training (reinit_none)' },
+  { key: 'attack', kind: 'choice', choices: ATTACKS, inPath: true, help: 'attack used for adversarial training and evaluation' },
+  { key: 'adv_train', kind: 'bool', inPath: true, help: 'train on 0.5 clean + 0.5 adversarial loss' },
+  { key: 'learning_rate', kind: 'float', short: 'lr', inPath: true, min: 0, help: 'Adam learning rate' },
+  { key: 'l1_reg', kind: 'float', short: 'l1', inPath: true, min: 0, help: 'L1 penalty on the (masked) weights' },
+  { key: 'trials', kind: 'int', neutral: true, min: 1, help: 'independent trials' },
+  { key: 'train_iters', kind: 'int', min: 1, help: 'training iterations (batches) per pruning round' },
+  { key: 'prune_iters', kind: 'int', min: 0, help: 'pruning rounds after the dense round 0' },
+  { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate on the validation and test sets every N iterations' },
+  { key: 'batch_size', kind: 'int', min: 1, help: 'training batch size' },
+  { key: 'valid_size', kind: 'int', min: 0, help: 'validation images, taken from the start of the training file' },
+  { key: 'label_smoothing', kind: 'float', min: 0, help: 'label smoothing of training and validation targets (0 disables it)' },
+  { key: 'reset_to', kind: 'choice', choices: RESET_TARGETS, help: "reinit_orig resets to theta_0 ('init', the paper) or to round 0's trained weights ('round0_trained', the original code)" },
+  { key: 'init', kind: 'choice', choices: INITIALISERS, help: 'weight initialiser' },
+  { key: 'eps', kind: 'float', min: 0, help: 'L-infinity attack budget' },
+  { key: 'pgd_step', kind: 'float', min: 0, help: 'PGD step size' },
+  { key: 'pgd_iters', kind: 'int', min: 1, help: 'PGD iterations' },
+  { key: 'seed', kind: 'int', min: 0, help: 'seed of every random draw (initialisation, batches, PGD starts)' },
+  { key: 'eval_batch_size', kind: 'int', neutral: true, min: 1, help: 'batch size for evaluation (no effect on results)' },
+];
+
+/** Check every field's type and range; returns a frozen copy. */
+export function validateConfig(config: ExperimentConfig): ExperimentConfig {
+  for (const field of CONFIG_FIELDS) {
+    const value = config[field.key] as unknown;
+    const flag = `--${field.key}`;
+    if (field.kind === 'choice' && !field.choices!.includes(value as string)) {
+      throw new ConfigError(`${flag} must be one of ${field.choices!.join(', ')}; got '${String(value)}'`);
+    }
+    if (field.kind === 'bool' && typeof value !== 'boolean') throw new ConfigError(`${flag} must be true or false`);
+    if (field.kind === 'int' || field.kind === 'float') {
+      const n = value as number;
+      if (typeof n !== 'number' || !Number.isFinite(n) || (field.kind === 'int' && !Number.isInteger(n))) {
+        throw new ConfigError(`${flag} must be ${field.kind === 'int' ? 'a whole number' : 'a number'}; got '${String(value)}'`);
+      }
+      if (field.min !== undefined && n < field.min) throw new ConfigError(`${flag} must be >= ${field.min}; got ${n}`);
+    }
+  }
+  if (config.label_smoothing >= 1) throw new ConfigError(`--label_smoothing must be below 1; got ${config.label_smoothing}`);
+  if (config.valid_size >= 60000) throw new ConfigError(`--valid_size ${config.valid_size} leaves no training images`, 'use at most 59999 (the protocol uses 10000)');
+  return Object.freeze({ ...config });
+}
+
+/**
+ * The experiment id: 'default' when every result-changing field outside the directory layout has its default,
+ * otherwise a readable prefix of those fields plus a hash of all of them.
+ */
+export function experimentId(config: ExperimentConfig): string {
+  const changed = CONFIG_FIELDS.filter((f) => !f.inPath && !f.neutral && config[f.key] !== DEFAULT_CONFIG[f.key]);
+  if (changed.length === 0) return 'default';
+  const parts = changed.map((f) => `${f.key}=${String(config[f.key])}`);
+  const hash = createHash('sha256').update(parts.join(';')).digest('hex').slice(0, 8);
+  const prefix = changed.slice(0, 3).map((f) => `${f.key.replace(/_/g, '')}${String(config[f.key])}`).join('_');
+  return `${prefix}${changed.length > 3 ? '_etc' : ''}-${hash}`;
+}
