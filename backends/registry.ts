@@ -41,3 +41,9 @@ export async function useBackend(name: string): Promise<Backend> {
   setActiveBackend(backend);
   return backend;
 }
+
+/** The backend used when neither --backend nor RSN_BACKEND says otherwise. */
+export const DEFAULT_BACKEND = 'reference';
+
+/** --backend beats RSN_BACKEND beats DEFAULT_BACKEND. */
+export const resolveBackendName = (flag?: string): string => flag ?? process.env.RSN_BACKEND ?? DEFAULT_BACKEND;

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { RsnError } from '../core/errors.js';
 import { backendsCommand } from './commands/backends.js';
+import { trainCommand } from './commands/train.js';
+import { expandLegacyShortFlags } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command('rsn')
@@ -8,6 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(rsn --help lists the commands)')
     .exitOverride();
+  program.addCommand(trainCommand());
   program.addCommand(backendsCommand());
   return program;
 }
@@ -15,7 +18,7 @@ export function buildProgram(): Command {
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv as string[]);
+    await buildProgram().parseAsync(expandLegacyShortFlags(argv));
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

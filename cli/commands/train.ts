@@ -1,0 +1,72 @@
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { loadDataset } from '../../core/data/index.js';
+import { experimentId } from '../../core/experiment/config.js';
+import { configDir } from '../../core/experiment/paths.js';
+import { prepareData } from '../../core/experiment/prepare.js';
+import { runTrial } from '../../core/experiment/runner.js';
+import { claimConfigDir } from '../../core/experiment/store.js';
+import { roundsFor } from '../../core/experiment/strategies.js';
+import { DEFAULT_BACKEND, resolveBackendName, useBackend } from '../../backends/registry.js';
+import { addConfigOptions, configFromOptions } from '../options.js';
+import { formatDuration, ProgressBar } from '../progress.js';
+
+const pct = (v: number) => (100 * v).toFixed(2);
+
+/** `rsn train`: one configuration, `trials` trials, every pruning round, results under --base_dir. */
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('train and iteratively prune dense-300-100 (one configuration, all trials), writing results under --base_dir')
+    .addOption(new Option('--base_dir <dir>', 'results directory').default('results'))
+    .addOption(new Option('--experiment_id <id>', "name of this experiment's folder (default: derived from the settings)"))
+    .addOption(new Option('--backend <name>', `compute backend (default: RSN_BACKEND or ${DEFAULT_BACKEND}; rsn backends lists them)`))
+    .addOption(new Option('--data_dir <dir>', 'folder holding the four IDX files (default: RSN_DATA_DIR, the cache, packaged copies, then a download)'))
+    .addOption(new Option('--no_download', 'never download data sets; fail if no local copy is found'))
+    .addOption(new Option('--trial_start <n>', 'first trial number (to spread trials over machines)').default(0).argParser(Number))
+    .addOption(new Option('--devices <list>', 'accepted for compatibility with the original; device placement follows --backend'))
+    .option('--force', 'delete existing results of this configuration and retrain (default: keep them and resume)');
+  addConfigOptions(command);
+  return command.action(async (options: Record<string, unknown>) => {
+    const config = configFromOptions(options);
+    const backendName = resolveBackendName(options.backend as string | undefined);
+    await useBackend(backendName);
+    const id = (options.experiment_id as string | undefined) ?? experimentId(config);
+    const dir = configDir(resolve(options.base_dir as string), id, config);
+    claimConfigDir(dir, id, config, Boolean(options.force));
+
+    process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
+    process.stderr.write(`results: ${dir}\n`);
+    const dataset = await loadDataset(config.dataset, {
+      dataDir: options.data_dir as string | undefined,
+      download: options.no_download !== true,
+      onProgress: (p: { file: string; received: number; total?: number }) =>
+        process.stderr.write(`\rdownloading ${p.file}: ${(p.received / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`),
+    });
+    process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
+    const data = prepareData(dataset, config);
+
+    const rounds = roundsFor(config.experiment, config.prune_iters);
+    const first = options.trial_start as number;
+    const totalIterations = config.trials * rounds * config.train_iters;
+    const bar = new ProgressBar(totalIterations);
+    for (let trial = first; trial < first + config.trials; trial++) {
+      runTrial(config, data, trial, {
+        configDir: dir,
+        backend: backendName,
+        onProgress: (p) => {
+          const done = ((p.trial - first) * rounds + p.round) * config.train_iters + p.iteration;
+          bar.update(done, `trial ${p.trial} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}${p.phase === 'eval' ? ' (evaluating)' : ''}`);
+        },
+        onRound: (t, s, skipped) => {
+          bar.done();
+          process.stderr.write(
+            `trial ${t} round ${s.round}: ${s.percent_remaining.toFixed(1)}% remaining, test acc ${pct(s.final.test.acc)}%, ` +
+              `${config.attack} acc ${pct(s.final.test.adv_acc)}%${skipped ? ' (already done)' : ` (${formatDuration(s.wall_seconds)})`}\n`,
+          );
+        },
+      });
+    }
+    bar.done();
+    process.stderr.write(`done: ${dir}\n`);
+  });
+}

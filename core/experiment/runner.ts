@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, hostname, platform, totalmem } from 'node:os';
+import { attackSpec } from '../attacks/index.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { modelSpec, type LayerArrays } from '../nn/model.js';
+import { initialWeights, fullMasks } from '../nn/model.js';
+import { Rng } from '../nn/rng.js';
+import { percentRemaining, pruneLayers, countOnes } from '../pruning/magnitude.js';
+import type { ExperimentConfig } from './config.js';
+import * as paths from './paths.js';
+import { trainRound, type PreparedData } from './round.js';
+import { isRoundComplete, loadKernels, saveRound, type RoundSummary } from './store.js';
+import { nextRoundWeights, roundsFor } from './strategies.js';
+import { RSN_VERSION } from '../version.js';
+
+export interface TrialProgress {
+  readonly trial: number;
+  readonly round: number;
+  readonly rounds: number;
+  readonly iteration: number;
+  readonly trainIters: number;
+  readonly phase: 'train' | 'eval' | 'skip';
+}
+
+export interface TrialOptions {
+  readonly configDir: string;
+  readonly backend: string;
+  readonly onProgress?: (progress: TrialProgress) => void;
+  /** Called after each round is saved. */
+  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
+}
+
+/** Streams of randomness, all derived from the seed: (trial, purpose, round). */
+const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
+
+interface Manifest {
+  trial: number;
+  seed: number;
+  backend: string;
+  versions: Record<string, string>;
+  machine: Record<string, string | number>;
+  rounds: { round: number; wall_seconds: number; backend: string }[];
+}
+
+function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): Manifest {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  return {
+    trial, seed: config.seed, backend,
+    versions: { rsn: RSN_VERSION, node: process.version },
+    machine: { hostname: hostname(), platform: platform(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_bytes: totalmem() },
+    rounds: [],
+  };
+}
+
+/**
+ * Run (or resume) one trial: round 0 trains the dense network, each later round prunes the last trained
+ * weights and restarts from the strategy's weights. Completed rounds on disk are loaded instead of retrained,
+ * so a killed run resumes at the last completed round with the same results as an uninterrupted one.
+ */
+export function runTrial(config: ExperimentConfig, data: PreparedData, trial: number, options: TrialOptions): void {
+  const spec = modelSpec(config.model);
+  const attack = attackSpec(config.attack, { eps: config.eps, step: config.pgd_step, iterations: config.pgd_iters });
+  const root = new Rng(config.seed).derive(trial);
+  const dir = paths.trialDir(options.configDir, trial);
+  const manifestFile = paths.trialManifest(dir);
+  const manifest = readManifest(manifestFile, trial, config, options.backend);
+  const rounds = roundsFor(config.experiment, config.prune_iters);
+
+  const initial = initialWeights(spec, root.derive(PURPOSE.init), config.init);
+  let masks: LayerArrays = fullMasks(spec);
+  let round0Trained: LayerArrays | undefined;
+  let lastTrained: LayerArrays | undefined;
+
+  for (let round = 0; round < rounds; round++) {
+    const start = round === 0
+      ? initial
+      : nextRoundWeights(config.experiment, config.reset_to, { initial, round0Trained: round0Trained!, lastTrained: lastTrained! },
+          spec, config.init, root.derive(PURPOSE.reinit, round));
+    if (round > 0) masks = pruneLayers(lastTrained!, masks);
+
+    if (isRoundComplete(dir, round)) {
+      lastTrained = loadKernels(dir, round, 'post_kernels', spec);
+      masks = loadKernels(dir, round, 'masks', spec);
+      options.onProgress?.({ trial, round, rounds, iteration: config.train_iters, trainIters: config.train_iters, phase: 'skip' });
+    } else {
+      const began = performance.now();
+      const result = trainRound(config, spec, attack, data, start, masks, {
+        batches: root.derive(PURPOSE.batches, round),
+        attack: root.derive(PURPOSE.attack, round),
+        evaluation: root.derive(PURPOSE.evaluation, round),
+      }, (iteration, phase) => options.onProgress?.({ trial, round, rounds, iteration, trainIters: config.train_iters, phase }));
+      const wallSeconds = (performance.now() - began) / 1000;
+      const summary: RoundSummary = {
+        round, percent_remaining: percentRemaining(masks), remaining: masks.map(countOnes),
+        train_iters: config.train_iters, wall_seconds: wallSeconds,
+        early_stopping: result.earlyStopping, final: result.final,
+      };
+      saveRound(dir, round, spec, { initKernels: start, masks, postKernels: result.postKernels, train: result.train, valid: result.valid, test: result.test, summary });
+      manifest.rounds = [...manifest.rounds.filter((r) => r.round !== round), { round, wall_seconds: wallSeconds, backend: options.backend }];
+      writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      lastTrained = result.postKernels;
+      options.onRound?.(trial, summary, false);
+    }
+    if (round === 0) round0Trained = lastTrained;
+  }
+}
+
+export type { PreparedData };

@@ -1,0 +1,149 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
+import type { EvalSet } from '../../core/experiment/evaluate.js';
+import * as paths from '../../core/experiment/paths.js';
+import type { PreparedData } from '../../core/experiment/round.js';
+import { runTrial } from '../../core/experiment/runner.js';
+import { claimConfigDir, loadKernels, loadSummary, ResultsConflictError } from '../../core/experiment/store.js';
+import { readNpy } from '../../core/io/npy.js';
+import { smoothedTargets } from '../../core/nn/loss.js';
+import { DENSE_300_100 } from '../../core/nn/model.js';
+import { Rng } from '../../core/nn/rng.js';
+import { countOnes } from '../../core/pruning/magnitude.js';
+import { useReferenceBackend } from '../support/backend.js';
+
+useReferenceBackend();
+
+/** A tiny synthetic 10-class problem: class prototypes plus noise, pixels in [0, 1]. */
+function syntheticSet(count: number, seed: number, smoothing: number): EvalSet {
+  const rng = new Rng(seed);
+  const prototypes = new Rng(99).uniformArray(10 * 784, 0, 1);
+  const images = new Float32Array(count * 784);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 10;
+    for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(1, Math.max(0, prototypes[labels[i]! * 784 + j]! + rng.uniform(-0.3, 0.3)));
+  }
+  return { images, labels, count, targets: smoothedTargets(labels, 10, smoothing) };
+}
+
+const data: PreparedData = { train: syntheticSet(120, 1, 0.1), valid: syntheticSet(30, 2, 0.1), test: syntheticSet(30, 3, 0) };
+
+const tiny = (overrides: Partial<ExperimentConfig> = {}): ExperimentConfig => ({
+  ...DEFAULT_CONFIG, trials: 1, train_iters: 4, eval_every: 2, prune_iters: 2, batch_size: 20, eval_batch_size: 16,
+  attack: 'pgd', pgd_iters: 2, ...overrides,
+});
+
+function run(config: ExperimentConfig, trial = 0, onProgress?: Parameters<typeof runTrial>[3]['onProgress']): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rsn-run-'));
+  claimConfigDir(dir, 'test', config, false);
+  runTrial(config, data, trial, { configDir: dir, backend: 'reference', onProgress });
+  return dir;
+}
+
+/** Every file of a trial except the wall-clock timings, for comparing two runs byte for byte. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => {
+    const p = join(d, e.name);
+    if (e.isDirectory()) return walk(p);
+    if (e.name === 'manifest.json' || e.name === 'config.json') return;
+    let text = readFileSync(p).toString('base64');
+    if (e.name === 'summary.json') text = JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), wall_seconds: 0 });
+    out[p.slice(dir.length)] = text;
+  });
+  walk(dir);
+  return out;
+}
+
+describe('a trial on disk', () => {
+  const config = tiny({ adv_train: true });
+  const dir = run(config);
+  const trial = paths.trialDir(dir, 0);
+
+  it('writes every round in the original layout with numpy-readable kernels and metrics', () => {
+    for (let round = 0; round <= 2; round++) {
+      const rd = paths.roundDir(trial, round);
+      for (const kind of ['init_kernels', 'masks', 'post_kernels'] as const) {
+        DENSE_300_100.layers.forEach((l) => expect(readNpy(paths.kernelFile(rd, kind, l.name)).shape).toEqual([l.fanIn, l.fanOut]));
+      }
+      expect(readFileSync(paths.metricsFile(rd, 'test'), 'utf8').split('\n')[0]).toBe('batch,loss,acc,adv_acc,adv_loss');
+      expect(readFileSync(paths.metricsFile(rd, 'valid'), 'utf8').trim().split('\n')).toHaveLength(1 + 3);
+      const summary = loadSummary(trial, round);
+      expect(summary.round).toBe(round);
+      expect(summary.early_stopping.iteration % config.eval_every).toBe(0);
+    }
+    const manifest = JSON.parse(readFileSync(paths.trialManifest(trial), 'utf8'));
+    expect(manifest.rounds.map((r: { round: number }) => r.round)).toEqual([0, 1, 2]);
+    expect(manifest.backend).toBe('reference');
+  });
+
+  it('prunes with masks that only lose ones, at the protocol rates', () => {
+    const counts = [0, 1, 2].map((r) => loadKernels(trial, r, 'masks', DENSE_300_100).map(countOnes));
+    expect(counts[0]).toEqual([235200, 30000, 1000]);
+    expect(counts[1]).toEqual([188159, 23999, 899]);
+    expect(counts[2]).toEqual([150526, 19198, 808]);
+    const [m1, m2] = [loadKernels(trial, 1, 'masks', DENSE_300_100), loadKernels(trial, 2, 'masks', DENSE_300_100)];
+    m2.forEach((m, l) => m.forEach((v, i) => v === 1 && expect(m1[l]![i]).toBe(1)));
+  });
+
+  it('gives identical results for the same seed, and different ones for another seed', () => {
+    expect(snapshot(run(config))).toEqual(snapshot(dir));
+    expect(snapshot(run({ ...config, seed: 1 }))).not.toEqual(snapshot(dir));
+  });
+
+  it('resumes a killed run at the last completed round with the same results as an uninterrupted one', () => {
+    const killed = mkdtempSync(join(tmpdir(), 'rsn-kill-'));
+    claimConfigDir(killed, 'test', config, false);
+    const kill = (p: { round: number; iteration: number }) => {
+      if (p.round === 1 && p.iteration === 3) throw new Error('killed');
+    };
+    expect(() => runTrial(config, data, 0, { configDir: killed, backend: 'reference', onProgress: kill })).toThrow('killed');
+    expect(existsSync(paths.roundSummary(paths.roundDir(paths.trialDir(killed, 0), 0)))).toBe(true);
+    expect(existsSync(paths.roundSummary(paths.roundDir(paths.trialDir(killed, 0), 1)))).toBe(false);
+    const trained: number[] = [];
+    runTrial(config, data, 0, { configDir: killed, backend: 'reference', onProgress: (p) => p.phase === 'train' && trained.push(p.round) });
+    expect(new Set(trained)).toEqual(new Set([1, 2]));
+    expect(snapshot(killed)).toEqual(snapshot(dir));
+  });
+
+  it('refuses to mix configurations in one directory unless forced', () => {
+    expect(() => claimConfigDir(dir, 'test', { ...config, seed: 5 }, false)).toThrow(ResultsConflictError);
+    claimConfigDir(dir, 'test', { ...config, seed: 5 }, true);
+    expect(existsSync(trial)).toBe(false);
+  });
+});
+
+describe('strategies start each round as specified', () => {
+  const kernels = (dir: string, round: number, kind: paths.KernelKind) => loadKernels(paths.trialDir(dir, 0), round, kind, DENSE_300_100);
+  const same = (a: Float32Array[], b: Float32Array[]) => a.every((x, i) => Buffer.from(x.buffer).equals(Buffer.from(b[i]!.buffer)));
+
+  it('reinit_orig resets to theta_0, or to round 0 trained weights with reset_to=round0_trained', () => {
+    const init = run(tiny({ experiment: 'reinit_orig' }));
+    expect(same(kernels(init, 2, 'init_kernels'), kernels(init, 0, 'init_kernels'))).toBe(true);
+    const trained = run(tiny({ experiment: 'reinit_orig', reset_to: 'round0_trained' }));
+    expect(same(kernels(trained, 1, 'init_kernels'), kernels(trained, 0, 'post_kernels'))).toBe(true);
+    expect(same(kernels(trained, 2, 'init_kernels'), kernels(trained, 0, 'post_kernels'))).toBe(true);
+  });
+
+  it('reinit_none continues from the last trained weights; reinit_rand draws fresh Glorot weights', () => {
+    const none = run(tiny({ experiment: 'reinit_none' }));
+    expect(same(kernels(none, 2, 'init_kernels'), kernels(none, 1, 'post_kernels'))).toBe(true);
+    const rand = run(tiny({ experiment: 'reinit_rand' }));
+    const fresh = kernels(rand, 1, 'init_kernels');
+    expect(same(fresh, kernels(rand, 0, 'init_kernels'))).toBe(false);
+    expect(same(fresh, kernels(rand, 0, 'post_kernels'))).toBe(false);
+    const limit = Math.sqrt(6 / (784 + 300));
+    expect(fresh[0]!.every((v) => Math.abs(v) <= limit)).toBe(true);
+  });
+
+  it('no_pruning trains a single dense round', () => {
+    const dir = run(tiny({ experiment: 'no_pruning' }));
+    expect(existsSync(paths.roundDir(paths.trialDir(dir, 0), 0))).toBe(true);
+    expect(existsSync(paths.roundDir(paths.trialDir(dir, 0), 1))).toBe(false);
+    rmSync(dir, { recursive: true });
+  });
+});
