@@ -27,3 +27,13 @@ export class BackendError extends RsnError {}
 
 /** Invalid user input: flags, configuration values, attack parameters. */
 export class ConfigError extends RsnError {}
+
+/** A data file that is missing, corrupt, or could not be downloaded. The message names the file or places looked. */
+export class DataError extends RsnError {}
+
+/** A data file whose MD5 does not match the published one. */
+export class ChecksumError extends DataError {
+  constructor(readonly file: string, readonly expected: string, readonly actual: string, hint: string) {
+    super(`checksum mismatch for ${file}: expected MD5 ${expected}, got ${actual}`, hint);
+  }
+}
