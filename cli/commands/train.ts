@@ -39,8 +39,9 @@ export function trainCommand(): Command {
     const dataset = await loadDataset(config.dataset, {
       dataDir: options.data_dir as string | undefined,
       download: options.no_download !== true,
-      onProgress: (p: { file: string; received: number; total?: number }) =>
-        process.stderr.write(`\rdownloading ${p.file}: ${(p.received / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`),
+      onProgress: (p) => {
+        process.stderr.write(`\rdownloading ${p.file}: ${(p.bytes / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`);
+      },
     });
     process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
     const data = prepareData(dataset, config);

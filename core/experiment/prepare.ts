@@ -18,7 +18,7 @@ export function prepareData(dataset: Dataset, config: ExperimentConfig): Prepare
   const { train, valid } = splitValidation(dataset.train, config.valid_size);
   return {
     train: withTargets(train, config.label_smoothing),
-    valid: valid ? withTargets(valid, config.label_smoothing) : undefined,
+    valid: valid === null ? undefined : withTargets(valid, config.label_smoothing),
     test: withTargets(dataset.test, 0),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
 import type { EvalSet } from '../../core/experiment/evaluate.js';
 import * as paths from '../../core/experiment/paths.js';
@@ -61,8 +61,12 @@ function snapshot(dir: string): Record<string, string> {
 
 describe('a trial on disk', () => {
   const config = tiny({ adv_train: true });
-  const dir = run(config);
-  const trial = paths.trialDir(dir, 0);
+  let dir = '';
+  let trial = '';
+  beforeAll(() => {
+    dir = run(config);
+    trial = paths.trialDir(dir, 0);
+  });
 
   it('writes every round in the original layout with numpy-readable kernels and metrics', () => {
     for (let round = 0; round <= 2; round++) {
