@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { RsnError } from '../core/errors.js';
 import { backendsCommand } from './commands/backends.js';
 import { trainCommand } from './commands/train.js';
+import { benchCommand } from './commands/bench.js';
+import { workerCommand } from './commands/worker.js';
 import { expandLegacyShortFlags } from './options.js';
 
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(rsn --help lists the commands)')
     .exitOverride();
   program.addCommand(trainCommand());
+  program.addCommand(benchCommand());
+  program.addCommand(workerCommand(), { hidden: true });
   program.addCommand(backendsCommand());
   return program;
 }

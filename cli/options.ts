@@ -21,8 +21,9 @@ function parser(field: FieldDef): (value: string) => unknown {
 }
 
 /** Add one flag per configuration field, with its help text and default (the original's names). */
-export function addConfigOptions(command: Command, defaults: Partial<ExperimentConfig> = {}): Command {
+export function addConfigOptions(command: Command, defaults: Partial<ExperimentConfig> = {}, exclude: ReadonlySet<string> = new Set()): Command {
   for (const field of CONFIG_FIELDS) {
+    if (exclude.has(field.key)) continue;
     const value = defaults[field.key] ?? DEFAULT_CONFIG[field.key];
     const flags = field.kind === 'bool' ? `--${field.key}` : `--${field.key} <${field.kind === 'choice' ? 'name' : 'value'}>`;
     const option = new Option(flags, field.short ? `${field.help} (also -${field.short})` : field.help);

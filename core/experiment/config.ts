@@ -26,6 +26,7 @@ export interface ExperimentConfig {
   readonly eval_every: number;
   readonly batch_size: number;
   readonly valid_size: number;
+  readonly test_size: number;
   readonly label_smoothing: number;
   readonly reset_to: ResetTarget;
   readonly init: Initialiser;
@@ -55,7 +56,7 @@ export interface FieldDef {
 export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
   dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
   learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500,
-  batch_size: 60, valid_size: 10000, label_smoothing: 0.1, reset_to: 'init', init: 'glorot_uniform',
+  batch_size: 60, valid_size: 10000, test_size: 10000, label_smoothing: 0.1, reset_to: 'init', init: 'glorot_uniform',
   eps: 0.3, pgd_step: 0.05, pgd_iters: 10, seed: 0, eval_batch_size: 1000,
 });
 
@@ -74,6 +75,7 @@ export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate on the validation and test sets every N iterations' },
   { key: 'batch_size', kind: 'int', min: 1, help: 'training batch size' },
   { key: 'valid_size', kind: 'int', min: 0, help: 'validation images, taken from the start of the training file' },
+  { key: 'test_size', kind: 'int', min: 1, help: 'test images evaluated, from the start of the test file (the protocol uses all 10000; smaller values are for quick checks)' },
   { key: 'label_smoothing', kind: 'float', min: 0, help: 'label smoothing of training and validation targets (0 disables it)' },
   { key: 'reset_to', kind: 'choice', choices: RESET_TARGETS, help: "reinit_orig resets to theta_0 ('init', the paper) or to round 0's trained weights ('round0_trained', the original code)" },
   { key: 'init', kind: 'choice', choices: INITIALISERS, help: 'weight initialiser' },
@@ -102,6 +104,7 @@ export function validateConfig(config: ExperimentConfig): ExperimentConfig {
     }
   }
   if (config.label_smoothing >= 1) throw new ConfigError(`--label_smoothing must be below 1; got ${config.label_smoothing}`);
+  if (config.test_size > 10000) throw new ConfigError(`--test_size must be at most 10000 (the test set's size); got ${config.test_size}`);
   if (config.valid_size >= 60000) throw new ConfigError(`--valid_size ${config.valid_size} leaves no training images`, 'use at most 59999 (the protocol uses 10000)');
   return Object.freeze({ ...config });
 }

@@ -1,4 +1,4 @@
-import { splitValidation, type Dataset, type Split } from '../data/index.js';
+import { sliceSplit, splitValidation, type Dataset, type Split } from '../data/index.js';
 import { smoothedTargets } from '../nn/loss.js';
 import type { ExperimentConfig } from './config.js';
 import type { EvalSet } from './evaluate.js';
@@ -12,13 +12,14 @@ const withTargets = (split: Split, smoothing: number): EvalSet => ({
 
 /**
  * The protocol's sets: validation = the first valid_size training images, training = the rest; label
- * smoothing on training and validation targets only, never on test (PROTOCOL.md, Data).
+ * smoothing on training and validation targets only, never on test (PROTOCOL.md, Data). test_size < 10000
+ * evaluates only the first test images (quick presets; the protocol uses them all).
  */
 export function prepareData(dataset: Dataset, config: ExperimentConfig): PreparedData {
   const { train, valid } = splitValidation(dataset.train, config.valid_size);
   return {
     train: withTargets(train, config.label_smoothing),
     valid: valid === null ? undefined : withTargets(valid, config.label_smoothing),
-    test: withTargets(dataset.test, 0),
+    test: withTargets(sliceSplit(dataset.test, 0, Math.min(config.test_size, dataset.test.count)), 0),
   };
 }

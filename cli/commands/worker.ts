@@ -1,0 +1,16 @@
+import { Command, Option } from 'commander';
+import { serveJobs } from '../../benchmarks/suite/worker.js';
+
+/** Hidden: the child process of `rsn bench` that runs jobs sent over IPC. */
+export function workerCommand(): Command {
+  return new Command('_worker')
+    .description('internal: a worker process of rsn bench')
+    .requiredOption('--backend <name>', 'compute backend')
+    .addOption(new Option('--data_dir <dir>', 'data folder'))
+    .option('--no_download', 'never download data sets')
+    .action(async (options: { backend: string; data_dir?: string; no_download?: boolean }) => {
+      if (!process.send) throw new Error('rsn _worker is started by rsn bench, not by hand');
+      await serveJobs({ backend: options.backend, dataDir: options.data_dir, download: options.no_download !== true });
+      process.disconnect();
+    });
+}
