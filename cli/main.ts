@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { RsnError } from '../core/errors.js';
 import { backendsCommand } from './commands/backends.js';
+import { reportCommand } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command('rsn')
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(rsn --help lists the commands)')
     .exitOverride();
   program.addCommand(backendsCommand());
+  program.addCommand(reportCommand());
   return program;
 }
 
