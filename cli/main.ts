@@ -4,6 +4,7 @@ import { backendsCommand } from './commands/backends.js';
 import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
 import { workerCommand } from './commands/worker.js';
+import { reportCommand } from './commands/report.js';
 import { expandLegacyShortFlags } from './options.js';
 
 export function buildProgram(): Command {
@@ -12,10 +13,11 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(rsn --help lists the commands)')
     .exitOverride();
-  program.addCommand(trainCommand());
-  program.addCommand(benchCommand());
-  program.addCommand(workerCommand(), { hidden: true });
-  program.addCommand(backendsCommand());
+  for (const command of [trainCommand(), benchCommand(), reportCommand(), backendsCommand()]) {
+    // Subcommands do not inherit exitOverride: without it a usage error would exit instead of returning a code.
+    program.addCommand(command.exitOverride().showHelpAfterError(`(rsn ${command.name()} --help lists its flags)`));
+  }
+  program.addCommand(workerCommand().exitOverride(), { hidden: true });
   return program;
 }
 

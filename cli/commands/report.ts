@@ -1,0 +1,26 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_ITERATION, writeReport } from '../../core/report/report.js';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of iterations');
+  return n;
+};
+
+/** `rsn report`: figures, tables, the comparison with the paper and an HTML page from a results directory. */
+export function reportCommand(): Command {
+  return new Command('report')
+    .description("figures, tables (Markdown, LaTeX), the comparison with the paper's Tables 1-2 and one HTML page from a results directory")
+    .argument('<results_dir>', 'results directory (the --base_dir of rsn train / rsn bench, or any folder below it)')
+    .option('--out <dir>', 'output directory (default: <results_dir>/report)')
+    .option('--iteration <n>', 'iteration of the tables and comparisons: the evaluation at or below it', positiveInt, DEFAULT_ITERATION)
+    .option('--compare <dir>', 'a second results directory of the same preset (e.g. another backend): accuracy agreement and speed')
+    .option('--no-png', 'write SVG figures only')
+    .action(async (resultsDir: string, options: { out?: string; iteration: number; compare?: string; png: boolean }) => {
+      const result = await writeReport(resultsDir, options);
+      process.stdout.write(result.paperComparisonMarkdown);
+      if (result.crossRunMarkdown) process.stdout.write(`\n${result.crossRunMarkdown}`);
+      for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+      process.stderr.write(`rsn report: wrote ${result.files.length} files (${result.figures.length} figures) to ${result.out}; open index.html\n`);
+    });
+}

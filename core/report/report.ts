@@ -1,0 +1,102 @@
+/**
+ * `rsn report`: everything from one results directory into one output directory.
+ *   figures/<family>-{test-acc,test-adv-acc,test-loss,early-stopping,init-weights}.{svg,png}
+ *   tables.md, tables.tex          the paper's table layout, per setting, strategy and dataset
+ *   paper-comparison.md            ours beside the paper's Tables 1 and 2, with verdicts
+ *   backend-comparison.md          with --compare: a second results directory side by side
+ *   index.html                     all of the above on one self-contained page
+ */
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { compareWithPaper, comparisonMarkdown, type PaperComparison } from './compare.js';
+import { compareRuns, crossRunMarkdown } from './crossrun.js';
+import { curveFigures, earlyStoppingFigure, type Figure } from './figures.js';
+import { families } from './groups.js';
+import { renderHtml, type HtmlFigure } from './html.js';
+import { loadResults, type ResultsSet } from './load.js';
+import { renderPng, renderSvg } from './render.js';
+import { accuracyTables, tableLatex, tableMarkdown } from './tables.js';
+import { weightsFigure } from './weights.js';
+
+export const DEFAULT_ITERATION = 30000;
+
+export interface ReportOptions {
+  /** Output directory; default <resultsDir>/report. */
+  readonly out?: string;
+  /** Iteration of the tables and comparisons (nearest evaluation at or below it). */
+  readonly iteration?: number;
+  /** A second results directory to compare with (accuracy agreement and speed). */
+  readonly compare?: string;
+  /** Also write PNGs (default true). */
+  readonly png?: boolean;
+}
+
+export interface ReportResult {
+  readonly out: string;
+  /** Paths written, relative to `out`. */
+  readonly files: readonly string[];
+  readonly figures: readonly Figure[];
+  readonly paperComparison: PaperComparison;
+  readonly paperComparisonMarkdown: string;
+  readonly crossRunMarkdown: string | undefined;
+  /** What was skipped or left out, one line each. */
+  readonly notes: readonly string[];
+}
+
+export function reportFigures(set: ResultsSet): { figures: Figure[]; notes: string[] } {
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  for (const family of families(set)) {
+    const made = [...curveFigures(family), ...earlyStoppingFigure(family), ...weightsFigure(family)];
+    if (!family.strategies.reinit_orig) notes.push(`${family.label}: no original (reinit_orig) results, so no weight distributions`);
+    if (made.length === 0) notes.push(`${family.label}: no figure (no data to draw)`);
+    figures.push(...made);
+  }
+  return { figures, notes };
+}
+
+export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportResult> {
+  const iteration = options.iteration ?? DEFAULT_ITERATION;
+  const set = loadResults(resultsDir);
+  const other = options.compare !== undefined ? loadResults(options.compare) : undefined;
+  const out = resolve(options.out ?? join(resultsDir, 'report'));
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    writeFileAtomic(join(out, name), data);
+    files.push(name);
+  };
+
+  const { figures, notes: figureNotes } = reportFigures(set);
+  const htmlFigures: HtmlFigure[] = [];
+  for (const figure of figures) {
+    const svg = await renderSvg(figure.spec);
+    write(`figures/${figure.name}.svg`, svg);
+    if (options.png !== false) write(`figures/${figure.name}.png`, renderPng(svg));
+    htmlFigures.push({ name: figure.name, title: figure.title, caption: figure.caption, svg, notes: figure.notes });
+  }
+
+  const tables = accuracyTables(set, iteration);
+  const tablesMarkdown = `## Tables: test accuracy at the paper's sparsities\n\n${tables.map(tableMarkdown).join('\n')}`;
+  write('tables.md', tablesMarkdown);
+  write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
+
+  const paperComparison = compareWithPaper(set, iteration);
+  const paperComparisonMarkdown = comparisonMarkdown(paperComparison);
+  write('paper-comparison.md', paperComparisonMarkdown);
+
+  const crossRun = other ? crossRunMarkdown(compareRuns(set, other, iteration)) : undefined;
+  if (crossRun) write('backend-comparison.md', crossRun);
+
+  const notes = [...set.notes, ...(other?.notes ?? []).map((n) => `[${options.compare}] ${n}`), ...figureNotes,
+    ...figures.flatMap((f) => f.notes.map((n) => `${f.title}: ${n}`))];
+  const intro = [
+    `Results: \`${resolve(resultsDir)}\` (${set.configs.length} configuration(s), ` +
+      `${set.configs.reduce((n, c) => n + c.trials.length, 0)} trial(s) with at least one complete round).`,
+    `Tables and comparisons at the evaluation at or below iteration ${iteration}.`,
+  ].join('\n');
+  write('index.html', renderHtml({
+    title: 'rsn report: sparse, robust networks', intro, figures: htmlFigures, notes,
+    sections: [tablesMarkdown, paperComparisonMarkdown, ...(crossRun ? [crossRun] : [])],
+  }));
+  return { out, files, figures, paperComparison, paperComparisonMarkdown, crossRunMarkdown: crossRun, notes };
+}

@@ -1,0 +1,133 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/main.js';
+import { writeConfig, writeStandardTree, tempRoot } from './synthetic.js';
+
+const temp = tempRoot('rsn-report-e2e-');
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+/** Run the CLI in-process, capturing what it prints. */
+async function rsn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => { stdout += String(chunk); return true; }) as typeof process.stdout.write);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write);
+  try {
+    const code = await main(['node', 'rsn', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const FAMILIES = ['digits-fgsm-natural', 'digits-fgsm-advtrain', 'digits-pgd-natural', 'digits-pgd-advtrain'];
+const KINDS = ['test-acc', 'test-adv-acc', 'test-loss', 'early-stopping', 'init-weights'];
+const lineMarks = (svg: string): number => (svg.match(/class="mark-line role-mark/g) ?? []).length;
+
+describe('rsn report on the synthetic tree', () => {
+  const results = join(temp, 'results');
+  const out = join(temp, 'out');
+  let run: { code: number; stdout: string; stderr: string };
+  const read = (name: string) => readFileSync(join(out, name), 'utf8');
+
+  beforeAll(async () => {
+    writeStandardTree(results);
+    run = await rsn('report', results, '--out', out);
+  });
+
+  it('exits 0, prints the paper comparison and the notes', () => {
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('## Comparison with the paper (Tables 1 and 2)');
+    expect(run.stdout).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±2.00, n=3 | 98.33±0.33 |');
+    expect(run.stderr).toMatch(/note: .*trial_02: round\(s\) 19 incomplete/);
+    expect(run.stderr).toContain("panel 'original vs random reinit' omitted: no reinit_rand results");
+    expect(run.stderr).toMatch(/wrote 44 files \(20 figures\)/);
+  });
+
+  it('writes every figure (SVG and PNG), the tables, the comparison and the page', () => {
+    const expected = FAMILIES.flatMap((f) => KINDS.flatMap((k) => [`${f}-${k}.svg`, `${f}-${k}.png`])).sort();
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(expected);
+    for (const file of ['index.html', 'tables.md', 'tables.tex', 'paper-comparison.md']) expect(existsSync(join(out, file))).toBe(true);
+    expect(existsSync(join(out, 'backend-comparison.md'))).toBe(false);
+  });
+
+  it('SVGs are SVG documents with the expected series', () => {
+    const svg = (name: string) => read(`figures/${name}.svg`);
+    for (const f of FAMILIES) for (const k of KINDS) expect(svg(`${f}-${k}`)).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/);
+    // original at 6 sparsities; vs random: original at 51.3, 16.9, 3.6 + random at 51.3, 16.9 (9 rounds); same vs continued
+    expect(lineMarks(svg('digits-fgsm-natural-test-acc'))).toBe(6 + 5 + 5);
+    expect(svg('digits-fgsm-natural-test-acc')).toContain('original vs continued training');
+    // no random reinit or continued training results for PGD: the 'original' panel only
+    expect(lineMarks(svg('digits-pgd-natural-test-loss'))).toBe(6);
+    expect(svg('digits-pgd-natural-test-loss')).not.toContain('original vs random reinit');
+    // early stopping: 3 panels x 3 strategies; weights: 3 layers x 6 sparsities
+    expect(lineMarks(svg('digits-fgsm-natural-early-stopping'))).toBe(9);
+    expect(lineMarks(svg('digits-fgsm-advtrain-early-stopping'))).toBe(3);
+    expect(lineMarks(svg('digits-pgd-advtrain-init-weights'))).toBe(18);
+    for (const title of ['test accuracy (%) vs iteration', 'training iteration', '% remaining', 'strategy']) {
+      expect(svg('digits-fgsm-natural-test-acc')).toContain(title);
+    }
+  });
+
+  it('PNGs are PNG images at twice the SVG size', () => {
+    const png = readFileSync(join(out, 'figures', 'digits-fgsm-natural-test-acc.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const width = /^<svg [^>]*width="(\d+)"/.exec(read('figures/digits-fgsm-natural-test-acc.svg'))![1];
+    expect(png.readUInt32BE(16)).toBe(2 * Number(width));
+  });
+
+  it('index.html is self-contained and holds every figure and table', () => {
+    const html = read('index.html');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|src=/i);
+    expect((html.match(/<svg /g) ?? []).length).toBe(20);
+    for (const f of FAMILIES) for (const k of KINDS) expect(html).toContain(`id="figure-${f}-${k}"`);
+    for (const heading of read('tables.md').match(/^### .*$/gm)!) {
+      expect(html).toContain(`<h4>${heading.slice(4).replace(/&/g, '&amp;')}</h4>`);
+    }
+    expect(html).toContain('<td>93.50±2.00 / 93.50±2.00</td>');
+    expect(html).toContain('<h3>Comparison with the paper (Tables 1 and 2)</h3>');
+    expect(html).toContain('round(s) 19 incomplete');
+    // ids are unique across the inline SVGs
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('tables.md holds the paper layout at the chosen iteration', () => {
+    expect(read('tables.md')).toContain('| 51.3 | 93.50±2.00 / 93.50±2.00 | 13.50±2.00 / 63.50±2.00 | 93.50±2.00 / 93.50±2.00 | 12.50±2.00 / 62.50±2.00 |');
+    expect(read('paper-comparison.md')).toBe(run.stdout);
+  });
+});
+
+describe('rsn report --compare and failures', () => {
+  it('--compare writes and prints the side-by-side comparison; --iteration is honoured', async () => {
+    const options = { trials: 2, rounds: 2, trainIters: 1000, evalEvery: 500 };
+    writeConfig(join(temp, 'a'), { experiment: 'reinit_rand' }, options);
+    writeConfig(join(temp, 'b'), { experiment: 'reinit_rand' }, { ...options, backend: 'wasm', wallSeconds: () => 2 });
+    const out = join(temp, 'ab');
+    const run = await rsn('report', join(temp, 'a'), '--out', out, '--compare', join(temp, 'b'), '--iteration', '500', '--no-png');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('## Two results directories compared');
+    expect(run.stdout).toContain('(backend wasm)');
+    expect(run.stdout).toContain('at the evaluation at or below iteration 500');
+    expect(readFileSync(join(out, 'backend-comparison.md'), 'utf8')).toContain('| 0 | 100.0 | 90.05±1.41 | 90.05±1.41 | +0.00 |');
+    expect(readdirSync(join(out, 'figures')).every((f) => f.endsWith('.svg'))).toBe(true);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('Two results directories compared');
+  });
+
+  it('a missing results directory exits non-zero and says what to do', async () => {
+    const run = await rsn('report', join(temp, 'does-not-exist'));
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/does-not-exist' does not exist/);
+    expect(run.stderr).toContain('run rsn train or rsn bench first');
+  });
+
+  it('a bad --iteration is a usage error', async () => {
+    const run = await rsn('report', temp, '--iteration', 'soon');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('expected a whole number of iterations');
+  });
+});
