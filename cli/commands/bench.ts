@@ -8,6 +8,9 @@ import { resolveBackendName, useBackend } from '../../backends/registry.js';
 import { RsnError } from '../../core/errors.js';
 import { CONFIG_FIELDS } from '../../core/experiment/config.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
+import { compareWithPaper, comparisonMarkdown } from '../../core/report/compare.js';
+import { loadResults } from '../../core/report/load.js';
+import { DEFAULT_ITERATION } from '../../core/report/report.js';
 import { MultiProgress } from '../multi-progress.js';
 import { addConfigOptions, configFromOptions } from '../options.js';
 import { formatDuration } from '../progress.js';
@@ -86,6 +89,9 @@ export function benchCommand(): Command {
     if (result.failed.length > 0) {
       throw new BenchFailedError(`${result.failed.length} of ${pending.length} jobs failed`, 'fix the cause shown above and run the same command again: finished jobs are skipped');
     }
-    process.stderr.write(`all ${jobs.length} jobs done: ${baseDir}\nnext: rsn report ${options.base_dir as string}\n`);
+    const comparison = compareWithPaper(loadResults(baseDir), DEFAULT_ITERATION);
+    const withData = { ...comparison, cells: comparison.cells.filter((c) => c.ours) };
+    if (withData.cells.length > 0) process.stdout.write(comparisonMarkdown(withData));
+    process.stderr.write(`all ${jobs.length} jobs done: ${baseDir}\nfigures and tables: rsn report ${options.base_dir as string}\n`);
   });
 }
