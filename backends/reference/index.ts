@@ -96,7 +96,8 @@ export function createReferenceBackend(precision: Precision = 'float32'): Backen
     },
     liveHandles: () => live,
     run(primitive, inputs, attrs, out) {
-      const kernel = kernels[primitive] as Kernel<Primitive, HostData> | undefined;
+      // Own properties only: 'toString' or 'constructor' must not reach Object.prototype.
+      const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, HostData>) : undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', name);
       return alloc(kernel(inputs, attrs, out));
     },

@@ -1,5 +1,5 @@
 import type { Backend, HostData } from '../../backends/backend.js';
-import { BackendError, RsnError } from '../errors.js';
+import { BackendError, RsnError, UnsupportedOpError } from '../errors.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
 import { inferOutput, sizeOf } from './shapes.js';
 import { Tensor } from './tensor.js';
@@ -62,6 +62,7 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
       throw new BackendError(`'${primitive}' mixes tensors of backends '${backend.name}' and '${t.backend.name}'`);
     }
   }
+  if (!Object.hasOwn(inferOutput, primitive)) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', backend.name);
   const out = inferOutput[primitive](inputs, attrs);
   const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));
   const output = track(new Tensor(out.shape, out.dtype, backend.run(primitive, infos, attrs, out), backend));

@@ -35,9 +35,9 @@ export interface PrimitiveAttrs {
   reshape: { shape: Shape };
   transpose: { perm: readonly number[] };
   broadcastTo: { shape: Shape };
-  /** float32 in, int32 out (the first index of the maximum). */
+  /** float32 in, int32 out: the index of the maximum along `axis`; on ties, the FIRST such index. */
   argmax: { axis: number };
-  /** int32 in, float32 out with a trailing axis of size depth. */
+  /** int32 in, float32 out with a trailing axis of size depth; a label outside [0, depth) gives a row of zeros. */
   oneHot: { depth: number };
 }
 

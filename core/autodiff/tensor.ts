@@ -1,5 +1,5 @@
 import type { Backend, HostData } from '../../backends/backend.js';
-import { DisposedTensorError } from '../errors.js';
+import { DisposedTensorError, ShapeError } from '../errors.js';
 import type { DType, Shape } from './primitives.js';
 import { sizeOf } from './shapes.js';
 
@@ -54,7 +54,7 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new DisposedTensorError(`item() needs a one-element tensor, got [${this.shape}]`);
+    if (this.size !== 1) throw new ShapeError(`item() needs a one-element tensor, got [${this.shape}]`, 'reduce it first (sum, mean) or read it with dataSync()');
     return this.dataSync()[0]!;
   }
 
