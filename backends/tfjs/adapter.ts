@@ -31,6 +31,8 @@ export interface TfjsAdapterOptions {
    * When false the adapter copies, so that no host array aliases backend memory.
    */
   readonly copiesHostData: boolean;
+  /** Choose per matmul which operand XNNPACK packs (matmul.ts); false: always the right one. Default true. */
+  readonly planMatmul?: boolean;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -63,7 +65,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     if (!t) constants.set(value, (t = tf.scalar(value, 'float32')));
     return t;
   };
-  const kernels = tfjsKernels({ kernel, scalars, transposes, constant });
+  const kernels = tfjsKernels({ kernel, scalars, transposes, constant, planMatmul: options.planMatmul ?? true });
 
   const assertOpen = (): void => {
     if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with useBackend()');

@@ -90,6 +90,10 @@ export class TransposeCache {
     return t;
   }
 
+  has(x: TfTensor): boolean {
+    return this.transposes.has(x);
+  }
+
   /** Called when `x` is disposed. */
   drop(x: TfTensor): void {
     const t = this.transposes.get(x);

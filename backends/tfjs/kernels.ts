@@ -12,6 +12,7 @@
  *   sign(x)            = step(x) - step(-x)         (also right on denormals, which wasm's Sign sends to 0)
  *   maximum(a, c)      = clip(a, c, +inf) for a scalar constant c (relu); minimum likewise
  *   broadcastTo(x, s)  = x * ones(s), or fill(s, c) for a scalar constant c
+ *   matmul             = without transpose flags, packing the cheaper operand (matmul.ts)
  * where step(x) = x > 0 ? 1 : 0 (tfjs' Step with alpha 0). With a NaN operand, or infinities of the same
  * sign, these comparisons give NaN where the reference gives 0; training never compares NaNs meaningfully.
  */
@@ -20,6 +21,7 @@ import type { Shape } from '../../core/autodiff/primitives.js';
 import { sameShape } from '../../core/autodiff/shapes.js';
 import type { KernelTable, TensorInfo } from '../backend.js';
 import type { ScalarCache, TransposeCache } from './caches.js';
+import { matmulPlanner } from './matmul.js';
 
 type Info = TensorInfo<TfTensor>;
 export type RunKernel = (name: string, inputs: Record<string, TfTensor>, attrs?: Record<string, unknown>) => TfTensor;
@@ -31,6 +33,7 @@ export interface KernelContext {
   readonly transposes: TransposeCache;
   /** An internal rank-0 constant, owned by the adapter (never disposed by kernels). */
   readonly constant: (value: number) => TfTensor;
+  readonly planMatmul: boolean;
 }
 
 /** Run fn, then dispose every temporary it registered with temp(), whatever happens. */
@@ -43,13 +46,14 @@ function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor 
   }
 }
 
-export function tfjsKernels({ kernel, scalars, transposes, constant }: KernelContext): KernelTable<TfTensor> {
+export function tfjsKernels({ kernel, scalars, transposes, constant, planMatmul }: KernelContext): KernelTable<TfTensor> {
   /** The value of a rank-0 cached upload, if `x` is one (NaN excluded: clip and fill would not propagate it). */
   const known = (x: Info): number | undefined => {
     if (x.shape.length !== 0) return undefined;
     const v = scalars.valueOf(x.handle);
     return v === undefined || Number.isNaN(v) ? undefined : v;
   };
+  const matmul = matmulPlanner(kernel, transposes, planMatmul);
   const step = (x: TfTensor) => kernel('Step', { x }, { alpha: 0 });
   const sub = (a: TfTensor, b: TfTensor) => kernel('Sub', { a, b });
   const fill = (shape: Shape, value: number) => kernel('Fill', {}, { shape: [...shape], value, dtype: 'float32' });
@@ -106,13 +110,7 @@ export function tfjsKernels({ kernel, scalars, transposes, constant }: KernelCon
     sqrt: unary('Sqrt'),
     sign: ([x]) => withTemps((temp) => sub(temp(step(x!.handle)), temp(step(temp(kernel('Neg', { x: x!.handle })))))),
     clip: ([x], { min, max }) => kernel('ClipByValue', { x: x!.handle }, { clipValueMin: min, clipValueMax: max }),
-    // Never pass transpose flags: tfjs-wasm's transposed matmul skips XNNPACK (~15x slower).
-    matmul: ([a, b], { transposeA, transposeB }) =>
-      kernel(
-        'BatchMatMul',
-        { a: transposeA ? transposes.get(a!.handle) : a!.handle, b: transposeB ? transposes.get(b!.handle) : b!.handle },
-        { transposeA: false, transposeB: false },
-      ),
+    matmul: ([a, b], { transposeA, transposeB }) => matmul(a!.handle, b!.handle, transposeA, transposeB),
     sum: reduction('Sum', 'axis'),
     max: reduction('Max', 'reductionIndices'),
     reshape: ([x], { shape }) => kernel('Reshape', { x: x!.handle }, { shape: [...shape] }),
