@@ -18,6 +18,7 @@ import { BackendError, UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, HostData, Kernel } from '../backend.js';
 import { ScalarCache, TransposeCache } from './caches.js';
 import { tfjsKernels } from './kernels.js';
+import { DEFAULT_RENTS } from './matmul.js';
 
 export type TfModule = typeof tfc;
 
@@ -31,8 +32,8 @@ export interface TfjsAdapterOptions {
    * When false the adapter copies, so that no host array aliases backend memory.
    */
   readonly copiesHostData: boolean;
-  /** Choose per matmul which operand XNNPACK packs (matmul.ts); false: always the right one. Default true. */
-  readonly planMatmul?: boolean;
+  /** Uses of a matmul's right operand that may avoid packing it (matmul.ts); 0 always packs it. Default 2. */
+  readonly matmulRents?: number;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -65,7 +66,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     if (!t) constants.set(value, (t = tf.scalar(value, 'float32')));
     return t;
   };
-  const kernels = tfjsKernels({ kernel, scalars, transposes, constant, planMatmul: options.planMatmul ?? true });
+  const kernels = tfjsKernels({ kernel, scalars, transposes, constant, matmulRents: options.matmulRents ?? DEFAULT_RENTS });
 
   const assertOpen = (): void => {
     if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with useBackend()');

@@ -33,7 +33,7 @@ export interface KernelContext {
   readonly transposes: TransposeCache;
   /** An internal rank-0 constant, owned by the adapter (never disposed by kernels). */
   readonly constant: (value: number) => TfTensor;
-  readonly planMatmul: boolean;
+  readonly matmulRents: number;
 }
 
 /** Run fn, then dispose every temporary it registered with temp(), whatever happens. */
@@ -46,14 +46,14 @@ function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor 
   }
 }
 
-export function tfjsKernels({ kernel, scalars, transposes, constant, planMatmul }: KernelContext): KernelTable<TfTensor> {
+export function tfjsKernels({ kernel, scalars, transposes, constant, matmulRents }: KernelContext): KernelTable<TfTensor> {
   /** The value of a rank-0 cached upload, if `x` is one (NaN excluded: clip and fill would not propagate it). */
   const known = (x: Info): number | undefined => {
     if (x.shape.length !== 0) return undefined;
     const v = scalars.valueOf(x.handle);
     return v === undefined || Number.isNaN(v) ? undefined : v;
   };
-  const matmul = matmulPlanner(kernel, transposes, planMatmul);
+  const matmul = matmulPlanner(kernel, transposes, matmulRents);
   const step = (x: TfTensor) => kernel('Step', { x }, { alpha: 0 });
   const sub = (a: TfTensor, b: TfTensor) => kernel('Sub', { a, b });
   const fill = (shape: Shape, value: number) => kernel('Fill', {}, { shape: [...shape], value, dtype: 'float32' });
@@ -91,7 +91,9 @@ export function tfjsKernels({ kernel, scalars, transposes, constant, planMatmul 
     div: binary('RealDiv'),
     maximum: extremum('Maximum', (v) => [v, Infinity]),
     minimum: extremum('Minimum', (v) => [-Infinity, v]),
-    greater: ([a, b]) => withTemps((temp) => step(temp(sub(a!.handle, b!.handle)))),
+    // greater(x, 0) (relu's gradient mask) needs no subtraction.
+    greater: ([a, b], _, out) =>
+      known(b!) === 0 && sameShape(a!.shape, out.shape) ? step(a!.handle) : withTemps((temp) => step(temp(sub(a!.handle, b!.handle)))),
     greaterEqual: ([a, b]) => withTemps((temp) => sub(constant(1), temp(step(temp(sub(b!.handle, a!.handle)))))),
     equal: ([a, b]) =>
       withTemps((temp) => sub(constant(1), temp(step(temp(kernel('Abs', { x: temp(sub(a!.handle, b!.handle)) })))))),

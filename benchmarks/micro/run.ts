@@ -90,14 +90,14 @@ async function benchmark(name: string): Promise<Report> {
 function table(reports: Report[]): string {
   const names = reports[0]?.items.map((i) => i.name) ?? [];
   const width = Math.max(...names.map((n) => n.length), 4);
-  const head = ['item'.padEnd(width), ...reports.map((r) => `${r.backend} median ms (cpu ms)`.padStart(28)), 'target'.padStart(8)];
+  const head = ['item'.padEnd(width), ...reports.map((r) => `${r.backend} median ms (cpu ms)`.padStart(28)), 'wasm target'.padStart(11)];
   const lines = [head.join(' | ')];
   for (const name of names) {
     const cells = reports.map((r) => {
       const i = r.items.find((x) => x.name === name);
       return (i ? `${i.medianMs.toFixed(2)} (${i.cpuMs.toFixed(2)})` : '-').padStart(28);
     });
-    lines.push([name.padEnd(width), ...cells, (TARGETS[name] ? `<= ${TARGETS[name]}` : '').padStart(8)].join(' | '));
+    lines.push([name.padEnd(width), ...cells, (TARGETS[name] ? `<= ${TARGETS[name]}` : '').padStart(11)].join(' | '));
   }
   const loads = reports.map((r) => `${r.backend}: ${r.loadavg.start.map((l) => l.toFixed(2)).join('/')}`).join(', ');
   return `${lines.join('\n')}\n(median wall time over the runs, CPU time of the process per run in brackets; load averages at start ${loads})\n`;
