@@ -8,6 +8,11 @@ export interface BackendEntry {
   readonly description: string;
   /** Create the backend; throws BackendError with an install hint when it cannot run on this machine. */
   readonly load: () => Promise<Backend>;
+  /**
+   * Backends of one family share a process-wide engine and only one of them can be active in a process
+   * ('tfjs': tfjs-core has one global engine). Tests give each such backend a process (a test file) of its own.
+   */
+  readonly family?: string;
 }
 
 const entries = new Map<string, BackendEntry>();
@@ -21,6 +26,37 @@ registerBackend({
   description: 'plain TypeScript on Float32Array; the specification every other backend is tested against',
   load: async () => createReferenceBackend('float32'),
 });
+
+registerBackend({
+  name: 'wasm',
+  family: 'tfjs',
+  description: 'tfjs-core on @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD binary, one thread); the default for CPU runs',
+  load: async () => (await import('./tfjs/wasm.js')).loadWasmBackend(),
+});
+
+registerBackend({
+  name: 'cuda',
+  family: 'tfjs',
+  description: 'tfjs-core on @tensorflow/tfjs-node-gpu (libtensorflow 2.9.1, CUDA 11.2, cuDNN 8.1); optional, installed separately',
+  load: async () => (await import('./tfjs/node.js')).loadTfjsNodeBackend('cuda'),
+});
+
+registerBackend({
+  name: 'tfnode',
+  family: 'tfjs',
+  description: 'tfjs-core on @tensorflow/tfjs-node (libtensorflow 2.9.1 on the CPU); optional, installed separately',
+  load: async () => (await import('./tfjs/node.js')).loadTfjsNodeBackend('tfnode'),
+});
+
+/** The backend CPU runs use when neither --backend nor RSN_BACKEND names one. */
+export const DEFAULT_BACKEND = 'wasm';
+/** The environment variable that chooses the backend when no flag does. */
+export const BACKEND_ENV = 'RSN_BACKEND';
+
+/** The backend to use: the flag, else $RSN_BACKEND, else DEFAULT_BACKEND. */
+export function resolveBackendName(flag?: string, env: NodeJS.ProcessEnv = process.env, fallback = DEFAULT_BACKEND): string {
+  return flag?.trim() || env[BACKEND_ENV]?.trim() || fallback;
+}
 
 export const backendNames = (): string[] => [...entries.keys()];
 export const backendEntries = (): BackendEntry[] => [...entries.values()];
@@ -42,8 +78,28 @@ export async function useBackend(name: string): Promise<Backend> {
   return backend;
 }
 
-/** The backend used when neither --backend nor RSN_BACKEND says otherwise. */
-export const DEFAULT_BACKEND = 'reference';
+export interface ActivateOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the fallback notice goes (default: stderr). */
+  readonly warn?: (message: string) => void;
+  /** The backend used when nobody chose one (default DEFAULT_BACKEND). */
+  readonly defaultName?: string;
+}
 
-/** --backend beats RSN_BACKEND beats DEFAULT_BACKEND. */
-export const resolveBackendName = (flag?: string): string => flag ?? process.env.RSN_BACKEND ?? DEFAULT_BACKEND;
+/**
+ * Load and activate the backend chosen by resolveBackendName(flag). When nobody chose (no flag, no
+ * RSN_BACKEND) and the default fails to load, say so through `warn` and fall back to 'reference'; a backend
+ * that was asked for by name must load, or this throws its BackendError.
+ */
+export async function activateBackend(flag?: string, options: ActivateOptions = {}): Promise<Backend> {
+  const { env = process.env, warn = (m: string) => process.stderr.write(`${m}\n`), defaultName = DEFAULT_BACKEND } = options;
+  const name = resolveBackendName(flag, env, defaultName);
+  const chosen = Boolean(flag?.trim() || env[BACKEND_ENV]?.trim());
+  try {
+    return await useBackend(name);
+  } catch (error) {
+    if (chosen || name === 'reference' || !(error instanceof BackendError)) throw error;
+    warn(`rsn: the default backend '${name}' did not load, using 'reference' (slower) instead:\n  ${error.message.replace(/\n/g, '\n  ')}`);
+    return useBackend('reference');
+  }
+}

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { expandJobs, isJobDone, parseShard, selectShard, type Job } from '../../benchmarks/suite/jobs.js';
 import { runPool } from '../../benchmarks/suite/pool.js';
 import { PRESETS, preset } from '../../benchmarks/suite/presets.js';
-import { resolveBackendName, useBackend } from '../../backends/registry.js';
+import { activateBackend } from '../../backends/registry.js';
 import { RsnError } from '../../core/errors.js';
 import { CONFIG_FIELDS } from '../../core/experiment/config.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
@@ -59,8 +59,7 @@ export function benchCommand(): Command {
     }
     const jobsWanted = options.jobs as number;
     if (!Number.isInteger(jobsWanted) || jobsWanted < 1) throw new RsnError(`--jobs takes a whole number >= 1; got '${String(options.jobs)}'`);
-    const backend = resolveBackendName(options.backend as string | undefined);
-    await useBackend(backend);
+    const backend = (await activateBackend(options.backend as string | undefined)).name;
 
     const pending = jobs.filter((j) => !isJobDone(j));
     process.stderr.write(`rsn bench: preset ${chosen.name}, ${jobs.length} jobs (${jobs.length - pending.length} already done), ${Math.min(jobsWanted, pending.length)} workers, backend ${backend}\nresults: ${baseDir}\n`);

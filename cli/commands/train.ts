@@ -7,7 +7,7 @@ import { prepareData } from '../../core/experiment/prepare.js';
 import { runTrial } from '../../core/experiment/runner.js';
 import { claimConfigDir } from '../../core/experiment/store.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
-import { DEFAULT_BACKEND, resolveBackendName, useBackend } from '../../backends/registry.js';
+import { activateBackend, DEFAULT_BACKEND } from '../../backends/registry.js';
 import { addConfigOptions, configFromOptions } from '../options.js';
 import { formatDuration, ProgressBar } from '../progress.js';
 
@@ -28,8 +28,7 @@ export function trainCommand(): Command {
   addConfigOptions(command);
   return command.action(async (options: Record<string, unknown>) => {
     const config = configFromOptions(options);
-    const backendName = resolveBackendName(options.backend as string | undefined);
-    await useBackend(backendName);
+    const backendName = (await activateBackend(options.backend as string | undefined)).name;
     const id = (options.experiment_id as string | undefined) ?? experimentId(config);
     const dir = configDir(resolve(options.base_dir as string), id, config);
     claimConfigDir(dir, id, config, Boolean(options.force));

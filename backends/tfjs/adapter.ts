@@ -1,0 +1,127 @@
+/**
+ * The one adapter from the Backend interface (backends/backend.ts) to tfjs-core, shared by every tfjs backend
+ * (wasm, cuda, tfnode). Handles are tf.Tensor. Kernels call the engine's registered kernels directly
+ * (engine.runKernel), skipping the op layer's argument conversion; tfjs' own autodiff is never used.
+ *
+ * Semantics follow the reference backend: comparisons return float32 0/1; `where` takes a float 0/1 condition
+ * (made into tfjs' bool mask); argmax returns int32; oneHot takes int32 labels and gives float32, all zeros for
+ * an out-of-range label. The kernels are in kernels.ts.
+ *
+ * Speed: matmul never passes transpose flags to tfjs (explicit transposes, cached while their source lives),
+ * rank-0 float32 uploads are shared by value (caches.ts), and slow tfjs-wasm kernels are replaced by exact
+ * identities over fast ones (kernels.ts).
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import type { Primitive, Shape } from '../../core/autodiff/primitives.js';
+import { BackendError, UnsupportedOpError } from '../../core/errors.js';
+import type { Backend, HostData, Kernel } from '../backend.js';
+import { ScalarCache, TransposeCache } from './caches.js';
+import { tfjsKernels } from './kernels.js';
+import { DEFAULT_RENTS } from './matmul.js';
+
+export type TfModule = typeof tfc;
+
+export interface TfjsAdapterOptions {
+  /** rsn's name for the backend ('wasm', 'cuda', 'tfnode'). */
+  readonly name: string;
+  /** tfjs' name for its backend ('wasm', 'tensorflow'); the adapter checks it is the active one. */
+  readonly tfBackend: string;
+  /**
+   * Whether the tfjs backend copies host arrays on write and returns fresh arrays on read (tfjs-wasm does).
+   * When false the adapter copies, so that no host array aliases backend memory.
+   */
+  readonly copiesHostData: boolean;
+  /** Uses of a matmul's right operand that may avoid packing it (matmul.ts); 0 always packs it. Default 2. */
+  readonly matmulRents?: number;
+  /** Called by close(), after the adapter's own tensors are freed. */
+  readonly onClose?: () => void;
+}
+
+/** The adapter, with the accounting the conformance tests read. */
+export interface TfjsBackend extends Backend<TfTensor> {
+  readonly tf: TfModule;
+  /** tf.memory().numTensors minus the tensors held only by the adapter's caches: flat when nothing leaks. */
+  engineTensors(): number;
+  /** Free the adapter's cached tensors and release tfjs for another backend; the adapter is unusable after. */
+  close(): void;
+}
+
+type Attrs = Record<string, unknown>;
+
+export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): TfjsBackend {
+  const { name } = options;
+  const engine = tf.engine();
+  let closed = false;
+  let live = 0;
+
+  const kernel = (kernelName: string, inputs: Record<string, TfTensor>, attrs: Attrs = {}): TfTensor =>
+    engine.runKernel(kernelName, inputs, attrs as never) as TfTensor;
+  const scalars = new ScalarCache((v) => tf.scalar(v, 'float32'));
+  const transposes = new TransposeCache((x) => kernel('Transpose', { x }, { perm: [1, 0] }));
+
+  const constants = new Map<number, TfTensor>();
+  const constant = (value: number): TfTensor => {
+    let t = constants.get(value);
+    if (!t) constants.set(value, (t = tf.scalar(value, 'float32')));
+    return t;
+  };
+  const kernels = tfjsKernels({ kernel, scalars, transposes, constant, matmulRents: options.matmulRents ?? DEFAULT_RENTS });
+
+  const assertOpen = (): void => {
+    if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with useBackend()');
+  };
+
+  return {
+    name,
+    tf,
+    upload(values: HostData, shape: Shape, dtype) {
+      assertOpen();
+      live++;
+      if (dtype === 'float32' && shape.length === 0 && !Object.is(values[0], -0)) return scalars.acquire(Math.fround(values[0]!));
+      const data = dtype === 'int32'
+        ? (values instanceof Int32Array && options.copiesHostData ? values : Int32Array.from(values))
+        : (values instanceof Float32Array && options.copiesHostData ? values : Float32Array.from(values));
+      return tf.tensor(data, shape as number[], dtype);
+    },
+    read(info) {
+      assertOpen();
+      const values = info.handle.dataSync() as HostData;
+      return options.copiesHostData ? values : values.slice();
+    },
+    dispose(handle) {
+      live--;
+      if (scalars.owns(handle)) return scalars.release(handle);
+      transposes.drop(handle);
+      handle.dispose();
+    },
+    liveHandles: () => live,
+    engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - constants.size,
+    run(primitive, inputs, attrs, out) {
+      assertOpen();
+      const k = kernels[primitive] as Kernel<Primitive, TfTensor> | undefined;
+      if (!k) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', name);
+      let result: TfTensor;
+      try {
+        result = k(inputs, attrs, out);
+      } catch (error) {
+        if (error instanceof BackendError) throw error;
+        throw new BackendError(
+          `tfjs backend '${options.tfBackend}' failed on '${primitive}' (${inputs.map((t) => `${t.dtype}[${t.shape}]`).join(', ')}): ${(error as Error).message}`,
+          'run on the reference backend (--backend reference) to check whether the inputs are at fault',
+        );
+      }
+      live++;
+      return result;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      scalars.clear();
+      transposes.clear();
+      constants.forEach((t) => t.dispose());
+      constants.clear();
+      options.onClose?.();
+    },
+  };
+}

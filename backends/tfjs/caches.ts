@@ -1,0 +1,113 @@
+import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
+
+/**
+ * Rank-0 float32 constants by value. The core lifts every number operand to a scalar tensor (ops.ts `lift`),
+ * so a training step uploads the same few scalars (0, 1, 0.5, beta1, ...) hundreds of times; on tfjs each
+ * upload is a tensor allocation and a heap copy. A cached tensor is shared by every handle that asked for its
+ * value and reference-counted: the cache holds one reference, each live handle one more, and the tensor is
+ * disposed when the count reaches zero (after an LRU eviction, or close()).
+ */
+export class ScalarCache {
+  private readonly byValue = new Map<number, TfTensor>();
+  private readonly refs = new Map<TfTensor, number>();
+  private readonly values = new Map<TfTensor, number>();
+
+  constructor(private readonly make: (value: number) => TfTensor, private readonly capacity = 64) {}
+
+  /** A shared rank-0 tensor holding `value`; release it with release(). */
+  acquire(value: number): TfTensor {
+    let t = this.byValue.get(value);
+    if (t) {
+      this.byValue.delete(value); // re-insert: most recently used last
+      this.byValue.set(value, t);
+      this.refs.set(t, this.refs.get(t)! + 1);
+      return t;
+    }
+    t = this.make(value);
+    this.byValue.set(value, t);
+    this.values.set(t, value);
+    this.refs.set(t, 2);
+    if (this.byValue.size > this.capacity) {
+      const [oldValue, oldest] = this.byValue.entries().next().value!;
+      this.byValue.delete(oldValue);
+      this.release(oldest);
+    }
+    return t;
+  }
+
+  /** The value of a tensor this cache made, or undefined for any other tensor. */
+  valueOf(t: TfTensor): number | undefined {
+    return this.values.get(t);
+  }
+
+  /** Whether `t` is one of this cache's shared tensors (then release() it instead of disposing it). */
+  owns(t: TfTensor): boolean {
+    return this.refs.has(t);
+  }
+
+  release(t: TfTensor): void {
+    const n = this.refs.get(t)! - 1;
+    if (n > 0) {
+      this.refs.set(t, n);
+      return;
+    }
+    this.refs.delete(t);
+    this.values.delete(t);
+    t.dispose();
+  }
+
+  /** Tensors alive only because the cache holds them (for leak accounting). */
+  get idle(): number {
+    let n = 0;
+    for (const t of this.byValue.values()) if (this.refs.get(t) === 1) n++;
+    return n;
+  }
+
+  clear(): void {
+    for (const t of [...this.byValue.values()]) this.release(t);
+    this.byValue.clear();
+  }
+}
+
+/**
+ * Explicit transposes of matmul operands, kept while their source handle lives (a Map rather than a WeakMap so that close() can free them; every
+ * handle is disposed exactly once by the core, which drops its entry). On tfjs-wasm a matmul with
+ * transposeA/transposeB leaves XNNPACK for a loop about 15x slower, so the adapter transposes explicitly; and
+ * XNNPACK packs the right operand once per tensor, so reusing the same transposed tensor (a weight's
+ * transpose across the 10 iterations of PGD) also reuses its packing. Dropped when the source is disposed.
+ */
+export class TransposeCache {
+  private readonly transposes = new Map<TfTensor, TfTensor>();
+
+  constructor(private readonly make: (x: TfTensor) => TfTensor) {}
+
+  get(x: TfTensor): TfTensor {
+    let t = this.transposes.get(x);
+    if (!t) {
+      t = this.make(x);
+      this.transposes.set(x, t);
+    }
+    return t;
+  }
+
+  has(x: TfTensor): boolean {
+    return this.transposes.has(x);
+  }
+
+  /** Called when `x` is disposed. */
+  drop(x: TfTensor): void {
+    const t = this.transposes.get(x);
+    if (!t) return;
+    this.transposes.delete(x);
+    t.dispose();
+  }
+
+  get size(): number {
+    return this.transposes.size;
+  }
+
+  clear(): void {
+    for (const t of this.transposes.values()) t.dispose();
+    this.transposes.clear();
+  }
+}

@@ -1,0 +1,4 @@
+import { conformanceSuite } from './conformance-suite.js';
+
+// One tfjs backend per process: this file runs 'wasm' alone (see conformance.test.ts).
+await conformanceSuite('wasm');

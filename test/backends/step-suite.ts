@@ -1,0 +1,145 @@
+import { expect, it } from 'vitest';
+import type { Backend, HostData } from '../../backends/backend.js';
+import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
+import { liveTensorCount } from '../../core/autodiff/tensor.js';
+import { attackSpec, craft, type AttackName } from '../../core/attacks/index.js';
+import { Adam } from '../../core/nn/adam.js';
+import { smoothedTargets } from '../../core/nn/loss.js';
+import {
+  createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type LayerArrays,
+} from '../../core/nn/model.js';
+import { Rng } from '../../core/nn/rng.js';
+import { trainStep } from '../../core/nn/train-step.js';
+import { compare, on, oracle, type Tolerance } from './support.js';
+
+/**
+ * Whole training steps of dense-300-100 at batch 60, same seed, weights, masks and data on both backends.
+ *
+ * Tolerances. The loss is a float32 reduction over 60 x 784 products: rtol 1e-5. Weights after an Adam step:
+ * in its first steps Adam moves each weight by about lr * sign(g) (|step| <= lr = 1.2e-3), so backends agree
+ * to rounding except where |g| is within float noise of 0, where the step changes by about lr * dg / 1e-7
+ * (eps = 1e-7); float32 noise in g (~1e-9 for these sums) keeps that under 1e-5 = 1% of lr: atol 1e-5.
+ * Attacks take sign(grad_x): a pixel whose gradient is within rounding of 0 can flip sign on another backend
+ * (a legitimate difference), so adversarial examples must agree on all but 0.1% of pixels, and the step is
+ * compared twice: from the reference's adversarial batch (tight tolerances above) and end to end (the loss
+ * within 1e-3, at most 1% of weights beyond atol, none beyond two Adam steps: 2.4e-3).
+ */
+const LOSS_TOL = { rtol: 1e-5, atol: 1e-6 };
+const WEIGHT_TOL = { rtol: 1e-5, atol: 1e-5 };
+const BATCH = 60;
+
+interface Problem {
+  weights: LayerArrays;
+  masks: LayerArrays;
+  x: Float32Array;
+  targets: Float32Array;
+}
+
+/** MNIST-like inputs (60% exact zeros), random labels with 0.1 label smoothing, 30%-pruned masks. */
+function problem(seed: number): Problem {
+  const rng = new Rng(seed);
+  const weights = initialWeights(DENSE_300_100, rng);
+  const masks = weights.map((w) => Float32Array.from(w, () => (rng.next() < 0.3 ? 0 : 1)));
+  const x = Float32Array.from({ length: BATCH * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
+  const labels = Array.from({ length: BATCH }, () => rng.int(10));
+  return { weights, masks, x, targets: smoothedTargets(labels, 10, 0.1) };
+}
+
+interface StepResult {
+  losses: number[];
+  weights: LayerArrays;
+  xAdv?: HostData;
+}
+
+/** `steps` training steps from the problem's state; `attack` crafts x_adv (PGD's random start from Rng(seed)). */
+function run(backend: Backend, p: Problem, steps: number, attack?: AttackName, givenAdv?: HostData): StepResult {
+  return on(backend, () => {
+    const net = createNetwork(DENSE_300_100, p.weights, p.masks);
+    const adam = new Adam();
+    const x = keep(fromHost(p.x, [BATCH, 784]));
+    const y = keep(fromHost(p.targets, [BATCH, 10]));
+    const rng = new Rng(99);
+    const losses: number[] = [];
+    let xAdvHost: HostData | undefined;
+    for (let s = 0; s < steps; s++) {
+      let xAdv: Tensor | undefined;
+      if (givenAdv) xAdv = keep(fromHost(givenAdv, [BATCH, 784]));
+      else if (attack) xAdv = keep(tidy(() => craft(attackSpec(attack), effectiveWeights(net.weights, net.masks), x, rng)));
+      if (s === 0) xAdvHost = xAdv?.dataSync();
+      const loss = trainStep(net, adam, x, y, 0, xAdv);
+      losses.push(loss.item());
+      disposeAll([loss, xAdv]);
+    }
+    const weights = readLayers(net.weights);
+    disposeNetwork(net);
+    adam.reset();
+    disposeAll([x, y]);
+    return { losses, weights, xAdv: xAdvHost };
+  });
+}
+
+function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance) {
+  const { ratio, detail } = compare(Float32Array.from(actual), Float32Array.from(expected), tol);
+  expect(ratio, `${what} (${detail}; rtol ${tol.rtol}, atol ${tol.atol})`).toBeLessThanOrEqual(1);
+}
+
+/** Fraction of elements farther apart than atol, and the largest difference. */
+function mismatch(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): { fraction: number; worst: number } {
+  let n = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (d > atol) n++;
+    worst = Math.max(worst, d);
+  }
+  return { fraction: n / a.length, worst };
+}
+
+export function stepConformance(getBackend: () => Backend): void {
+  const reference = oracle();
+  const p = problem(2024);
+
+  it('two natural training steps match the reference (loss and updated weights)', () => {
+    const got = run(getBackend(), p, 2);
+    const want = run(reference, p, 2);
+    expectClose('losses', got.losses, want.losses, LOSS_TOL);
+    got.weights.forEach((w, i) => expectClose(`layer ${i} weights`, w, want.weights[i]!, WEIGHT_TOL));
+  });
+
+  for (const attack of ['fgsm', 'pgd'] as const) {
+    it(`an ${attack.toUpperCase()}-adversarial training step matches the reference`, () => {
+      const want = run(reference, p, 1, attack);
+      const got = run(getBackend(), p, 1, attack);
+      const adv = mismatch(got.xAdv!, want.xAdv!, 1e-5);
+      expect(adv.fraction, `fraction of adversarial pixels that differ (worst ${adv.worst})`).toBeLessThanOrEqual(1e-3);
+      // From the reference's adversarial batch: only the training step is compared.
+      const shared = run(getBackend(), p, 1, undefined, want.xAdv);
+      expectClose('loss from the shared adversarial batch', shared.losses, want.losses, LOSS_TOL);
+      shared.weights.forEach((w, i) => expectClose(`layer ${i} weights from the shared adversarial batch`, w, want.weights[i]!, WEIGHT_TOL));
+      // End to end, each backend with its own adversarial batch.
+      expectClose('end-to-end loss', got.losses, want.losses, { rtol: 1e-3, atol: 1e-5 });
+      got.weights.forEach((w, i) => {
+        const m = mismatch(w, want.weights[i]!, WEIGHT_TOL.atol);
+        expect(m.fraction, `layer ${i}: fraction of weights beyond ${WEIGHT_TOL.atol}`).toBeLessThanOrEqual(0.01);
+        expect(m.worst, `layer ${i}: largest weight difference`).toBeLessThanOrEqual(2.4e-3);
+      });
+    });
+  }
+
+  it('leaks no tensor or handle over many natural, FGSM and PGD steps', () => {
+    const backend = getBackend();
+    const tfjs = 'engineTensors' in backend ? (backend as TfjsBackend) : undefined;
+    const counts = () => [backend.liveHandles(), liveTensorCount(), tfjs?.engineTensors() ?? 0];
+    const cycle = () => {
+      run(backend, p, 2);
+      run(backend, p, 2, 'fgsm');
+      run(backend, p, 2, 'pgd');
+    };
+    cycle(); // warm up: caches of the backend reach their steady state
+    const before = counts();
+    for (let i = 0; i < 3; i++) cycle();
+    expect(counts(), 'live handles, core tensors, engine tensors').toEqual(before);
+  });
+}

@@ -1,0 +1,147 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../backends/backend.js';
+import { useBackend } from '../../backends/registry.js';
+import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import { loadWasmBackend, wasmFeatures } from '../../backends/tfjs/wasm.js';
+import { fromHost, keep, tidy } from '../../core/autodiff/engine.js';
+import * as op from '../../core/autodiff/ops.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
+import { BackendError } from '../../core/errors.js';
+import { Rng } from '../../core/nn/rng.js';
+import { compare, on, oracle, TOL, type Tolerance } from './support.js';
+
+/**
+ * The tfjs adapter's own machinery, on tfjs-wasm (this file's process holds no other tfjs backend): which tfjs
+ * kernels it calls (the speed traps it must avoid), its caches, and close(). Results are checked against the
+ * reference backend wherever a plan changes how a value is computed.
+ */
+let wasm: TfjsBackend;
+const reference = oracle();
+const calls: { name: string; shapes: number[][]; attrs: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  wasm = (await useBackend('wasm')) as TfjsBackend;
+  const engine = wasm.tf.engine();
+  const run = engine.runKernel.bind(engine);
+  engine.runKernel = ((name: string, inputs: Record<string, { shape: number[] }>, attrs: Record<string, unknown>) => {
+    calls.push({ name, shapes: Object.values(inputs).map((t) => t.shape), attrs: attrs ?? {} });
+    return run(name, inputs as never, attrs as never);
+  }) as typeof engine.runKernel;
+});
+afterEach(() => void calls.splice(0));
+
+const rng = new Rng(5);
+const host = (shape: [number, number]) => rng.uniformArray(shape[0] * shape[1], -1, 1);
+const kernelsCalled = () => calls.map((c) => c.name);
+
+/**
+ * Tolerance for the [60,784]x[784,300] products: float32 accumulation of k = 784 terms of magnitude <= 1
+ * (sum |a||b| ~ 200) differs between summation orders by about sqrt(k) * 6e-8 * 200 ~ 3e-4 at worst
+ * (observed ~1e-5); the small cases keep the conformance suite's tolerance.
+ */
+const LONG_SUMS = { rtol: 1e-4, atol: 3e-4 };
+
+function agree(f: (...xs: Tensor[]) => Tensor, inputs: { values: Float32Array; shape: number[] }[], uses = 1, tol: Tolerance = TOL.reduction): void {
+  const results = (backend: Backend) => on(backend, () => {
+    const xs = inputs.map((i) => keep(fromHost(i.values, i.shape)));
+    const out = Array.from({ length: uses }, () => tidy(() => f(...xs).dataSync()));
+    xs.forEach((x) => x.dispose());
+    return out;
+  });
+  const want = results(reference);
+  results(wasm).forEach((got, k) => {
+    const { ratio, detail } = compare(got, want[k]!, tol);
+    expect(ratio, `use ${k + 1}: ${detail}`).toBeLessThanOrEqual(1);
+  });
+}
+
+describe('tfjs-wasm', () => {
+  it('runs tfjs on its wasm backend with the SIMD binary', () => {
+    expect(wasm.tf.getBackend()).toBe('wasm');
+    expect(wasmFeatures(wasm.tf).simd).toBe(true);
+  });
+});
+
+describe('matmul', () => {
+  const shapes: [[number, number], [number, number]][] = [[[60, 784], [784, 300]], [[60, 300], [300, 100]], [[8, 5], [5, 3]]];
+  for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`never passes transpose flags to tfjs, and agrees with the reference on first and repeated use (tA=${tA}, tB=${tB})`, () => {
+      for (const [sa, sb] of shapes) {
+        const a = { values: host(sa), shape: tA ? [sa[1], sa[0]] : sa };
+        const b = { values: host(sb), shape: tB ? [sb[1], sb[0]] : sb };
+        agree((x, y) => op.matmul(x!, y!, tA, tB), [a, b], 3, sa[1] > 100 ? LONG_SUMS : TOL.reduction);
+      }
+      const matmuls = calls.filter((c) => c.name === 'BatchMatMul');
+      expect(matmuls.length).toBeGreaterThan(0);
+      expect(matmuls.every((c) => c.attrs.transposeA === false && c.attrs.transposeB === false)).toBe(true);
+    });
+  }
+
+  it('packs the cheaper operand: fresh weights are multiplied transposed twice, then packed when reused', () => {
+    agree((x, w) => op.matmul(x!, w!), [{ values: host([60, 784]), shape: [60, 784] }, { values: host([784, 300]), shape: [784, 300] }], 3, LONG_SUMS);
+    const shapes = calls.filter((c) => c.name === 'BatchMatMul').map((c) => c.shapes);
+    expect(shapes).toEqual([[[300, 784], [784, 60]], [[300, 784], [784, 60]], [[60, 784], [784, 300]]]);
+  });
+
+  it('transposes a reused weight once, and frees the transpose with the weight', () => {
+    const before = wasm.tf.memory().numTensors;
+    on(wasm, () => {
+      const w = keep(fromHost(host([300, 100]), [300, 100]));
+      const g = keep(fromHost(host([60, 100]), [60, 100]));
+      for (let i = 0; i < 4; i++) tidy(() => void op.matmul(g, w, false, true));
+      const ofW = calls.filter((c) => c.name === 'Transpose' && c.shapes[0]!.join() === '300,100');
+      expect(ofW).toHaveLength(1);
+      w.dispose();
+      g.dispose();
+    });
+    expect(wasm.tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('kernels that avoid slow tfjs-wasm paths', () => {
+  const x = { values: Float32Array.from([-1, 0, 2, -0, 1e-45, 3, -2, 0.5]), shape: [2, 4] };
+  it('relu is a clip, comparisons are steps, sign is steps, broadcasts are fills or products', () => {
+    agree((t) => op.relu(t!), [x]);
+    agree((t) => op.greater(t!, 0.5), [x]);
+    agree((t) => op.sign(t!), [x]);
+    agree((t) => op.broadcastTo(op.reshape(t!, [2, 4, 1]), [2, 4, 3]), [x]);
+    agree((t) => op.where(op.greater(t!, 0), t!, 0.25), [x]);
+    expect(kernelsCalled().filter((k) => ['Maximum', 'Greater', 'Sign', 'Tile', 'NotEqual'].includes(k))).toEqual([]);
+  });
+});
+
+describe('scalar uploads', () => {
+  it('share one tfjs tensor per value', () => {
+    const before = wasm.tf.memory().numTensors;
+    const handles = Array.from({ length: 5 }, () => wasm.upload(Float32Array.of(0.123), [], 'float32'));
+    expect(new Set(handles).size).toBe(1);
+    expect(wasm.tf.memory().numTensors).toBeLessThanOrEqual(before + 1);
+    handles.forEach((h) => wasm.dispose(h));
+  });
+
+  it('stay valid when evicted from the cache while still in use, and are freed once evicted and unused', () => {
+    const before = wasm.engineTensors();
+    const held = wasm.upload(Float32Array.of(-7.5), [], 'float32');
+    for (let i = 0; i < 200; i++) wasm.dispose(wasm.upload(Float32Array.of(1000 + i), [], 'float32'));
+    expect(Array.from(wasm.read({ handle: held, shape: [], dtype: 'float32' }))).toEqual([-7.5]);
+    wasm.dispose(held);
+    expect(wasm.engineTensors()).toBe(before);
+    expect(wasm.tf.memory().numTensors).toBeLessThanOrEqual(before + 64 + 8);
+  });
+});
+
+describe('close', () => {
+  it('frees the adapter caches, refuses further work, and releases tfjs for another adapter', async () => {
+    const second = await loadWasmBackend();
+    on(second, () => {
+      const w = keep(fromHost(host([20, 10]), [20, 10]));
+      tidy(() => void op.matmul(op.mul(op.tensor(host([4, 10]), [4, 10]), 2), w, false, true));
+      w.dispose();
+    });
+    const before = wasm.tf.memory().numTensors;
+    second.close();
+    expect(wasm.tf.memory().numTensors).toBeLessThan(before);
+    expect(() => second.upload(Float32Array.of(1), [1], 'float32')).toThrow(BackendError);
+    agree((t) => op.exp(t!), [{ values: host([2, 3]), shape: [2, 3] }]); // the first adapter still works
+  });
+});
