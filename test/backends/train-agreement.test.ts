@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backendEntries, useBackend } from '../../backends/registry.js';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
+import * as paths from '../../core/experiment/paths.js';
+import type { PreparedData } from '../../core/experiment/round.js';
+import { runTrial } from '../../core/experiment/runner.js';
+import { claimConfigDir, loadKernels } from '../../core/experiment/store.js';
+import { readCsv } from '../../core/io/csv.js';
+import { smoothedTargets } from '../../core/nn/loss.js';
+import { DENSE_300_100 } from '../../core/nn/model.js';
+import { Rng } from '../../core/nn/rng.js';
+import { closeness } from '../support/allclose.js';
+
+function syntheticSet(count: number, seed: number, smoothing: number) {
+  const rng = new Rng(seed);
+  const prototypes = new Rng(99).uniformArray(10 * 784, 0, 1);
+  const images = new Float32Array(count * 784);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 10;
+    for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(1, Math.max(0, prototypes[labels[i]! * 784 + j]! + rng.uniform(-0.4, 0.4)));
+  }
+  return { images, labels, count, targets: smoothedTargets(labels, 10, smoothing) };
+}
+
+const data: PreparedData = { train: syntheticSet(200, 1, 0.1), valid: syntheticSet(100, 2, 0.1), test: syntheticSet(100, 3, 0) };
+const config: ExperimentConfig = {
+  ...DEFAULT_CONFIG, trials: 1, train_iters: 12, eval_every: 6, prune_iters: 1, batch_size: 20, eval_batch_size: 50,
+  attack: 'fgsm', adv_train: true,
+};
+
+async function trainOn(backend: string): Promise<string> {
+  await useBackend(backend);
+  const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend}-`));
+  claimConfigDir(dir, 'test', config, false);
+  runTrial(config, data, 0, { configDir: dir, backend });
+  return paths.trialDir(dir, 0);
+}
+
+const others = backendEntries().map((e) => e.name).filter((n) => n === 'wasm' || n === 'native');
+
+/**
+ * A short adversarially trained run (two rounds, pruning between them) gives the same metrics on every
+ * backend that loads as on the reference. Tolerances: losses and weights to 1e-3 relative (twelve Adam steps of
+ * float32 rounding differences), accuracies within 2 of 100 examples (an example whose logits nearly tie, or
+ * a pixel whose attack gradient is within rounding of 0, may flip).
+ */
+describe.each(others)('rsn train on %s agrees with the reference backend', (name) => {
+  it('gives the same metrics and weights within tolerance', async () => {
+    let other: string;
+    try {
+      other = await trainOn(name);
+    } catch (error) {
+      console.warn(`SKIPPED ${name}: ${(error as Error).message}`);
+      return;
+    }
+    const reference = await trainOn('reference');
+    for (const round of [0, 1]) {
+      for (const split of ['valid', 'test'] as const) {
+        const a = readCsv(paths.metricsFile(paths.roundDir(other, round), split));
+        const b = readCsv(paths.metricsFile(paths.roundDir(reference, round), split));
+        expect(a.map((r) => r.batch)).toEqual(b.map((r) => r.batch));
+        a.forEach((row, i) => {
+          expect(closeness([row.loss as number, row.adv_loss as number], [b[i]!.loss as number, b[i]!.adv_loss as number], 1e-3, 1e-4)).toBeLessThanOrEqual(1);
+          expect(Math.abs((row.acc as number) - (b[i]!.acc as number))).toBeLessThanOrEqual(0.02);
+          expect(Math.abs((row.adv_acc as number) - (b[i]!.adv_acc as number))).toBeLessThanOrEqual(0.02);
+        });
+      }
+      const [wa, wb] = [loadKernels(other, round, 'post_kernels', DENSE_300_100), loadKernels(reference, round, 'post_kernels', DENSE_300_100)];
+      wa.forEach((w, l) => expect(closeness(w, wb[l]!, 1e-3, 1e-4)).toBeLessThanOrEqual(1));
+      expect(loadKernels(other, round, 'masks', DENSE_300_100)).toEqual(loadKernels(reference, round, 'masks', DENSE_300_100));
+    }
+  });
+});
