@@ -22,6 +22,12 @@ registerBackend({
   load: async () => createReferenceBackend('float32'),
 });
 
+registerBackend({
+  name: 'native',
+  description: 'C kernels and OpenBLAS sgemm through an N-API addon (optional; built at install when a C toolchain and OpenBLAS exist)',
+  load: async () => (await import('./native/index.js')).createNativeBackend(),
+});
+
 export const backendNames = (): string[] => [...entries.keys()];
 export const backendEntries = (): BackendEntry[] => [...entries.values()];
 
