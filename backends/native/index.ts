@@ -23,8 +23,8 @@ export interface NativeOptions {
   readonly fused?: boolean;
 }
 
-export function createNativeBackend(options: NativeOptions = {}): Backend<NativeHandle> {
-  const addon: NativeAddon = loadAddon();
+/** `addon` is the compiled addon (tests and profiling may substitute their own). */
+export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): Backend<NativeHandle> {
   if (options.threads !== undefined) addon.setThreads(options.threads);
   const pool = new BufferPool();
   const f = (t: Info): Float32Array => t.handle as Float32Array;

@@ -135,7 +135,8 @@ FN(gather) { /* (x, out, plan): same element type for x and out, float32 or int3
   size_t len;
   void *data;
   if (napi_get_typedarray_info(env, a.argv[0], &type, &len, &data, NULL, NULL) != napi_ok) return NULL;
-  if (type != napi_float32_array && type != napi_int32_array) return fail(&a, "expected Float32Array or Int32Array"), NULL;
+  if (type != napi_float32_array && type != napi_int32_array) return fail(&a,
+      "expected Float32Array or Int32Array"), NULL;
   const void *x = array(&a, 0, type, ext[0], NULL);
   void *out = array(&a, 1, type, size, NULL);
   if (!a.failed) rsn_gather_plan(x, out, &p);

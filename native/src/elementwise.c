@@ -21,7 +21,8 @@
     }                                                                            \
   } while (0)
 
-RSN_HOT void rsn_binary(int op, const float *restrict a, int sa, const float *restrict b, int sb, float *restrict out, int64_t n) {
+RSN_HOT void rsn_binary(int op, const float *restrict a, int sa, const float *restrict b, int sb,
+                        float *restrict out, int64_t n) {
   switch (op) {
     case BIN_ADD: BINARY_LOOPS(x + y); break;
     case BIN_SUB: BINARY_LOOPS(x - y); break;
@@ -67,12 +68,14 @@ RSN_HOT void rsn_binary(int op, const float *restrict a, int sa, const float *re
     }                                                                               \
   } while (0)
 
-void rsn_binary_plan(int op, const float *restrict a, const float *restrict b, float *restrict out, const rsn_plan *plan) {
+void rsn_binary_plan(int op, const float *restrict a, const float *restrict b, float *restrict out,
+                     const rsn_plan *plan) {
   /* Row-major inputs aligned on trailing axes: the innermost stride of each input is 0 or 1. */
   PLAN_WALK(plan, rsn_binary(op, a + o0, (int)s0, b + o1, (int)s1, out + oo, inner));
 }
 
-void rsn_where_plan(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict out, const rsn_plan *plan) {
+void rsn_where_plan(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict out,
+                    const rsn_plan *plan) {
   PLAN_WALK(plan, {
     const float *cr = c + o0, *ar = a + o1, *br = b + o2;
     float *orow = out + oo;
@@ -96,21 +99,19 @@ RSN_HOT void rsn_unary(int op, const float *restrict x, float *restrict out, int
     case UN_EXP: for (int64_t i = 0; i < n; i++) out[i] = (float)exp((double)x[i]); break;
     case UN_LOG: for (int64_t i = 0; i < n; i++) out[i] = (float)log((double)x[i]); break;
     case UN_SQRT: for (int64_t i = 0; i < n; i++) out[i] = sqrtf(x[i]); break;
-    case UN_SIGN:
-      for (int64_t i = 0; i < n; i++) {
-        const float v = x[i];
-        out[i] = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v == 0.0f ? 0.0f : v;
-      }
-      break;
+    case UN_SIGN: for (int64_t i = 0; i < n; i++) out[i] = rsn_sign(x[i]); break;
     default: break;
   }
 }
 
+rsn_bounds rsn_make_bounds(double lo, double hi) {
+  rsn_bounds b = {(float)lo, (float)lo, (float)hi, (float)hi};
+  if ((double)b.lo_test < lo) b.lo_test = nextafterf(b.lo_test, INFINITY);
+  if ((double)b.hi_test > hi) b.hi_test = nextafterf(b.hi_test, -INFINITY);
+  return b;
+}
+
 RSN_HOT void rsn_clip(const float *restrict x, float *restrict out, int64_t n, double lo, double hi) {
-  /* Compared in double against the exact bounds, as the reference does; NaN passes through. */
-  const float lof = (float)lo, hif = (float)hi;
-  for (int64_t i = 0; i < n; i++) {
-    const float v = x[i];
-    out[i] = (double)v < lo ? lof : (double)v > hi ? hif : v;
-  }
+  const rsn_bounds b = rsn_make_bounds(lo, hi);
+  for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i], b);
 }

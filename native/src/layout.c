@@ -10,7 +10,8 @@ extern void openblas_set_num_threads(int threads);
 extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 
-RSN_HOT static void sum_rows(const float *restrict x, float *restrict out, int64_t reduced, int64_t inner, double *restrict acc) {
+RSN_HOT static void sum_rows(const float *restrict x, float *restrict out, int64_t reduced, int64_t inner,
+                             double *restrict acc) {
   /* acc[j] = sum over r of x[r, j], in double and in the reference's order (r ascending). */
   for (int64_t j = 0; j < inner; j++) acc[j] = 0.0;
   for (int64_t r = 0; r < reduced; r++) {
@@ -78,7 +79,8 @@ void rsn_one_hot(const int32_t *restrict labels, float *restrict out, int64_t n,
   }
 }
 
-void rsn_matmul(const float *restrict a, const float *restrict b, float *restrict c, int m, int n, int k, int trans_a, int trans_b) {
+void rsn_matmul(const float *restrict a, const float *restrict b, float *restrict c, int m, int n, int k,
+                int trans_a, int trans_b) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     for (int64_t i = 0; i < (int64_t)m * n; i++) c[i] = 0.0f;
