@@ -4,7 +4,8 @@
  * this machine. Peers take turns in several rounds, so that load from other processes spreads over all of them;
  * the table gives each step's median over all rounds (with the interquartile range) and its ratio to PyTorch.
  *
- * Options: --rounds R (3)  --seconds S per step kind per round (1)  --backends a,b (default above)
+ * Options: --rounds R (3)  --seconds S per step kind per round (1)  --backends a,b (default above; a name
+ *          followed by :unfused runs that backend without its fused kernels)
  *          --python PATH (RSN_PYTHON, else /usr/bin/python3)  --json FILE (raw times)
  */
 import { spawnSync } from 'node:child_process';
@@ -39,7 +40,7 @@ interface PeerResult {
 }
 
 function runPeer(peer: string): PeerResult | string {
-  const slow = peer === 'reference';
+  const slow = peer.startsWith('reference');
   const args = ['--seconds', seconds, '--min-iterations', slow ? '3' : '10'];
   const [command, argv] = peer === 'pytorch'
     ? [values.python, [here('./torch_steps.py'), ...args]]

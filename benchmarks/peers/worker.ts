@@ -1,10 +1,12 @@
 /**
  * Times the peer workload (workload.ts) on one backend, in a process of its own (tfjs backends need one).
- * Usage: tsx benchmarks/peers/worker.ts <backend> [--seconds S] [--min-iterations N] [--steps natural,fgsm,pgd]
+ * Usage: tsx benchmarks/peers/worker.ts <backend>[:unfused] [--seconds S] [--min-iterations N] [--steps a,b]
+ * `:unfused` switches the backend's fused kernels off (the core runs their primitive compositions).
  * Prints one JSON line: { peer, steps: { <step>: sorted times in ms } }.
  */
 import { parseArgs } from 'node:util';
 import { useBackend } from '../../backends/registry.js';
+import { setFusion } from '../../core/autodiff/engine.js';
 import { createWorkload, STEPS, type StepName } from './workload.js';
 
 const { positionals, values } = parseArgs({
@@ -15,12 +17,13 @@ const { positionals, values } = parseArgs({
     steps: { type: 'string', default: STEPS.join(',') },
   },
 });
-const name = positionals[0] ?? 'native';
+const [name, variant] = (positionals[0] ?? 'native').split(':') as [string, string | undefined];
 const seconds = Number(values.seconds);
 const minIterations = Number(values['min-iterations']);
 const steps = values.steps.split(',') as StepName[];
 
 const backend = await useBackend(name);
+if (variant === 'unfused') setFusion(false);
 const workload = createWorkload();
 const results: Partial<Record<StepName, number[]>> = {};
 for (const step of steps) {
@@ -36,4 +39,4 @@ for (const step of steps) {
 }
 workload.dispose();
 backend.close?.();
-process.stdout.write(`${JSON.stringify({ peer: name, steps: results })}\n`);
+process.stdout.write(`${JSON.stringify({ peer: positionals[0], steps: results })}\n`);

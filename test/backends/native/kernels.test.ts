@@ -5,6 +5,7 @@
  * in double in the same order. exp/log and the matrix product get tolerances, stated where they are used.
  */
 import fc from 'fast-check';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   BINARY_PRIMITIVES, PRIMITIVES, UNARY_PRIMITIVES, type Primitive, type PrimitiveAttrs,
@@ -209,6 +210,24 @@ describe.skipIf(!native.backend)(suiteTitle('handles'), () => {
       }),
       { ...FC, numRuns: 30 },
     );
+  });
+
+  it('runs one OpenBLAS thread by default; the threads option (or RSN_NATIVE_THREADS) asks for more', async () => {
+    const { loadAddon } = await import('../../../backends/native/addon.js');
+    const { createNativeBackend } = await import('../../../backends/native/index.js');
+    const addon = loadAddon();
+    expect(addon.getThreads()).toBe(Number(process.env.RSN_NATIVE_THREADS ?? 1));
+    const threaded = createNativeBackend({ threads: 2 });
+    try {
+      expect(addon.getThreads()).toBe(Math.min(2, availableParallelism()));
+      const a = { values: Array.from({ length: 200 * 300 }, (_, i) => Math.sin(i)), shape: [200, 300] };
+      const b = { values: Array.from({ length: 300 * 250 }, (_, i) => Math.cos(i)), shape: [300, 250] };
+      const got = runKernel(threaded, 'matmul', [a, b], { transposeA: false, transposeB: false }).values;
+      const want = runKernel(reference, 'matmul', [a, b], { transposeA: false, transposeB: false }).values;
+      expectClose(got, want, 1e-4, 1e-3, 'threaded matmul');
+    } finally {
+      addon.setThreads(1);
+    }
   });
 
   it('reports an unsupported primitive with a typed error naming it', () => {
