@@ -117,6 +117,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       const result = pool.int32(sizeOf(out.shape));
       const [outer, reduced, inner] = reductionView(x!.shape, [axis])!;
       if (reduced > 0) addon.argmax(f(x!), result, outer, reduced, inner);
+      else result.fill(0);
       return result;
     },
     oneHot: ([x], { depth }, out) => {

@@ -172,6 +172,21 @@ describe.skipIf(!native.backend)(suiteTitle('kernels agree with the reference'),
     );
   });
 
+  it('empty tensors (an axis of size 0) in every kind of kernel', () => {
+    const empty = (shape: number[]) => ({ values: [] as number[], shape });
+    const v = (shape: number[]) => ({ values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i - 2), shape });
+    expectSameAsReference('add', [empty([0, 3]), v([1, 3])], noAttrs);
+    expectSameAsReference('where', [empty([2, 0]), empty([1, 0]), v([1])], noAttrs);
+    expectSameAsReference('exp', [empty([0])], noAttrs);
+    expectSameAsReference('matmul', [empty([2, 0]), empty([0, 3])], { transposeA: false, transposeB: false });
+    expectSameAsReference('matmul', [empty([0, 4]), v([4, 3])], { transposeA: false, transposeB: false });
+    for (const p of ['sum', 'max'] as const) expectSameAsReference(p, [empty([3, 0, 2])], { axes: [1], keepDims: false });
+    expectSameAsReference('argmax', [empty([3, 0])], { axis: 1 });
+    expectSameAsReference('transpose', [empty([0, 2, 3])], { perm: [2, 0, 1] });
+    expectSameAsReference('broadcastTo', [v([1, 3])], { shape: [0, 3] });
+    expectSameAsReference('oneHot', [{ values: [], shape: [0], dtype: 'int32' }], { depth: 4 });
+  });
+
   it('covers every primitive', () => {
     expect([...tested].sort()).toEqual([...PRIMITIVES].sort());
   });
