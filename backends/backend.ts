@@ -34,6 +34,42 @@ export interface Backend<H = unknown> {
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo<H>[], attrs: PrimitiveAttrs[P], out: OutputSpec): H;
   /** Free everything the backend holds (tfjs engines, native pools). Optional. */
   close?(): void;
+  /** Fused kernels this backend provides (any subset; see FusedAttrs). Optional. */
+  readonly fused?: FusedKernels<H>;
+}
+
+/**
+ * Optional fused kernels: several primitives in one pass. Each is DEFINED by the primitive composition written
+ * next to its one call site in the core, which the core runs instead whenever a backend lacks the kernel
+ * (core/autodiff/engine.ts, fused()). So a backend may provide any subset, and every fused kernel has its
+ * composition as test oracle. The core calls a fused kernel only when all inputs are float32 tensors of one
+ * shape, outputs have that shape, and no gradient is being recorded through the inputs: fused kernels have no
+ * VJP rules. In the compositions scalars are float32 tensors: a kernel that rounds its scalar attributes to
+ * float32 and evaluates the same float32 operations in the same order reproduces the composition exactly.
+ */
+export interface FusedAttrs {
+  /**
+   * Adam (core/nn/adam.ts). Inputs [w, g, m, v], outputs [w', m', v']:
+   * m' = m*b1 + g*(1-b1);  v' = v*b2 + (g*g)*(1-b2);  w' = w - (m' / (sqrt(v') + epsilon)) * learningRate.
+   */
+  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+  /** Signed gradient step (core/attacks/attack.ts). Inputs [x, g], output clip(x + sign(g)*scale, min, max). */
+  signStep: { scale: number; min: number; max: number };
+  /**
+   * One PGD iteration (core/attacks/pgd.ts). Inputs [x, current, g], output
+   * clip(x + clip(clip(current + sign(g)*step, min, max) - x, -eps, eps), min, max).
+   */
+  pgdStep: { step: number; eps: number; min: number; max: number };
+}
+export type FusedOp = keyof FusedAttrs;
+
+/** A fused kernel: input handles and attributes in, new output handles out. */
+export type FusedKernel<F extends FusedOp, H> = (inputs: readonly TensorInfo<H>[], attrs: FusedAttrs[F]) => H[];
+/** The fused kernels of one backend (methods, so that Backend<H> stays assignable to Backend<unknown>). */
+export interface FusedKernels<H> {
+  adam?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['adam']): H[];
+  signStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['signStep']): H[];
+  pgdStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['pgdStep']): H[];
 }
 
 /** One kernel per primitive. */

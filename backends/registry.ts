@@ -48,6 +48,12 @@ registerBackend({
   load: async () => (await import('./tfjs/node.js')).loadTfjsNodeBackend('tfnode'),
 });
 
+registerBackend({
+  name: 'native',
+  description: 'C kernels and OpenBLAS sgemm through an N-API addon (optional; built at install when a C toolchain and OpenBLAS exist)',
+  load: async () => (await import('./native/index.js')).createNativeBackend(),
+});
+
 /** The backend CPU runs use when neither --backend nor RSN_BACKEND names one. */
 export const DEFAULT_BACKEND = 'wasm';
 /** The environment variable that chooses the backend when no flag does. */

@@ -1,4 +1,4 @@
-import { tidy } from '../autodiff/engine.js';
+import { fused, tidy } from '../autodiff/engine.js';
 import { grad } from '../autodiff/grad.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
@@ -57,4 +57,6 @@ export const inputGradient = (effective: readonly Tensor[], x: Tensor, targets: 
 
 /** x + scale * sign(g), clipped to the input range. */
 export const signStep = (x: Tensor, g: Tensor, scale: number, spec: AttackSpec): Tensor =>
-  op.clip(op.add(x, op.mul(op.sign(g), scale)), spec.clipMin, spec.clipMax);
+  fused('signStep', [x, g], { scale, min: spec.clipMin, max: spec.clipMax }, () => [
+    op.clip(op.add(x, op.mul(op.sign(g), scale)), spec.clipMin, spec.clipMax),
+  ])[0]!;

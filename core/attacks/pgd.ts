@@ -1,4 +1,4 @@
-import { fromHost, tidy } from '../autodiff/engine.js';
+import { fromHost, fused, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import type { Rng } from '../nn/rng.js';
@@ -22,9 +22,13 @@ export function pgd(effective: readonly Tensor[], x: Tensor, spec: AttackSpec, r
     for (let i = 0; i < spec.iterations; i++) {
       const previous = current;
       current = tidy(() => {
-        const stepped = signStep(previous, inputGradient(effective, previous, targets), spec.step, spec);
-        const eta = op.clip(op.sub(stepped, x), -spec.eps, spec.eps);
-        return op.clip(op.add(x, eta), spec.clipMin, spec.clipMax);
+        const g = inputGradient(effective, previous, targets);
+        const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax };
+        return fused('pgdStep', [x, previous, g], attrs, () => {
+          const stepped = signStep(previous, g, spec.step, spec);
+          const eta = op.clip(op.sub(stepped, x), -spec.eps, spec.eps);
+          return [op.clip(op.add(x, eta), spec.clipMin, spec.clipMax)];
+        })[0]!;
       });
       if (previous !== x) previous.dispose();
     }

@@ -1,7 +1,7 @@
-import type { Backend, HostData } from '../../backends/backend.js';
+import type { Backend, FusedAttrs, FusedKernel, FusedOp, HostData } from '../../backends/backend.js';
 import { BackendError, RsnError, UnsupportedOpError } from '../errors.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
-import { inferOutput, sizeOf } from './shapes.js';
+import { inferOutput, sameShape, sizeOf } from './shapes.js';
 import { Tensor } from './tensor.js';
 
 /** One recorded application of a primitive, kept for the backward pass. */
@@ -77,6 +77,33 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
     }
   }
   return output;
+}
+
+let fusion = true;
+
+/** Switch the backends' fused kernels on or off (tests compare both paths); returns the previous setting. */
+export function setFusion(enabled: boolean): boolean {
+  const previous = fusion;
+  fusion = enabled;
+  return previous;
+}
+
+/**
+ * Several primitives in one pass (backends/backend.ts, FusedAttrs): the backend's fused kernel when it has one,
+ * the inputs are float32 of one shape and no tape records them; otherwise `composition`, which defines it.
+ */
+export function fused<F extends FusedOp>(
+  name: F, inputs: readonly Tensor[], attrs: FusedAttrs[F], composition: () => Tensor[],
+): Tensor[] {
+  const backend = inputs[0]!.backend;
+  const kernels = fusion ? backend.fused : undefined;
+  const kernel = kernels?.[name] as FusedKernel<F, unknown> | undefined;
+  const { shape } = inputs[0]!;
+  const plain = inputs.every((t) => t.backend === backend && t.dtype === 'float32' && sameShape(t.shape, shape));
+  const recorded = recordingPaused === 0 && tapes.some((tape) => inputs.some((t) => tape.tracked.has(t.id)));
+  if (!kernel || !plain || recorded) return composition();
+  const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));
+  return kernel.call(kernels, infos, attrs).map((handle) => track(new Tensor(shape, 'float32', handle, backend)));
 }
 
 /** Run fn while recording onto `tape` (and every enclosing tape). */

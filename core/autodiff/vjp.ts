@@ -31,16 +31,19 @@ const reduceBack = (g: Tensor, x: Tensor, axes: readonly number[]): Tensor =>
 
 export const vjpRules: { [P in Primitive]: VjpRule<P> } = {
   add: (g) => [g, g],
-  sub: (g) => [g, op.neg(g)],
+  sub: (g, _, __, ___, needs) => [g, needs[1] ? op.neg(g) : null],
   mul: (g, [a, b], _, __, needs) => [needs[0] ? op.mul(g, b!) : null, needs[1] ? op.mul(g, a!) : null],
-  div: (g, [, b], out) => [op.div(g, b!), op.neg(op.mul(g, op.div(out, b!)))],
-  maximum: (g, [a, b]) => {
+  div: (g, [, b], out, _, needs) => [
+    needs[0] ? op.div(g, b!) : null,
+    needs[1] ? op.neg(op.mul(g, op.div(out, b!))) : null,
+  ],
+  maximum: (g, [a, b], _, __, needs) => {
     const toA = op.greater(a!, b!);
-    return [op.mul(g, toA), op.mul(g, op.sub(1, toA))];
+    return [needs[0] ? op.mul(g, toA) : null, needs[1] ? op.mul(g, op.sub(1, toA)) : null];
   },
-  minimum: (g, [a, b]) => {
+  minimum: (g, [a, b], _, __, needs) => {
     const toA = op.less(a!, b!);
-    return [op.mul(g, toA), op.mul(g, op.sub(1, toA))];
+    return [needs[0] ? op.mul(g, toA) : null, needs[1] ? op.mul(g, op.sub(1, toA)) : null];
   },
   greater: none,
   greaterEqual: none,

@@ -1,4 +1,4 @@
-import { disposeAll, keep, tidy } from '../autodiff/engine.js';
+import { disposeAll, fused, keep, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 
@@ -36,11 +36,13 @@ export class Adam {
     return params.map((p, i) => {
       const state = this.moments![i]!;
       const g = grads[i]!;
-      const [m, v, next] = tidy(() => {
-        const m = op.add(op.mul(state.m, beta1), op.mul(g, 1 - beta1));
-        const v = op.add(op.mul(state.v, beta2), op.mul(op.square(g), 1 - beta2));
-        return [m, v, op.sub(p, op.mul(op.div(m, op.add(op.sqrt(v), epsilon)), lrT))];
-      });
+      const [next, m, v] = tidy(() =>
+        fused('adam', [p, g, state.m, state.v], { learningRate: lrT, beta1, beta2, epsilon }, () => {
+          const m = op.add(op.mul(state.m, beta1), op.mul(g, 1 - beta1));
+          const v = op.add(op.mul(state.v, beta2), op.mul(op.square(g), 1 - beta2));
+          return [op.sub(p, op.mul(op.div(m, op.add(op.sqrt(v), epsilon)), lrT)), m, v];
+        }),
+      ) as [Tensor, Tensor, Tensor];
       disposeAll([state.m, state.v]);
       state.m = keep(m);
       state.v = keep(v);

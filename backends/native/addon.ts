@@ -1,0 +1,63 @@
+/**
+ * Loads the compiled addon (native/, built by node-gyp when `npm ci` installs the optional dependency
+ * `rsn-native`). When it is missing, says why and which commands build it.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { BackendError } from '../../core/errors.js';
+
+/** The functions of native/src/addon.c. Output buffers are passed in; plans are encoded by plan.ts. */
+export interface NativeAddon {
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, sa: number, sb: number): void;
+  binaryPlan(op: number, a: Float32Array, b: Float32Array, out: Float32Array, plan: Int32Array): void;
+  where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, plan: Int32Array): void;
+  gather(x: Float32Array | Int32Array, out: Float32Array | Int32Array, plan: Int32Array): void;
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  clip(x: Float32Array, out: Float32Array, min: number, max: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
+  argmax(x: Float32Array, out: Int32Array, outer: number, reduced: number, inner: number): void;
+  oneHot(labels: Int32Array, out: Float32Array, depth: number): void;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number, tA: number, tB: number): void;
+  adam(
+    w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    learningRate: number, beta1: number, beta2: number, epsilon: number,
+  ): void;
+  signStep(x: Float32Array, g: Float32Array, out: Float32Array, scale: number, min: number, max: number): void;
+  pgdStep(
+    x: Float32Array, current: Float32Array, g: Float32Array, out: Float32Array,
+    step: number, eps: number, min: number, max: number,
+  ): void;
+  setThreads(threads: number): void;
+  getThreads(): number;
+  blasConfig(): string;
+}
+
+/** Operation codes shared with native/src/kernels.h. */
+export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, greater: 6, greaterEqual: 7, equal: 8 } as const;
+export const UNARY_CODES = { neg: 0, exp: 1, log: 2, sqrt: 3, sign: 4 } as const;
+export const REDUCE_CODES = { sum: 0, max: 1 } as const;
+
+export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/rsn_native.node', import.meta.url));
+
+/** What to run where the addon is missing (Debian/Ubuntu names; other systems need a C compiler and OpenBLAS). */
+export const BUILD_HINT =
+  'install a C toolchain and OpenBLAS, then build the addon: ' +
+  'apt-get install -y build-essential python3 libopenblas-dev && npm run build:native ' +
+  '(npm ci also builds it when these are present)';
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (!existsSync(ADDON_PATH)) {
+    throw new BackendError(`the native addon is not built (no ${ADDON_PATH})`, BUILD_HINT);
+  }
+  try {
+    cached = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+  } catch (error) {
+    throw new BackendError(`the native addon failed to load: ${(error as Error).message.split('\n')[0]}`, BUILD_HINT);
+  }
+  return cached;
+}

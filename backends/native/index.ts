@@ -1,0 +1,173 @@
+/**
+ * The native backend: the primitive kernels run in C (native/src, an N-API addon), the matrix product through
+ * OpenBLAS's cblas_sgemm. Handles are JS typed arrays recycled by a pool; the addon reads and writes them in
+ * place. Single-threaded by default; RSN_NATIVE_THREADS=n (or the `threads` option) gives OpenBLAS n threads.
+ */
+import type { Primitive } from '../../core/autodiff/primitives.js';
+import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
+import { UnsupportedOpError } from '../../core/errors.js';
+import type { Backend, FusedKernels, Kernel, KernelTable, OutputSpec, TensorInfo } from '../backend.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
+import { broadcastPlan, reductionView, transposePlan } from './plan.js';
+import { BufferPool } from './pool.js';
+
+export type NativeHandle = Float32Array | Int32Array;
+type Info = TensorInfo<NativeHandle>;
+/** A kernel that takes any primitive's attributes: fits every slot of the table it is shared by. */
+type Shared = (inputs: readonly Info[], attrs: unknown, out: OutputSpec) => NativeHandle;
+
+export interface NativeOptions {
+  /** OpenBLAS threads for the matrix product (default: RSN_NATIVE_THREADS, else 1). */
+  readonly threads?: number;
+  /** Provide the fused kernels (default true); false leaves the core to run their compositions. */
+  readonly fused?: boolean;
+}
+
+/** `addon` is the compiled addon (tests and profiling may substitute their own). */
+export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): Backend<NativeHandle> {
+  if (options.threads !== undefined) addon.setThreads(options.threads);
+  const pool = new BufferPool();
+  const f = (t: Info): Float32Array => t.handle as Float32Array;
+  const alloc = (out: OutputSpec): Float32Array => pool.float32(sizeOf(out.shape));
+
+  const binary = (code: number): Shared => ([a, b], _, out) => {
+    const result = alloc(out);
+    const aFull = sameShape(a!.shape, out.shape);
+    const bFull = sameShape(b!.shape, out.shape);
+    const aOne = f(a!).length === 1;
+    const bOne = f(b!).length === 1;
+    if ((aFull || aOne) && (bFull || bOne)) addon.binary(code, f(a!), f(b!), result, aFull ? 1 : 0, bFull ? 1 : 0);
+    else addon.binaryPlan(code, f(a!), f(b!), result, broadcastPlan([a!.shape, b!.shape], out.shape));
+    return result;
+  };
+  const unary = (code: number): Shared => ([x]) => {
+    const result = pool.float32(f(x!).length);
+    addon.unary(code, f(x!), result);
+    return result;
+  };
+  const reduce = (code: number): Shared => ([x], attrs, out) => {
+    const { axes } = attrs as { axes: readonly number[] };
+    const result = alloc(out);
+    const view = reductionView(x!.shape, axes);
+    if (view) {
+      addon.reduce(code, f(x!), result, ...view);
+      return result;
+    }
+    // Move the reduced axes to the end, then reduce the contiguous tail.
+    const kept = x!.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const moved = pool.float32(f(x!).length);
+    addon.gather(f(x!), moved, transposePlan(x!.shape, [...kept, ...axes]));
+    const reduced = axes.reduce((n, a) => n * x!.shape[a]!, 1);
+    addon.reduce(code, moved, result, result.length, reduced, 1);
+    pool.release(moved);
+    return result;
+  };
+
+  const kernels: KernelTable<NativeHandle> = {
+    add: binary(BINARY_CODES.add),
+    sub: binary(BINARY_CODES.sub),
+    mul: binary(BINARY_CODES.mul),
+    div: binary(BINARY_CODES.div),
+    maximum: binary(BINARY_CODES.maximum),
+    minimum: binary(BINARY_CODES.minimum),
+    greater: binary(BINARY_CODES.greater),
+    greaterEqual: binary(BINARY_CODES.greaterEqual),
+    equal: binary(BINARY_CODES.equal),
+    where: ([c, a, b], _, out) => {
+      const result = alloc(out);
+      addon.where(f(c!), f(a!), f(b!), result, broadcastPlan([c!.shape, a!.shape, b!.shape], out.shape));
+      return result;
+    },
+    neg: unary(UNARY_CODES.neg),
+    exp: unary(UNARY_CODES.exp),
+    log: unary(UNARY_CODES.log),
+    sqrt: unary(UNARY_CODES.sqrt),
+    sign: unary(UNARY_CODES.sign),
+    clip: ([x], { min, max }) => {
+      const result = pool.float32(f(x!).length);
+      addon.clip(f(x!), result, min, max);
+      return result;
+    },
+    matmul: ([a, b], { transposeA, transposeB }, out) => {
+      const result = alloc(out);
+      const k = transposeA ? a!.shape[0]! : a!.shape[1]!;
+      addon.matmul(f(a!), f(b!), result, out.shape[0]!, out.shape[1]!, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
+      return result;
+    },
+    sum: reduce(REDUCE_CODES.sum),
+    max: reduce(REDUCE_CODES.max),
+    reshape: ([x]) => {
+      const result = x!.dtype === 'int32' ? pool.int32(x!.handle.length) : pool.float32(x!.handle.length);
+      result.set(x!.handle);
+      return result;
+    },
+    transpose: ([x], { perm }) => {
+      const result = x!.dtype === 'int32' ? pool.int32(x!.handle.length) : pool.float32(x!.handle.length);
+      addon.gather(x!.handle, result, transposePlan(x!.shape, perm));
+      return result;
+    },
+    broadcastTo: ([x], _, out) => {
+      const n = sizeOf(out.shape);
+      const result = x!.dtype === 'int32' ? pool.int32(n) : pool.float32(n);
+      if (x!.handle.length === 1) result.fill(x!.handle[0]!);
+      else addon.gather(x!.handle, result, broadcastPlan([x!.shape], out.shape));
+      return result;
+    },
+    argmax: ([x], { axis }, out) => {
+      const result = pool.int32(sizeOf(out.shape));
+      const [outer, reduced, inner] = reductionView(x!.shape, [axis])!;
+      if (reduced > 0) addon.argmax(f(x!), result, outer, reduced, inner);
+      else result.fill(0);
+      return result;
+    },
+    oneHot: ([x], { depth }, out) => {
+      const result = alloc(out);
+      addon.oneHot(x!.handle as Int32Array, result, depth);
+      return result;
+    },
+  };
+
+  const fused: FusedKernels<NativeHandle> = {
+    adam: ([w, g, m, v], { learningRate, beta1, beta2, epsilon }) => {
+      const n = f(w!).length;
+      const [wOut, mOut, vOut] = [pool.float32(n), pool.float32(n), pool.float32(n)];
+      addon.adam(f(w!), f(g!), f(m!), f(v!), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
+      return [wOut, mOut, vOut];
+    },
+    signStep: ([x, g], { scale, min, max }) => {
+      const result = pool.float32(f(x!).length);
+      addon.signStep(f(x!), f(g!), result, scale, min, max);
+      return [result];
+    },
+    pgdStep: ([x, current, g], { step, eps, min, max }) => {
+      const result = pool.float32(f(x!).length);
+      addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
+      return [result];
+    },
+  };
+
+  return {
+    name: 'native',
+    upload(values, _shape, dtype) {
+      const handle = dtype === 'int32' ? pool.int32(values.length) : pool.float32(values.length);
+      handle.set(values);
+      return handle;
+    },
+    read(info) {
+      return info.handle.slice();
+    },
+    dispose(handle) {
+      pool.release(handle);
+    },
+    liveHandles: () => pool.liveCount(),
+    run(primitive, inputs, attrs, out) {
+      const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
+      if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
+      return kernel(inputs, attrs, out);
+    },
+    ...(options.fused === false ? {} : { fused }),
+    close() {
+      pool.clear();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""PyTorch peer of benchmarks/peers/workload.ts: the same three training steps of dense-300-100 at batch 60.
+
+natural: CE(y, f(x)); fgsm / pgd: 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv)), x_adv crafted against the current
+masked weights with the model's own predicted labels (FGSM eps 0.3; PGD-10, step 0.05, random start), then one
+Adam step (lr 1.2e-3, betas 0.9/0.999, eps 1e-7). Masked dense layers x @ (W * M), no biases, ReLU between
+layers, smoothed targets (0.1). One intra-op thread. Prints JSON: per step, the sorted times in milliseconds.
+
+Usage: /usr/bin/python3 benchmarks/peers/torch_steps.py [--seconds S] [--min-iterations N] [--steps natural,fgsm,pgd]
+"""
+import argparse
+import json
+import time
+
+import torch
+
+torch.set_num_threads(1)
+torch.set_num_interop_threads(1)
+
+BATCH, LAYERS = 60, [(784, 300), (300, 100), (100, 10)]
+EPS, PGD_STEP, PGD_ITERS = 0.3, 0.05, 10
+
+
+def forward(effective, x):
+    h = x
+    for i, w in enumerate(effective):
+        h = h @ w
+        if i < len(effective) - 1:
+            h = torch.relu(h)
+    return h
+
+
+def cross_entropy(logits, targets):
+    return -(targets * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def input_gradient(effective, x, targets):
+    x = x.detach().requires_grad_(True)
+    loss = cross_entropy(forward(effective, x), targets)
+    (g,) = torch.autograd.grad(loss, x)
+    return g
+
+
+def predicted_targets(effective, x):
+    with torch.no_grad():
+        return torch.nn.functional.one_hot(forward(effective, x).argmax(-1), 10).float()
+
+
+def fgsm(effective, x):
+    g = input_gradient(effective, x, predicted_targets(effective, x))
+    return torch.clamp(x + EPS * torch.sign(g), 0, 1)
+
+
+def pgd(effective, x, generator):
+    targets = predicted_targets(effective, x)
+    eta = torch.empty_like(x).uniform_(-EPS, EPS, generator=generator)
+    current = torch.clamp(x + eta, 0, 1)
+    for _ in range(PGD_ITERS):
+        g = input_gradient(effective, current, targets)
+        stepped = torch.clamp(current + PGD_STEP * torch.sign(g), 0, 1)
+        current = torch.clamp(x + torch.clamp(stepped - x, -EPS, EPS), 0, 1)
+    return current
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0, help="time budget per step kind")
+    parser.add_argument("--min-iterations", type=int, default=20)
+    parser.add_argument("--steps", default="natural,fgsm,pgd")
+    args = parser.parse_args()
+
+    generator = torch.Generator().manual_seed(1)
+    weights = []
+    for fan_in, fan_out in LAYERS:
+        limit = (6 / (fan_in + fan_out)) ** 0.5
+        weights.append(((torch.rand(fan_in, fan_out, generator=generator) * 2 - 1) * limit).requires_grad_(True))
+    masks = [(torch.rand(w.shape, generator=generator) < 0.8).float() for w in weights]
+    x = torch.rand(BATCH, 784, generator=generator)
+    labels = torch.randint(0, 10, (BATCH,), generator=generator)
+    targets = torch.full((BATCH, 10), 0.01).scatter_(1, labels[:, None], 0.91)
+    optimiser = torch.optim.Adam(weights, lr=1.2e-3, betas=(0.9, 0.999), eps=1e-7)
+
+    def step(kind):
+        x_adv = None
+        if kind != "natural":
+            effective = [(w * m).detach() for w, m in zip(weights, masks)]
+            x_adv = fgsm(effective, x) if kind == "fgsm" else pgd(effective, x, generator)
+        optimiser.zero_grad(set_to_none=True)
+        effective = [w * m for w, m in zip(weights, masks)]
+        loss = cross_entropy(forward(effective, x), targets)
+        if x_adv is not None:
+            loss = 0.5 * loss + 0.5 * cross_entropy(forward(effective, x_adv), targets)
+        loss.backward()
+        optimiser.step()
+
+    results = {}
+    for kind in args.steps.split(","):
+        for _ in range(10):
+            step(kind)
+        times = []
+        deadline = time.perf_counter() + args.seconds
+        while len(times) < args.min_iterations or time.perf_counter() < deadline:
+            start = time.perf_counter()
+            step(kind)
+            times.append((time.perf_counter() - start) * 1000)
+        results[kind] = sorted(times)
+    print(json.dumps({"peer": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
+                      "steps": results}))
+
+
+if __name__ == "__main__":
+    main()

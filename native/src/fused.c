@@ -1,0 +1,43 @@
+/*
+ * Fused kernels: one pass each over what the core's primitive composition would traverse several times.
+ * Each reproduces its composition (backends/backend.ts, FusedAttrs) operation by operation in float32, with the
+ * scalars rounded to float32 as the composition's lifted scalars are, and no contraction into FMA
+ * (-ffp-contract=off), so the fused and unfused paths agree exactly.
+ */
+#include <math.h>
+
+#include "kernels.h"
+
+RSN_HOT void rsn_adam(const float *restrict w, const float *restrict g, const float *restrict m,
+                      const float *restrict v, float *restrict w_out, float *restrict m_out,
+                      float *restrict v_out, int64_t n, double lr_t, double beta1, double beta2, double eps) {
+  const float b1 = (float)beta1, c1 = (float)(1.0 - beta1);
+  const float b2 = (float)beta2, c2 = (float)(1.0 - beta2);
+  const float e = (float)eps, lr = (float)lr_t;
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    w_out[i] = w[i] - (mi / (sqrtf(vi) + e)) * lr;
+  }
+}
+
+RSN_HOT void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n,
+                           double scale, double lo, double hi) {
+  const float s = (float)scale;
+  const rsn_bounds range = rsn_make_bounds(lo, hi);
+  for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i] + rsn_sign(g[i]) * s, range);
+}
+
+RSN_HOT void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g,
+                          float *restrict out, int64_t n, double step, double eps, double lo, double hi) {
+  const float s = (float)step;
+  const rsn_bounds range = rsn_make_bounds(lo, hi), ball = rsn_make_bounds(-eps, eps);
+  for (int64_t i = 0; i < n; i++) {
+    const float stepped = rsn_clip_to(cur[i] + rsn_sign(g[i]) * s, range);
+    const float eta = rsn_clip_to(stepped - x[i], ball);
+    out[i] = rsn_clip_to(x[i] + eta, range);
+  }
+}

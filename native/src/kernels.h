@@ -1,0 +1,96 @@
+/*
+ * Kernels of the native backend: plain C loops on float32 / int32 buffers. Every kernel writes every element of
+ * its output (buffers are recycled, so an output starts with stale values). Semantics follow the reference
+ * backend (backends/reference/): binary ops and sqrt round exactly as float32 arithmetic does, exp and log are
+ * computed in double and rounded, sums accumulate in double in the reference's order.
+ */
+#ifndef RSN_KERNELS_H
+#define RSN_KERNELS_H
+
+#include <stdint.h>
+
+enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_GT, BIN_GE, BIN_EQ, BIN_COUNT };
+enum { UN_NEG, UN_EXP, UN_LOG, UN_SQRT, UN_SIGN, UN_COUNT };
+enum { RED_SUM, RED_MAX };
+
+#define RSN_MAX_RANK 8
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* One portable build (x86-64-v2) plus an AVX2/FMA clone chosen at load time on CPUs that have it. */
+#define RSN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define RSN_HOT
+#endif
+
+/*
+ * An elementwise loop nest over a (collapsed) output shape: dims[0..rank) and, for each of up to three inputs,
+ * the element stride along each output axis (0 where that input is broadcast).
+ */
+typedef struct {
+  int rank;
+  int64_t dims[RSN_MAX_RANK];
+  int64_t strides[3][RSN_MAX_RANK];
+} rsn_plan;
+
+/* out[i] = a[i*sa] (op) b[i*sb], sa and sb in {0, 1}. */
+void rsn_binary(int op, const float *restrict a, int sa, const float *restrict b, int sb, float *restrict out,
+                int64_t n);
+void rsn_binary_plan(int op, const float *restrict a, const float *restrict b, float *restrict out,
+                     const rsn_plan *plan);
+/* out = c != 0 ? a : b, broadcast by plan (inputs c, a, b). */
+void rsn_where_plan(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict out,
+                    const rsn_plan *plan);
+/* out = x gathered through the strides of plan's input 0: transpose and broadcastTo (4-byte elements). */
+void rsn_gather_plan(const uint32_t *restrict x, uint32_t *restrict out, const rsn_plan *plan);
+
+void rsn_unary(int op, const float *restrict x, float *restrict out, int64_t n);
+void rsn_clip(const float *restrict x, float *restrict out, int64_t n, double lo, double hi);
+
+/* Reduce x viewed as [outer, reduced, inner] over the middle axis. */
+void rsn_reduce(int op, const float *restrict x, float *restrict out, int64_t outer, int64_t reduced, int64_t inner);
+void rsn_argmax(const float *restrict x, int32_t *restrict out, int64_t outer, int64_t reduced, int64_t inner);
+void rsn_one_hot(const int32_t *restrict labels, float *restrict out, int64_t n, int64_t depth);
+
+/* C[m,n] = op(A) op(B) through cblas_sgemm (row-major). */
+void rsn_matmul(const float *restrict a, const float *restrict b, float *restrict c, int m, int n, int k,
+                int trans_a, int trans_b);
+void rsn_set_threads(int threads);
+int rsn_get_threads(void);
+const char *rsn_blas_config(void);
+
+/*
+ * sign and clip as the reference defines them, in branch-free forms that compile to vector compares and blends
+ * (data-dependent branches here cost more than the arithmetic). sign(+-0) = +0 and sign(NaN) = NaN.
+ */
+static inline float rsn_sign(float v) {
+  float r = v != v ? v : 0.0f;
+  r = v > 0.0f ? 1.0f : r;
+  return v < 0.0f ? -1.0f : r;
+}
+
+/*
+ * clip(v) = v < lo ? fround(lo) : v > hi ? fround(hi) : v with lo, hi doubles, as the reference computes it.
+ * For a float v, v < lo exactly when v < (the smallest float >= lo), and v > hi exactly when v > (the largest
+ * float <= hi), so the comparisons can be made in float without changing any result, signed zeros included.
+ */
+typedef struct {
+  float lo_test, lo, hi_test, hi;
+} rsn_bounds;
+
+rsn_bounds rsn_make_bounds(double lo, double hi);
+
+static inline float rsn_clip_to(float v, rsn_bounds b) {
+  const float upper = v > b.hi_test ? b.hi : v;
+  return v < b.lo_test ? b.lo : upper;
+}
+
+/* Fused kernels (defined in backends/backend.ts, FusedAttrs). Outputs must not alias inputs. */
+void rsn_adam(const float *restrict w, const float *restrict g, const float *restrict m, const float *restrict v,
+              float *restrict w_out, float *restrict m_out, float *restrict v_out, int64_t n, double lr_t,
+              double beta1, double beta2, double eps);
+void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n, double scale,
+                   double lo, double hi);
+void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g, float *restrict out,
+                  int64_t n, double step, double eps, double lo, double hi);
+
+#endif
