@@ -1,37 +1,44 @@
-/**
- * A one-line progress bar with ETA on stderr. On a terminal it redraws in place (at most ~10 times a second);
- * elsewhere (logs, CI) it prints a plain line at most every `logEverySeconds`.
- */
+/** Throttled drawing to a stream: often on a terminal, every `logEverySeconds` in logs and CI. */
+export class Throttle {
+  private last = -Infinity;
+  readonly tty: boolean;
+  constructor(readonly stream: NodeJS.WriteStream, private readonly ttyMs: number, private readonly logEverySeconds: number) {
+    this.tty = Boolean(stream.isTTY);
+  }
+  /** True when enough time has passed since the last draw (or when forced). */
+  due(force = false): boolean {
+    const now = performance.now();
+    if (!force && now - this.last < (this.tty ? this.ttyMs : this.logEverySeconds * 1000)) return false;
+    this.last = now;
+    return true;
+  }
+}
+
+/** `[=====     ]  42.0%  label  elapsed 1m05s  ETA 1m30s`, the ETA extrapolated from the fraction done. */
+export function barLine(fraction: number, label: string, elapsedSeconds: number, width = 24): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const filled = Math.round(f * width);
+  const eta = f > 0 ? (elapsedSeconds * (1 - f)) / f : NaN;
+  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${(f * 100).toFixed(1).padStart(5)}%  ${label}  elapsed ${formatDuration(elapsedSeconds)}  ETA ${formatDuration(eta)}`;
+}
+
+/** A one-line progress bar with ETA on stderr, redrawn in place on a terminal, printed as plain lines elsewhere. */
 export class ProgressBar {
   private readonly began = performance.now();
-  private lastDraw = 0;
-  private readonly tty: boolean;
+  private readonly throttle: Throttle;
 
-  constructor(
-    private readonly total: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-    private readonly logEverySeconds = 30,
-  ) {
-    this.tty = Boolean(stream.isTTY);
+  constructor(private readonly total: number, stream: NodeJS.WriteStream = process.stderr, logEverySeconds = 30) {
+    this.throttle = new Throttle(stream, 100, logEverySeconds);
   }
 
   update(done: number, label: string): void {
-    const now = performance.now();
-    const interval = this.tty ? 100 : this.logEverySeconds * 1000;
-    if (now - this.lastDraw < interval && done < this.total) return;
-    this.lastDraw = now;
-    const fraction = this.total > 0 ? Math.min(1, done / this.total) : 1;
-    const elapsed = (now - this.began) / 1000;
-    const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
-    const width = 24;
-    const filled = Math.round(fraction * width);
-    const bar = `[${'='.repeat(filled)}${' '.repeat(width - filled)}]`;
-    const line = `${bar} ${(fraction * 100).toFixed(1).padStart(5)}%  ${label}  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`;
-    this.stream.write(this.tty ? `\r${line}\x1b[K` : `${line}\n`);
+    if (!this.throttle.due(done >= this.total)) return;
+    const line = barLine(this.total > 0 ? done / this.total : 1, label, (performance.now() - this.began) / 1000);
+    this.throttle.stream.write(this.throttle.tty ? `\r${line}\x1b[K` : `${line}\n`);
   }
 
   done(): void {
-    if (this.tty) this.stream.write('\n');
+    if (this.throttle.tty) this.throttle.stream.write('\n');
   }
 }
 

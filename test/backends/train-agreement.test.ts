@@ -9,24 +9,12 @@ import type { PreparedData } from '../../core/experiment/round.js';
 import { runTrial } from '../../core/experiment/runner.js';
 import { claimConfigDir, loadKernels } from '../../core/experiment/store.js';
 import { readCsv } from '../../core/io/csv.js';
-import { smoothedTargets } from '../../core/nn/loss.js';
 import { DENSE_300_100 } from '../../core/nn/model.js';
-import { Rng } from '../../core/nn/rng.js';
 import { closeness } from '../support/allclose.js';
+import { syntheticSet } from '../support/synthetic.js';
 
-function syntheticSet(count: number, seed: number, smoothing: number) {
-  const rng = new Rng(seed);
-  const prototypes = new Rng(99).uniformArray(10 * 784, 0, 1);
-  const images = new Float32Array(count * 784);
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % 10;
-    for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(1, Math.max(0, prototypes[labels[i]! * 784 + j]! + rng.uniform(-0.4, 0.4)));
-  }
-  return { images, labels, count, targets: smoothedTargets(labels, 10, smoothing) };
-}
 
-const data: PreparedData = { train: syntheticSet(200, 1, 0.1), valid: syntheticSet(100, 2, 0.1), test: syntheticSet(100, 3, 0) };
+const data: PreparedData = { train: syntheticSet(200, 1, 0.1, 0.4), valid: syntheticSet(100, 2, 0.1, 0.4), test: syntheticSet(100, 3, 0, 0.4) };
 const config: ExperimentConfig = {
   ...DEFAULT_CONFIG, trials: 1, train_iters: 12, eval_every: 6, prune_iters: 1, batch_size: 20, eval_batch_size: 50,
   attack: 'fgsm', adv_train: true,

@@ -3,32 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
-import type { EvalSet } from '../../core/experiment/evaluate.js';
 import * as paths from '../../core/experiment/paths.js';
 import type { PreparedData } from '../../core/experiment/round.js';
 import { runTrial } from '../../core/experiment/runner.js';
 import { claimConfigDir, loadKernels, loadSummary, ResultsConflictError } from '../../core/experiment/store.js';
 import { readNpy } from '../../core/io/npy.js';
-import { smoothedTargets } from '../../core/nn/loss.js';
 import { DENSE_300_100 } from '../../core/nn/model.js';
-import { Rng } from '../../core/nn/rng.js';
 import { countOnes } from '../../core/pruning/magnitude.js';
 import { useReferenceBackend } from '../support/backend.js';
+import { syntheticSet } from '../support/synthetic.js';
 
 useReferenceBackend();
 
-/** A tiny synthetic 10-class problem: class prototypes plus noise, pixels in [0, 1]. */
-function syntheticSet(count: number, seed: number, smoothing: number): EvalSet {
-  const rng = new Rng(seed);
-  const prototypes = new Rng(99).uniformArray(10 * 784, 0, 1);
-  const images = new Float32Array(count * 784);
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % 10;
-    for (let j = 0; j < 784; j++) images[i * 784 + j] = Math.min(1, Math.max(0, prototypes[labels[i]! * 784 + j]! + rng.uniform(-0.3, 0.3)));
-  }
-  return { images, labels, count, targets: smoothedTargets(labels, 10, smoothing) };
-}
 
 const data: PreparedData = { train: syntheticSet(120, 1, 0.1), valid: syntheticSet(30, 2, 0.1), test: syntheticSet(30, 3, 0) };
 
