@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { loadDataset } from '../../core/data/index.js';
 import { experimentId } from '../../core/experiment/config.js';
+import { ConfigError } from '../../core/errors.js';
 import { configDir } from '../../core/experiment/paths.js';
 import { prepareData } from '../../core/experiment/prepare.js';
 import { runTrial } from '../../core/experiment/runner.js';
@@ -31,10 +32,9 @@ export function trainCommand(): Command {
     const backendName = (await activateBackend(options.backend as string | undefined)).name;
     const id = (options.experiment_id as string | undefined) ?? experimentId(config);
     const dir = configDir(resolve(options.base_dir as string), id, config);
-    claimConfigDir(dir, id, config, Boolean(options.force));
 
     process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
-    process.stderr.write(`results: ${dir}\n`);
+    process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
     const dataset = await loadDataset(config.dataset, {
       dataDir: options.data_dir as string | undefined,
       download: options.no_download !== true,
@@ -44,9 +44,11 @@ export function trainCommand(): Command {
     });
     process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
     const data = prepareData(dataset, config);
+    claimConfigDir(dir, id, config, Boolean(options.force));
 
     const rounds = roundsFor(config.experiment, config.prune_iters);
     const first = options.trial_start as number;
+    if (!Number.isInteger(first) || first < 0) throw new ConfigError(`--trial_start takes a whole number >= 0; got '${String(options.trial_start)}'`);
     const totalIterations = config.trials * rounds * config.train_iters;
     const bar = new ProgressBar(totalIterations);
     for (let trial = first; trial < first + config.trials; trial++) {
