@@ -1,6 +1,6 @@
 /**
  * The seeded random generator: xoshiro128** (Blackman & Vigna), its 128-bit state filled by SplitMix32 from a
- * 32-bit seed. All randomness in rsn flows from instances of this class; nothing reads Math.random.
+ * 32-bit seed. All randomness in rsn flows from instances of this class; there is no other source.
  */
 export class Rng {
   private s0: number;
