@@ -136,7 +136,7 @@ export function earlyStoppingFigure(family: Family): Figure[] {
     hconcat: panels.map((p) => ({
       title: p.title, width: PANEL_WIDTH, height: PANEL_HEIGHT, data: { values: p.rows },
       layer: [
-        { mark: { type: 'rule', opacity: 0.6 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: p.axis, scale: { zero: false } }, y2: { field: 'hi' }, color } },
+        { mark: { type: 'rule', opacity: 0.6 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: p.axis, scale: { zero: false }, axis: { format: p.key === 'iteration' ? ',d' : '' } }, y2: { field: 'hi' }, color } },
         { mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
       ],
     })),
