@@ -33,7 +33,8 @@ export interface TrialOptions {
 /** Streams of randomness, all derived from the seed: (trial, purpose, round). */
 const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
 
-interface Manifest {
+/** trial_XX/manifest.json. */
+export interface TrialManifest {
   trial: number;
   seed: number;
   backend: string;
@@ -42,8 +43,8 @@ interface Manifest {
   rounds: { round: number; wall_seconds: number; backend: string }[];
 }
 
-function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): Manifest {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): TrialManifest {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TrialManifest;
   return {
     trial, seed: config.seed, backend,
     versions: { rsn: RSN_VERSION, node: process.version },

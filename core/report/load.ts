@@ -9,6 +9,8 @@ import { RsnError } from '../errors.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from '../experiment/paths.js';
 import { parseCsv } from '../io/csv.js';
+import type { TrialManifest as StoredTrialManifest } from '../experiment/runner.js';
+import type { EarlyStopping as StoredEarlyStopping, RoundSummary as StoredRoundSummary } from '../experiment/store.js';
 
 /** There is nothing to report on: no directory, no configuration, or no completed round. */
 export class NoResultsError extends RsnError {
@@ -28,34 +30,11 @@ export const EVAL_METRICS = ['loss', 'acc', 'adv_acc', 'adv_loss'] as const;
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 export type EvalRow = { readonly batch: number } & { readonly [M in EvalMetric]: number };
 
-export interface EarlyStopping {
-  readonly iteration: number;
-  readonly valid_loss: number;
-  readonly valid_acc: number;
-  readonly valid_adv_acc: number;
-  readonly test_loss: number;
-  readonly test_acc: number;
-  readonly test_adv_acc: number;
-}
+/** The files' own types, read-only here (core/experiment/store.ts writes them). */
+export type EarlyStopping = Readonly<StoredEarlyStopping>;
+export type RoundSummary = Readonly<StoredRoundSummary>;
 
-export interface RoundSummary {
-  readonly round: number;
-  readonly percent_remaining: number;
-  readonly remaining: readonly number[];
-  readonly train_iters: number;
-  readonly wall_seconds: number;
-  readonly early_stopping: EarlyStopping;
-  readonly final: { readonly iteration: number; readonly valid: Record<EvalMetric, number>; readonly test: Record<EvalMetric, number> };
-}
-
-export interface TrialManifest {
-  readonly trial: number;
-  readonly seed: number;
-  readonly backend: string;
-  readonly versions: Readonly<Record<string, string>>;
-  readonly machine: Readonly<Record<string, string | number>>;
-  readonly rounds: readonly { readonly round: number; readonly wall_seconds: number; readonly backend?: string }[];
-}
+export type TrialManifest = Readonly<StoredTrialManifest>;
 
 export interface RoundResult {
   readonly round: number;
