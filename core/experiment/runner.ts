@@ -9,7 +9,7 @@ import { percentRemaining, pruneLayers, countOnes } from '../pruning/magnitude.j
 import type { ExperimentConfig } from './config.js';
 import * as paths from './paths.js';
 import { trainRound, type PreparedData } from './round.js';
-import { isRoundComplete, loadKernels, saveRound, type RoundSummary } from './store.js';
+import { isRoundComplete, loadKernels, loadSummary, saveRound, type RoundSummary } from './store.js';
 import { nextRoundWeights, roundsFor } from './strategies.js';
 import { RSN_VERSION } from '../version.js';
 
@@ -26,7 +26,7 @@ export interface TrialOptions {
   readonly configDir: string;
   readonly backend: string;
   readonly onProgress?: (progress: TrialProgress) => void;
-  /** Called after each round is saved. */
+  /** Called after each round is saved, and for each completed round found on disk (skipped = true). */
   readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
 }
 
@@ -83,6 +83,7 @@ export function runTrial(config: ExperimentConfig, data: PreparedData, trial: nu
       lastTrained = loadKernels(dir, round, 'post_kernels', spec);
       masks = loadKernels(dir, round, 'masks', spec);
       options.onProgress?.({ trial, round, rounds, iteration: config.train_iters, trainIters: config.train_iters, phase: 'skip' });
+      options.onRound?.(trial, loadSummary(dir, round), true);
     } else {
       const began = performance.now();
       const result = trainRound(config, spec, attack, data, start, masks, {

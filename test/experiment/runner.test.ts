@@ -95,8 +95,14 @@ describe('a trial on disk', () => {
     expect(existsSync(paths.roundSummary(paths.roundDir(paths.trialDir(killed, 0), 0)))).toBe(true);
     expect(existsSync(paths.roundSummary(paths.roundDir(paths.trialDir(killed, 0), 1)))).toBe(false);
     const trained: number[] = [];
-    runTrial(config, data, 0, { configDir: killed, backend: 'reference', onProgress: (p) => p.phase === 'train' && trained.push(p.round) });
+    const reported: [number, boolean][] = [];
+    runTrial(config, data, 0, {
+      configDir: killed, backend: 'reference',
+      onProgress: (p) => p.phase === 'train' && trained.push(p.round),
+      onRound: (_, summary, skipped) => reported.push([summary.round, skipped]),
+    });
     expect(new Set(trained)).toEqual(new Set([1, 2]));
+    expect(reported).toEqual([[0, true], [1, false], [2, false]]);
     expect(snapshot(killed)).toEqual(snapshot(dir));
   });
 
