@@ -73,18 +73,18 @@ export function runTrial(config: ExperimentConfig, data: PreparedData, trial: nu
   let lastTrained: LayerArrays | undefined;
 
   for (let round = 0; round < rounds; round++) {
-    const start = round === 0
-      ? initial
-      : nextRoundWeights(config.experiment, config.reset_to, { initial, round0Trained: round0Trained!, lastTrained: lastTrained! },
-          spec, config.init, root.derive(PURPOSE.reinit, round));
-    if (round > 0) masks = pruneLayers(lastTrained!, masks);
-
     if (isRoundComplete(dir, round)) {
       lastTrained = loadKernels(dir, round, 'post_kernels', spec);
       masks = loadKernels(dir, round, 'masks', spec);
       options.onProgress?.({ trial, round, rounds, iteration: config.train_iters, trainIters: config.train_iters, phase: 'skip' });
       options.onRound?.(trial, loadSummary(dir, round), true);
     } else {
+      // Each round's draws come from its own derived streams, so skipping completed rounds changes nothing here.
+      const start = round === 0
+        ? initial
+        : nextRoundWeights(config.experiment, config.reset_to, { initial, round0Trained: round0Trained!, lastTrained: lastTrained! },
+            spec, config.init, root.derive(PURPOSE.reinit, round));
+      if (round > 0) masks = pruneLayers(lastTrained!, masks);
       const began = performance.now();
       const result = trainRound(config, spec, attack, data, start, masks, {
         batches: root.derive(PURPOSE.batches, round),
