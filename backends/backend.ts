@@ -42,9 +42,9 @@ export interface Backend<H = unknown> {
  * Optional fused kernels: several primitives in one pass. Each is DEFINED by the primitive composition written
  * next to its one call site in the core, which the core runs instead whenever a backend lacks the kernel
  * (core/autodiff/engine.ts, fused()). So a backend may provide any subset, and every fused kernel has its
- * composition as test oracle. The core calls a fused kernel only when all inputs are float32 tensors of one
- * shape, outputs have that shape, and no gradient is being recorded through the inputs: fused kernels have no
- * VJP rules. In the compositions scalars are float32 tensors: a kernel that rounds its scalar attributes to
+ * composition as test oracle. The core calls a fused kernel only when all inputs are float32 tensors (of one
+ * shape for the elementwise kernels, ELEMENTWISE_FUSED), outputs have the shape of the first input, and no
+ * gradient is being recorded through the inputs: fused kernels have no VJP rules. In the compositions scalars are float32 tensors: a kernel that rounds its scalar attributes to
  * float32 and evaluates the same float32 operations in the same order reproduces the composition exactly.
  */
 export interface FusedAttrs {
@@ -60,7 +60,17 @@ export interface FusedAttrs {
    * clip(x + clip(clip(current + sign(g)*step, min, max) - x, -eps, eps), min, max).
    */
   pgdStep: { step: number; eps: number; min: number; max: number };
+  /**
+   * The attacks' input gradient (core/attacks/attack.ts, inputGradient). Inputs [x, targets, W_1, ..., W_L]
+   * with x [n, d_0], targets [n, d_L], W_i [d_(i-1), d_i]; output [n, d_0]: the gradient with respect to x of
+   * mean_n CE(targets, softmax(f(x))), f(x) = relu(...relu(x @ W_1)...) @ W_L, evaluated as reverse-mode
+   * autodiff of that composition does (core/autodiff/grad.ts).
+   */
+  mlpInputGradient: Record<string, never>;
 }
+
+/** The fused kernels whose inputs all have one shape (every other one checks its own shapes). */
+export const ELEMENTWISE_FUSED: ReadonlySet<FusedOp> = new Set<FusedOp>(['adam', 'signStep', 'pgdStep']);
 export type FusedOp = keyof FusedAttrs;
 
 /** A fused kernel: input handles and attributes in, new output handles out. */
@@ -70,6 +80,7 @@ export interface FusedKernels<H> {
   adam?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['adam']): H[];
   signStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['signStep']): H[];
   pgdStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['pgdStep']): H[];
+  mlpInputGradient?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['mlpInputGradient']): H[];
 }
 
 /** One kernel per primitive. */

@@ -8,17 +8,19 @@
  * an out-of-range label. The kernels are in kernels.ts.
  *
  * Speed: matmul never passes transpose flags to tfjs (explicit transposes, cached while their source lives),
- * rank-0 float32 uploads are shared by value (caches.ts), and slow tfjs-wasm kernels are replaced by exact
- * identities over fast ones (kernels.ts).
+ * rank-0 float32 uploads are shared by value (caches.ts), slow tfjs-wasm kernels are replaced by exact
+ * identities over fast ones (kernels.ts), and the attacks' and Adam's inner loops run as fused kernels that
+ * skip the core's per-primitive work (fused.ts).
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { Primitive, Shape } from '../../core/autodiff/primitives.js';
 import { BackendError, UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, HostData, Kernel } from '../backend.js';
-import { ScalarCache, TransposeCache } from './caches.js';
+import type { Backend, FusedKernels, HostData, Kernel } from '../backend.js';
+import { ProductCache, ScalarCache, TransposeCache } from './caches.js';
+import { tfjsFused } from './fused.js';
 import { tfjsKernels } from './kernels.js';
-import { DEFAULT_RENTS } from './matmul.js';
+import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
 
 export type TfModule = typeof tfc;
 
@@ -34,6 +36,8 @@ export interface TfjsAdapterOptions {
   readonly copiesHostData: boolean;
   /** Uses of a matmul's right operand that may avoid packing it (matmul.ts); 0 always packs it. Default 2. */
   readonly matmulRents?: number;
+  /** Provide the fused kernels (fused.ts; default true); false leaves the core to run their compositions. */
+  readonly fused?: boolean;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -66,15 +70,32 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     if (!t) constants.set(value, (t = tf.scalar(value, 'float32')));
     return t;
   };
-  const kernels = tfjsKernels({ kernel, scalars, transposes, constant, matmulRents: options.matmulRents ?? DEFAULT_RENTS });
+  const products = new ProductCache((x) => kernel('Reshape', { x }, { shape: x.shape }));
+  const matmul = matmulPlanner(kernel, transposes, options.matmulRents ?? DEFAULT_RENTS);
+  const kernels = tfjsKernels({ kernel, scalars, constant, matmul, products });
 
   const assertOpen = (): void => {
     if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with useBackend()');
   };
+  /** The fused kernels, with their outputs counted as live handles (as run() counts its result). */
+  function counted(kernels: FusedKernels<TfTensor>): FusedKernels<TfTensor> {
+    const wrapped: Record<string, unknown> = {};
+    for (const [op, k] of Object.entries(kernels) as [string, (...args: unknown[]) => TfTensor[]][]) {
+      wrapped[op] = (...args: unknown[]) => {
+        assertOpen();
+        const outputs = k(...args);
+        live += outputs.length;
+        return outputs;
+      };
+    }
+    return wrapped as FusedKernels<TfTensor>;
+  }
+  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, matmul })) };
 
   return {
     name,
     tf,
+    ...fused,
     upload(values: HostData, shape: Shape, dtype) {
       assertOpen();
       live++;
@@ -93,10 +114,11 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
       live--;
       if (scalars.owns(handle)) return scalars.release(handle);
       transposes.drop(handle);
+      products.drop(handle);
       handle.dispose();
     },
     liveHandles: () => live,
-    engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - constants.size,
+    engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - products.size - constants.size,
     run(primitive, inputs, attrs, out) {
       assertOpen();
       const k = kernels[primitive] as Kernel<Primitive, TfTensor> | undefined;
@@ -119,6 +141,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
       closed = true;
       scalars.clear();
       transposes.clear();
+      products.clear();
       constants.forEach((t) => t.dispose());
       constants.clear();
       options.onClose?.();

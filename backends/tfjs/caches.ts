@@ -111,3 +111,52 @@ export class TransposeCache {
     this.transposes.clear();
   }
 }
+
+/**
+ * The last few matrix products, by operand identity, kept while both operands live. Tensors are immutable, so
+ * a product asked for again is the product already made: an adversarial training step's clean forward pass
+ * repeats the product of its inputs and weights that the attack made to predict its labels, and evaluation
+ * repeats it for the attack on the same batch. `share` returns a new handle to a tensor's data without copying
+ * it (tfjs' Reshape to the same shape).
+ */
+export class ProductCache {
+  private entries: { a: TfTensor; b: TfTensor; key: number; product: TfTensor }[] = [];
+
+  constructor(private readonly share: (x: TfTensor) => TfTensor, private readonly capacity = 4) {}
+
+  /** A new handle to the cached op(a) @ op(b), if there is one. */
+  get(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor | undefined {
+    const key = ProductCache.key(transposeA, transposeB);
+    const hit = this.entries.find((e) => e.a === a && e.b === b && e.key === key);
+    return hit && this.share(hit.product);
+  }
+
+  /** Remember `product` = op(a) @ op(b) (the cache takes a handle of its own). */
+  put(a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean, product: TfTensor): void {
+    this.entries.push({ a, b, key: ProductCache.key(transposeA, transposeB), product: this.share(product) });
+    if (this.entries.length > this.capacity) this.entries.shift()!.product.dispose();
+  }
+
+  /** Called when `x` is disposed: products of x can no longer be asked for. */
+  drop(x: TfTensor): void {
+    if (!this.entries.some((e) => e.a === x || e.b === x)) return;
+    this.entries = this.entries.filter((e) => {
+      const keep = e.a !== x && e.b !== x;
+      if (!keep) e.product.dispose();
+      return keep;
+    });
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  clear(): void {
+    for (const e of this.entries) e.product.dispose();
+    this.entries = [];
+  }
+
+  private static key(transposeA: boolean, transposeB: boolean): number {
+    return Number(transposeA) * 2 + Number(transposeB);
+  }
+}

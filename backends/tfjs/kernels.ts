@@ -20,8 +20,8 @@ import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { Shape } from '../../core/autodiff/primitives.js';
 import { sameShape } from '../../core/autodiff/shapes.js';
 import type { KernelTable, TensorInfo } from '../backend.js';
-import type { ScalarCache, TransposeCache } from './caches.js';
-import { matmulPlanner } from './matmul.js';
+import type { ProductCache, ScalarCache } from './caches.js';
+import type { MatmulPlanner } from './matmul.js';
 
 type Info = TensorInfo<TfTensor>;
 export type RunKernel = (name: string, inputs: Record<string, TfTensor>, attrs?: Record<string, unknown>) => TfTensor;
@@ -30,14 +30,16 @@ export interface KernelContext {
   readonly kernel: RunKernel;
   /** Shared rank-0 uploads; valueOf tells the value of a cached scalar. */
   readonly scalars: ScalarCache;
-  readonly transposes: TransposeCache;
   /** An internal rank-0 constant, owned by the adapter (never disposed by kernels). */
   readonly constant: (value: number) => TfTensor;
-  readonly matmulRents: number;
+  /** op(A) @ op(B) without transpose flags (matmul.ts); shared with the fused kernels. */
+  readonly matmul: MatmulPlanner;
+  /** Recent products of the matmul primitive, reused when asked for again. */
+  readonly products: ProductCache;
 }
 
 /** Run fn, then dispose every temporary it registered with temp(), whatever happens. */
-function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor {
+export function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor {
   const temps: TfTensor[] = [];
   try {
     return fn((t) => (temps.push(t), t));
@@ -46,14 +48,13 @@ function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor 
   }
 }
 
-export function tfjsKernels({ kernel, scalars, transposes, constant, matmulRents }: KernelContext): KernelTable<TfTensor> {
+export function tfjsKernels({ kernel, scalars, constant, matmul, products }: KernelContext): KernelTable<TfTensor> {
   /** The value of a rank-0 cached upload, if `x` is one (NaN excluded: clip and fill would not propagate it). */
   const known = (x: Info): number | undefined => {
     if (x.shape.length !== 0) return undefined;
     const v = scalars.valueOf(x.handle);
     return v === undefined || Number.isNaN(v) ? undefined : v;
   };
-  const matmul = matmulPlanner(kernel, transposes, matmulRents);
   const step = (x: TfTensor) => kernel('Step', { x }, { alpha: 0 });
   const sub = (a: TfTensor, b: TfTensor) => kernel('Sub', { a, b });
   const fill = (shape: Shape, value: number) => kernel('Fill', {}, { shape: [...shape], value, dtype: 'float32' });
@@ -112,7 +113,14 @@ export function tfjsKernels({ kernel, scalars, transposes, constant, matmulRents
     sqrt: unary('Sqrt'),
     sign: ([x]) => withTemps((temp) => sub(temp(step(x!.handle)), temp(step(temp(kernel('Neg', { x: x!.handle })))))),
     clip: ([x], { min, max }) => kernel('ClipByValue', { x: x!.handle }, { clipValueMin: min, clipValueMax: max }),
-    matmul: ([a, b], { transposeA, transposeB }) => matmul(a!.handle, b!.handle, transposeA, transposeB),
+    matmul: ([a, b], { transposeA, transposeB }) => {
+      const [x, y] = [a!.handle, b!.handle];
+      const cached = products.get(x, y, transposeA, transposeB);
+      if (cached) return cached;
+      const product = matmul(x, y, transposeA, transposeB);
+      products.put(x, y, transposeA, transposeB, product);
+      return product;
+    },
     sum: reduction('Sum', 'axis'),
     max: reduction('Max', 'reductionIndices'),
     reshape: ([x], { shape }) => kernel('Reshape', { x: x!.handle }, { shape: [...shape] }),

@@ -11,7 +11,9 @@
  * The planner takes the cheaper one by a cost model for the first `rents` uses of a right operand, and the
  * direct one from then on, when packing it pays off (ski rental). Two rents fit rsn's workloads: a training
  * step uses its fresh weights twice (the clean and the adversarial half), an attack reuses its weights 10+
- * times. Explicit transposes come from the TransposeCache; op(X)^T of a transposed operand is the operand.
+ * times. A caller that knows better says so (`reused`): an attack's forward passes use each weight matrix at
+ * least twice more in the same step. Explicit transposes come from the TransposeCache; op(X)^T of a transposed
+ * operand is the operand.
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TransposeCache } from './caches.js';
@@ -24,7 +26,10 @@ export const DEFAULT_RENTS = 2;
 
 const size = (t: TfTensor): number => t.shape[0]! * t.shape[1]!;
 
-export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, rents = DEFAULT_RENTS) {
+/** op(a) @ op(b). `reused` says the caller will use op(b) again soon: pack it now (the direct form). */
+export type MatmulPlanner = (a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean, reused?: boolean) => TfTensor;
+
+export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, rents = DEFAULT_RENTS): MatmulPlanner {
   /** Uses of right operands so far: plain ones, and those used transposed (keyed by the source tensor). */
   const usesPlain = new WeakMap<TfTensor, number>();
   const usesTransposed = new WeakMap<TfTensor, number>();
@@ -35,11 +40,11 @@ export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, ren
   const materialise = (x: TfTensor, t: boolean) =>
     !t || transposes.has(x) ? 0 : COST.transposePerElement * size(x) + COST.perKernel;
 
-  return (a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean): TfTensor => {
+  return (a, b, transposeA, transposeB, reused = false) => {
     const uses = transposeB ? usesTransposed : usesPlain;
     const n = uses.get(b) ?? 0;
     uses.set(b, n + 1);
-    if (n < rents) {
+    if (n < rents && !reused) {
       const [m, n] = [transposeA ? a.shape[1]! : a.shape[0]!, transposeB ? b.shape[0]! : b.shape[1]!];
       const direct = materialise(a, transposeA) + materialise(b, transposeB) + COST.packPerElement * size(b);
       // Transposed: op(B)^T is B itself when transposeB, else B^T; op(A)^T is A when transposeA, else A^T.

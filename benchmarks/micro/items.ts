@@ -51,10 +51,10 @@ function makeState(seed: number): State {
 
 /** One training step; `attack` crafts the adversarial half of the batch first (as the protocol does). */
 function step(s: State, attack?: 'fgsm' | 'pgd'): void {
-  const xAdv = attack ? keep(tidy(() => craft(attackSpec(attack), effectiveWeights(s.net.weights, s.net.masks), s.x, s.rng))) : undefined;
-  const loss = trainStep(s.net, s.adam, s.x, s.y, 0, xAdv);
+  const adversarial = attack ? (effective: readonly Tensor[]) => craft(attackSpec(attack), effective, s.x, s.rng) : undefined;
+  const loss = trainStep(s.net, s.adam, s.x, s.y, 0, adversarial);
   loss.dataSync(); // the loss is read every step (logging), which also waits for asynchronous backends
-  disposeAll([loss, xAdv]);
+  loss.dispose();
 }
 
 /** Natural and PGD-10 accuracy of the given test batches (the protocol's evaluation); returns the hit count. */

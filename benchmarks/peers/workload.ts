@@ -11,7 +11,7 @@ import { disposeAll, fromHost, tidy } from '../../core/autodiff/engine.js';
 import { attackSpec, craft } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, type Network } from '../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, type Network } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
@@ -45,12 +45,8 @@ export function createWorkload(seed = 1): Workload {
   const attackRng = rng.derive(7);
 
   const step = (name: StepName): void => {
-    let xAdv: Tensor | undefined;
-    if (name !== 'natural') {
-      xAdv = tidy(() => craft(specs[name], effectiveWeights(net.weights, net.masks), x, attackRng));
-    }
-    const loss = trainStep(net, adam, x, targets, 0, xAdv);
-    disposeAll([loss, xAdv]);
+    const adversarial = name === 'natural' ? undefined : (effective: readonly Tensor[]) => craft(specs[name], effective, x, attackRng);
+    trainStep(net, adam, x, targets, 0, adversarial).dispose();
   };
   return {
     net,

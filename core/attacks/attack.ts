@@ -51,9 +51,14 @@ export function validateAttack(spec: AttackSpec): AttackSpec {
 export const predictedTargets = (effective: readonly Tensor[], x: Tensor): Tensor =>
   tidy(() => op.oneHot(op.argmax(forward(effective, x), -1), effective[effective.length - 1]!.shape[1]!));
 
-/** grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. */
+/**
+ * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. A backend may evaluate
+ * it in one fused kernel (backends/backend.ts, mlpInputGradient), defined by this autodiff composition.
+ */
 export const inputGradient = (effective: readonly Tensor[], x: Tensor, targets: Tensor): Tensor =>
-  grad((input: Tensor) => crossEntropy(forward(effective, input), targets))(x);
+  fused('mlpInputGradient', [x, targets, ...effective], {}, () => [
+    grad((input: Tensor) => crossEntropy(forward(effective, input), targets))(x),
+  ])[0]!;
 
 /** x + scale * sign(g), clipped to the input range. */
 export const signStep = (x: Tensor, g: Tensor, scale: number, spec: AttackSpec): Tensor =>

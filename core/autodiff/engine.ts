@@ -1,4 +1,4 @@
-import type { Backend, FusedAttrs, FusedKernel, FusedOp, HostData } from '../../backends/backend.js';
+import { ELEMENTWISE_FUSED, type Backend, type FusedAttrs, type FusedKernel, type FusedOp, type HostData } from '../../backends/backend.js';
 import { BackendError, RsnError, UnsupportedOpError } from '../errors.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
 import { inferOutput, sameShape, sizeOf } from './shapes.js';
@@ -90,7 +90,8 @@ export function setFusion(enabled: boolean): boolean {
 
 /**
  * Several primitives in one pass (backends/backend.ts, FusedAttrs): the backend's fused kernel when it has one,
- * the inputs are float32 of one shape and no tape records them; otherwise `composition`, which defines it.
+ * the inputs are float32 (of one shape for an elementwise kernel) and no tape records them; otherwise
+ * `composition`, which defines it. Outputs have the shape of the first input.
  */
 export function fused<F extends FusedOp>(
   name: F, inputs: readonly Tensor[], attrs: FusedAttrs[F], composition: () => Tensor[],
@@ -99,7 +100,8 @@ export function fused<F extends FusedOp>(
   const kernels = fusion ? backend.fused : undefined;
   const kernel = kernels?.[name] as FusedKernel<F, unknown> | undefined;
   const { shape } = inputs[0]!;
-  const plain = inputs.every((t) => t.backend === backend && t.dtype === 'float32' && sameShape(t.shape, shape));
+  const elementwise = ELEMENTWISE_FUSED.has(name);
+  const plain = inputs.every((t) => t.backend === backend && t.dtype === 'float32' && (!elementwise || sameShape(t.shape, shape)));
   const recorded = recordingPaused === 0 && tapes.some((tape) => inputs.some((t) => tape.tracked.has(t.id)));
   if (!kernel || !plain || recorded) return composition();
   const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));

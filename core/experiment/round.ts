@@ -1,4 +1,5 @@
 import { fromHost, keep, tidy } from '../autodiff/engine.js';
+import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
 import { BatchSampler, gather } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
@@ -83,8 +84,8 @@ export function trainRound(
       const loss = tidy(() => {
         const x = fromHost(batch.images, [n, INPUT]);
         const y = fromHost(gatherTargets(data.train.targets, indices, classes), [n, classes]);
-        const xAdv = config.adv_train ? craft(attack, effectiveWeights(net.weights, net.masks), x, rngs.attack) : undefined;
-        return keep(trainStep(net, optimiser, x, y, config.l1_reg, xAdv));
+        const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, rngs.attack) : undefined;
+        return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial));
       });
       windowLoss += loss.item();
       loss.dispose();

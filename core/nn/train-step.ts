@@ -7,14 +7,10 @@ import { crossEntropy, l1Penalty } from './loss.js';
 import { effectiveWeights, forward, type Network } from './model.js';
 
 /**
- * The training loss: CE(y, f(x)), or 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv)) when adversarial examples are
- * given (PROTOCOL.md, Training), plus the optional L1 penalty on the masked weights.
- * x_adv enters as a constant: no gradient flows through the attack that made it.
+ * The training loss of the effective weights E = W * M: CE(y, f(x)), or 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv))
+ * when adversarial examples are given (PROTOCOL.md, Training), plus the optional L1 penalty on E.
  */
-export function trainingLoss(
-  weights: readonly Tensor[], masks: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor,
-): Tensor {
-  const effective = effectiveWeights(weights, masks);
+function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor): Tensor {
   let loss = crossEntropy(forward(effective, x), targets);
   if (xAdv) loss = op.mul(op.add(loss, crossEntropy(forward(effective, xAdv), targets)), 0.5);
   if (l1 > 0) loss = op.add(loss, l1Penalty(effective, l1));
@@ -22,12 +18,36 @@ export function trainingLoss(
 }
 
 /**
- * One optimiser step on a batch. Replaces net.weights (the old tensors are disposed) and returns the loss
- * before the step; the caller owns (and disposes) it.
+ * The training loss as a function of the weights and masks. x_adv enters as a constant: no gradient flows
+ * through the attack that made it.
  */
-export function trainStep(net: Network, optimiser: Adam, x: Tensor, targets: Tensor, l1 = 0, xAdv?: Tensor): Tensor {
-  const lossAndGrads = valueAndGrad((...weights: Tensor[]) => trainingLoss(weights, net.masks, x, targets, l1, xAdv));
-  const { value, grads } = lossAndGrads(...net.weights);
+export const trainingLoss = (
+  weights: readonly Tensor[], masks: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor,
+): Tensor => effectiveLoss(effectiveWeights(weights, masks), x, targets, l1, xAdv);
+
+/** Crafts the adversarial half of a batch from the effective weights of the step (core/attacks, craft). */
+export type CraftAdversarial = (effective: readonly Tensor[]) => Tensor;
+
+/**
+ * One optimiser step on a batch. Replaces net.weights (the old tensors are disposed) and returns the loss
+ * before the step; the caller owns (and disposes) it. `adversarial` is either the adversarial examples or a
+ * function that crafts them from the step's effective weights.
+ *
+ * The effective weights W * M are computed once per step and shared by the attack and the loss (a backend
+ * then prepares each weight matrix once per step, e.g. tfjs-wasm's packing of matmul operands). The loss is
+ * differentiated with respect to them and the gradient masked after: d/dW L(W * M) = dL/dE * M, the very
+ * product the VJP of W * M computes, so the weights are the same as when differentiating through the mask.
+ */
+export function trainStep(
+  net: Network, optimiser: Adam, x: Tensor, targets: Tensor, l1 = 0, adversarial?: Tensor | CraftAdversarial,
+): Tensor {
+  const effective = tidy(() => effectiveWeights(net.weights, net.masks));
+  const crafted = typeof adversarial === 'function' ? keep(tidy(() => adversarial(effective))) : undefined;
+  const xAdv = crafted ?? (adversarial as Tensor | undefined);
+  const lossAndGrads = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv));
+  const { value, grads: effectiveGrads } = lossAndGrads(...effective);
+  const grads = tidy(() => effectiveGrads.map((g, i) => op.mul(g, net.masks[i]!)));
+  disposeAll([effective, effectiveGrads, crafted]);
   const next = tidy(() => optimiser.apply(net.weights, grads));
   disposeAll([net.weights, grads]);
   net.weights = next;

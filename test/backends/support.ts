@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Backend, HostData } from '../../backends/backend.js';
 import { backendEntries, useBackend } from '../../backends/registry.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
@@ -68,4 +69,15 @@ export function compare(actual: HostData, expected: HostData, tol: Tolerance): {
     }
   }
   return { ratio, detail: at < 0 ? 'equal' : `element ${at}: ${actual[at]} vs reference ${expected[at]}` };
+}
+
+/** Bit-for-bit equality (NaN equals NaN, 0 differs from -0), reporting the first difference. */
+export function expectIdentical(actual: HostData, expected: HostData, context = ''): void {
+  expect(actual.constructor, `${context} dtype`).toBe(expected.constructor);
+  expect(actual.length, `${context} length`).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      expect.fail(`${context} element ${i}: got ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
 }

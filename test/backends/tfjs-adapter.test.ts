@@ -8,7 +8,7 @@ import * as op from '../../core/autodiff/ops.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { BackendError } from '../../core/errors.js';
 import { Rng } from '../../core/nn/rng.js';
-import { compare, on, oracle, TOL, type Tolerance } from './support.js';
+import { compare, expectIdentical, on, oracle, TOL, type Tolerance } from './support.js';
 
 /**
  * The tfjs adapter's own machinery, on tfjs-wasm (this file's process holds no other tfjs backend): which tfjs
@@ -78,7 +78,8 @@ describe('matmul', () => {
   }
 
   it('packs the cheaper operand: fresh weights are multiplied transposed twice, then packed when reused', () => {
-    agree((x, w) => op.matmul(x!, w!), [{ values: host([60, 784]), shape: [60, 784] }, { values: host([784, 300]), shape: [784, 300] }], 3, LONG_SUMS);
+    // x + 0 is a new left operand at each use (a repeated product would come from the product cache).
+    agree((x, w) => op.matmul(op.add(x!, 0), w!), [{ values: host([60, 784]), shape: [60, 784] }, { values: host([784, 300]), shape: [784, 300] }], 3, LONG_SUMS);
     const shapes = calls.filter((c) => c.name === 'BatchMatMul').map((c) => c.shapes);
     expect(shapes).toEqual([[[300, 784], [784, 60]], [[300, 784], [784, 60]], [[60, 784], [784, 300]]]);
   });
@@ -88,13 +89,50 @@ describe('matmul', () => {
     on(wasm, () => {
       const w = keep(fromHost(host([300, 100]), [300, 100]));
       const g = keep(fromHost(host([60, 100]), [60, 100]));
-      for (let i = 0; i < 4; i++) tidy(() => void op.matmul(g, w, false, true));
+      for (let i = 0; i < 4; i++) tidy(() => void op.matmul(op.add(g, 0), w, false, true));
       const ofW = calls.filter((c) => c.name === 'Transpose' && c.shapes[0]!.join() === '300,100');
       expect(ofW).toHaveLength(1);
       w.dispose();
       g.dispose();
     });
     expect(wasm.tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('product cache', () => {
+  it('computes a repeated product once, shares it, and frees it with either operand', () => {
+    const before = wasm.engineTensors();
+    const [values, x2] = on(wasm, () => {
+      const x = keep(fromHost(host([6, 5]), [6, 5]));
+      const w = keep(fromHost(host([5, 4]), [5, 4]));
+      const first = tidy(() => op.matmul(x, w).dataSync());
+      const again = tidy(() => op.matmul(x, w).dataSync());
+      const otherLeft = tidy(() => op.matmul(op.add(x, 0), w).dataSync());
+      const transposed = tidy(() => op.matmul(w, x, true, true).dataSync());
+      w.dispose();
+      x.dispose();
+      return [[first, again, otherLeft], transposed];
+    });
+    expect(calls.filter((c) => c.name === 'BatchMatMul')).toHaveLength(3);
+    expectIdentical(values[1]!, values[0]!, 'repeated product');
+    expectIdentical(values[2]!, values[0]!, 'same product of another left operand');
+    expect(x2).toHaveLength(24);
+    expect(wasm.engineTensors()).toBe(before);
+  });
+
+  it('keeps only the most recent products', () => {
+    const before = wasm.engineTensors();
+    on(wasm, () => {
+      const w = keep(fromHost(host([5, 4]), [5, 4]));
+      const xs = Array.from({ length: 10 }, () => keep(fromHost(host([3, 5]), [3, 5])));
+      for (const x of xs) tidy(() => void op.matmul(x, w));
+      expect(wasm.engineTensors() - before - xs.length - 1).toBeLessThanOrEqual(4);
+      tidy(() => void op.matmul(xs[0]!, w));
+      expect(calls.filter((c) => c.name === 'BatchMatMul')).toHaveLength(11);
+      xs.forEach((x) => x.dispose());
+      w.dispose();
+    });
+    expect(wasm.engineTensors()).toBe(before);
   });
 });
 

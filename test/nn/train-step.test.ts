@@ -175,3 +175,52 @@ describe('trainStep keeps pruned weights pruned', () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe('trainStep differentiates with respect to the effective weights W * M', () => {
+  /** One step the direct way: the gradient through the mask product (d/dW of trainingLoss(W, M)), then Adam. */
+  function throughTheMask(w0: LayerArrays, masks: LayerArrays, x: Tensor, y: Tensor, l1: number, xAdv?: Tensor): LayerArrays {
+    const net = createNetwork(SMALL, w0, masks);
+    const adam = new Adam({ ...ADAM_DEFAULTS, learningRate: 0.01 });
+    const { value, grads } = valueAndGrad((...ws: Tensor[]) => trainingLoss(ws, net.masks, x, y, l1, xAdv))(...net.weights);
+    const next = adam.apply(net.weights, grads);
+    const out = readLayers(next);
+    disposeAll([value, grads, next]);
+    disposeNetwork(net);
+    adam.reset();
+    return out;
+  }
+
+  for (const l1 of [0, 0.01]) {
+    it(`gives bit-identical weights to differentiating through the mask (l1 = ${l1}, with an adversarial half)`, () => {
+      const w0 = initialWeights(SMALL, new Rng(41));
+      const masks = randomMasks(SMALL, 0.6, 42);
+      const b = batch(SMALL, BATCH, 43);
+      const [x, y, xAdv] = [op.tensor(b.x, [BATCH, 12]), op.tensor(b.y, [BATCH, 4]), op.tensor(batch(SMALL, BATCH, 44).x, [BATCH, 12])];
+      const want = throughTheMask(w0, masks, x, y, l1, xAdv);
+      for (const adversarial of [xAdv, () => op.add(xAdv, 0)]) {
+        const net = createNetwork(SMALL, w0, masks);
+        const adam = new Adam({ ...ADAM_DEFAULTS, learningRate: 0.01 });
+        const loss = trainStep(net, adam, x, y, l1, adversarial);
+        expect(readLayers(net.weights)).toEqual(want);
+        disposeAll([loss]);
+        disposeNetwork(net);
+        adam.reset();
+      }
+      disposeAll([x, y, xAdv]);
+    });
+  }
+
+  it('crafts the adversarial half from the effective weights of the step, once', () => {
+    const net = createNetwork(SMALL, initialWeights(SMALL, new Rng(51)), randomMasks(SMALL, 0.5, 52));
+    const adam = new Adam();
+    const b = batch(SMALL, BATCH, 53);
+    const [x, y] = [op.tensor(b.x, [BATCH, 12]), op.tensor(b.y, [BATCH, 4])];
+    const expected = readLayers(effectiveWeights(net.weights, net.masks));
+    const seen: LayerArrays[] = [];
+    disposeAll([trainStep(net, adam, x, y, 0, (effective) => (seen.push(readLayers(effective)), op.add(x, 0)))]);
+    expect(seen).toEqual([expected]);
+    disposeAll([x, y]);
+    disposeNetwork(net);
+    adam.reset();
+  });
+});

@@ -5,6 +5,9 @@ import type { Backend, HostData } from '../../../backends/backend.js';
 import { createReferenceBackend } from '../../../backends/reference/index.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from '../../../core/autodiff/primitives.js';
 import { inferOutput, sizeOf } from '../../../core/autodiff/shapes.js';
+import { expectIdentical } from '../support.js';
+
+export { expectIdentical };
 
 export type Loaded = { backend: Backend; reason?: undefined } | { backend?: undefined; reason: string };
 
@@ -52,17 +55,6 @@ export function runKernel<P extends Primitive>(backend: Backend, primitive: P, i
   infos.forEach((i) => backend.dispose(i.handle));
   expect(backend.liveHandles()).toBe(before);
   return { values, shape: out.shape };
-}
-
-/** Bit-for-bit equality (NaN equals NaN, 0 differs from -0), reporting the first difference. */
-export function expectIdentical(actual: HostData, expected: HostData, context = ''): void {
-  expect(actual.constructor, `${context} dtype`).toBe(expected.constructor);
-  expect(actual.length, `${context} length`).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i])) {
-      expect.fail(`${context} element ${i}: native ${actual[i]}, reference ${expected[i]}`);
-    }
-  }
 }
 
 /** |a - e| <= atol + rtol |e| elementwise, with equal non-finite values accepted. */

@@ -1,0 +1,159 @@
+/**
+ * The tfjs adapter's fused kernels (backends/tfjs/fused.ts) on tfjs-wasm, against the compositions that define
+ * them run by the same backend with fusion switched off: the kernels run the same tfjs kernels on the same
+ * operands, so the results must be identical bit for bit. Each test checks that the fused kernel really ran,
+ * so that a silent fallback to the composition cannot pass for it. Agreement with the reference backend is
+ * the conformance suite's job (it runs with fusion on).
+ */
+import fc from 'fast-check';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Backend, FusedKernels } from '../../backends/backend.js';
+import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import { fromHost, setFusion, tidy } from '../../core/autodiff/engine.js';
+import { valueAndGrad } from '../../core/autodiff/grad.js';
+import * as op from '../../core/autodiff/ops.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
+import { attackSpec, inputGradient, signStep } from '../../core/attacks/attack.js';
+import { pgd } from '../../core/attacks/pgd.js';
+import { Adam } from '../../core/nn/adam.js';
+import { Rng } from '../../core/nn/rng.js';
+import { compare, expectIdentical, on, oracle, TOL, tryLoad } from './support.js';
+
+const loaded = await tryLoad('wasm');
+const wasm = loaded.backend as TfjsBackend | undefined;
+const reference = oracle();
+const FC = { seed: 20191205, numRuns: 40 } as const;
+
+const finite = fc.double({ min: -3, max: 3, noNaN: true }).map(Math.fround);
+const withZeros = fc.oneof(finite, fc.constantFrom(0, -0));
+const valuesOf = (n: number, value: fc.Arbitrary<number>) => fc.array(value, { minLength: n, maxLength: n }).map((v) => Float32Array.from(v));
+
+/** Spy on one fused kernel of the wasm backend. */
+const spyFused = (name: keyof FusedKernels<unknown>) => vi.spyOn(wasm!.fused as Required<FusedKernels<unknown>>, name);
+
+/** fn's tensor results read back, with fusion on or off, on wasm (or the reference backend). */
+function run(fusion: boolean, fn: () => Tensor, backend: Backend = wasm!): Float32Array {
+  setFusion(fusion);
+  return on(backend, () => tidy(() => fn().dataSync() as Float32Array));
+}
+
+afterEach(() => {
+  setFusion(true);
+  vi.restoreAllMocks();
+});
+
+describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ? '' : ` (skipped: ${loaded.reason})`}`, () => {
+  beforeAll(() => expect(wasm!.fused).toBeDefined());
+
+  it('adam: three Adam steps, weights identical with and without fusion', () => {
+    const arb = fc.integer({ min: 1, max: 300 }).chain((n) =>
+      fc.tuple(fc.constant(n), valuesOf(n, finite), fc.array(valuesOf(n, withZeros), { minLength: 3, maxLength: 3 }),
+        fc.double({ min: 1e-5, max: 1e-2, noNaN: true }), fc.double({ min: 1e-8, max: 1e-3, noNaN: true })));
+    fc.assert(
+      fc.property(arb, ([n, w0, grads, learningRate, epsilon]) => {
+        const steps = (fusion: boolean) => {
+          const adam = new Adam({ learningRate, beta1: 0.9, beta2: 0.999, epsilon });
+          const w = run(fusion, () => {
+            let w = fromHost(w0, [n]);
+            for (const g of grads) w = adam.apply([w], [fromHost(g, [n])])[0]!;
+            return w;
+          });
+          adam.reset();
+          return w;
+        };
+        const spy = spyFused('adam');
+        const fused = steps(true);
+        expect(spy).toHaveBeenCalledTimes(3);
+        expectIdentical(fused, steps(false), 'adam');
+        expect(spy).toHaveBeenCalledTimes(3);
+        spy.mockRestore();
+      }),
+      FC,
+    );
+  });
+
+  it('signStep: clip(x + sign(g) * scale), zeros of g included', () => {
+    const arb = fc.integer({ min: 1, max: 200 }).chain((n) =>
+      fc.tuple(fc.constant(n), valuesOf(n, fc.double({ min: 0, max: 1, noNaN: true }).map(Math.fround)), valuesOf(n, withZeros),
+        fc.double({ min: 0, max: 1, noNaN: true })));
+    fc.assert(
+      fc.property(arb, ([n, x, g, eps]) => {
+        const step = () => signStep(fromHost(x, [n]), fromHost(g, [n]), eps, attackSpec('fgsm', { eps }));
+        const spy = spyFused('signStep');
+        const fused = run(true, step);
+        expect(spy).toHaveBeenCalledOnce();
+        expectIdentical(fused, run(false, step), 'signStep');
+        spy.mockRestore();
+      }),
+      FC,
+    );
+  });
+
+  /** A random ReLU network: 1 to 3 layers, widths 1 to 40, batch 1 to 12. */
+  const networkArb = fc
+    .tuple(fc.integer({ min: 1, max: 12 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 4 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }))
+    .map(([batch, widths, seed]) => {
+      const rng = new Rng(seed);
+      return {
+        batch, widths,
+        x: rng.uniformArray(batch * widths[0]!, 0, 1),
+        weights: widths.slice(1).map((w, i) => rng.uniformArray(widths[i]! * w, -1, 1)),
+        labels: Array.from({ length: batch }, () => rng.int(widths[widths.length - 1]!)),
+      };
+    });
+  type Network = typeof networkArb extends fc.Arbitrary<infer N> ? N : never;
+  const upload = (net: Network) => ({
+    x: fromHost(net.x, [net.batch, net.widths[0]!]),
+    weights: net.weights.map((w, i) => fromHost(w, [net.widths[i]!, net.widths[i + 1]!])),
+    targets: op.oneHot(fromHost(Int32Array.from(net.labels), [net.batch], 'int32'), net.widths[net.widths.length - 1]!),
+  });
+
+  it('mlpInputGradient: the attack gradient of random ReLU networks, identical with and without fusion', () => {
+    fc.assert(
+      fc.property(networkArb, (net) => {
+        const gradient = () => {
+          const { x, weights, targets } = upload(net);
+          return inputGradient(weights, x, targets);
+        };
+        const spy = spyFused('mlpInputGradient');
+        const fused = run(true, gradient);
+        expect(spy).toHaveBeenCalledOnce();
+        expectIdentical(fused, run(false, gradient), 'mlpInputGradient');
+        const { ratio, detail } = compare(fused, run(true, gradient, reference), TOL.reduction);
+        expect(ratio, `mlpInputGradient vs reference: ${detail}`).toBeLessThanOrEqual(1);
+        spy.mockRestore();
+      }),
+      FC,
+    );
+  });
+
+  it('pgdStep and mlpInputGradient: PGD-10 gives identical adversarial examples with and without fusion', () => {
+    const net = fc.sample(networkArb, { seed: 3, numRuns: 1 })[0]!;
+    const attack = () => {
+      const { x, weights } = upload(net);
+      return pgd(weights, x, attackSpec('pgd'), new Rng(9));
+    };
+    const steps = spyFused('pgdStep');
+    const gradients = spyFused('mlpInputGradient');
+    const fused = run(true, attack);
+    expect(steps).toHaveBeenCalledTimes(10);
+    expect(gradients).toHaveBeenCalledTimes(10);
+    expectIdentical(fused, run(false, attack), 'pgd');
+    expect(steps).toHaveBeenCalledTimes(10);
+  });
+
+  it('is not used while a gradient is recorded through its inputs (fused kernels have no VJP)', () => {
+    const net = fc.sample(networkArb, { seed: 4, numRuns: 1 })[0]!;
+    const spy = spyFused('mlpInputGradient');
+    const weightGradient = (backend: Backend) =>
+      run(true, () => {
+        const { x, weights, targets } = upload(net);
+        const f = (...w: Tensor[]) => op.sum(op.mul(inputGradient(w, x, targets), x));
+        return valueAndGrad(f)(...weights).grads[0]!;
+      }, backend);
+    const got = weightGradient(wasm!);
+    expect(spy).not.toHaveBeenCalled();
+    const { ratio, detail } = compare(got, weightGradient(reference), TOL.reduction);
+    expect(ratio, detail).toBeLessThanOrEqual(1);
+  });
+});
