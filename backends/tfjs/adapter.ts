@@ -21,6 +21,7 @@ import { ProductCache, ScalarCache, TransposeCache } from './caches.js';
 import { tfjsFused } from './fused.js';
 import { tfjsKernels } from './kernels.js';
 import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
+import type { WasmHeap } from './simd/heap.js';
 
 export type TfModule = typeof tfc;
 
@@ -38,6 +39,8 @@ export interface TfjsAdapterOptions {
   readonly matmulRents?: number;
   /** Provide the fused kernels (fused.ts; default true); false leaves the core to run their compositions. */
   readonly fused?: boolean;
+  /** tfjs-wasm's heap (simd/heap.ts): elementwise fused kernels then run as one-pass SIMD loops. */
+  readonly heap?: WasmHeap;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -90,7 +93,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     }
     return wrapped as FusedKernels<TfTensor>;
   }
-  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, matmul })) };
+  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, constant, matmul, heap: options.heap })) };
 
   return {
     name,

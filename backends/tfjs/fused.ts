@@ -7,13 +7,18 @@
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { FusedKernels } from '../backend.js';
 import type { ScalarCache } from './caches.js';
-import type { RunKernel } from './kernels.js';
+import { clipValues, type RunKernel } from './kernels.js';
 import type { MatmulPlanner } from './matmul.js';
+import type { WasmHeap } from './simd/heap.js';
 
 export interface FusedContext {
   readonly kernel: RunKernel;
   readonly scalars: ScalarCache;
+  /** An internal rank-0 constant, owned by the adapter. */
+  readonly constant: (value: number) => TfTensor;
   readonly matmul: MatmulPlanner;
+  /** tfjs-wasm's heap: the elementwise kernels then run as one-pass SIMD loops (simd/kernels.ts). */
+  readonly heap?: WasmHeap;
 }
 
 /** Tracks a fused kernel's intermediates: every tensor registered is freed at the end unless it is returned. */
@@ -24,7 +29,7 @@ interface Scope {
   scalar(value: number): TfTensor;
 }
 
-export function tfjsFused({ kernel, scalars, matmul }: FusedContext): FusedKernels<TfTensor> {
+export function tfjsFused({ kernel, scalars, constant, matmul, heap }: FusedContext): FusedKernels<TfTensor> {
   const scoped = (fn: (s: Scope) => TfTensor[]): TfTensor[] => {
     const temps: TfTensor[] = [];
     const held: TfTensor[] = [];
@@ -48,15 +53,26 @@ export function tfjsFused({ kernel, scalars, matmul }: FusedContext): FusedKerne
   const mul = (a: TfTensor, b: TfTensor) => kernel('Multiply', { a, b });
   const add = (a: TfTensor, b: TfTensor) => kernel('Add', { a, b });
   const sub = (a: TfTensor, b: TfTensor) => kernel('Sub', { a, b });
-  const clip = (x: TfTensor, clipValueMin: number, clipValueMax: number) => kernel('ClipByValue', { x }, { clipValueMin, clipValueMax });
+  const clip = (x: TfTensor, min: number, max: number) => clipValues(kernel, constant, x, min, max);
   const step = (x: TfTensor) => kernel('Step', { x }, { alpha: 0 });
-  /** sign(x) as kernels.ts computes it: step(x) - step(-x). */
-  const sign = (s: Scope, x: TfTensor) => sub(s.t(step(x)), s.t(step(s.t(kernel('Neg', { x })))));
+  /**
+   * sign(g) * scale in three kernels instead of five (kernels.ts' sign is step(g) - step(-g), then a product):
+   * g * 2^100 * 2^100 is at least 2^51 in magnitude for every nonzero float32 g (the smallest subnormal is
+   * 2^-149; larger ones overflow to infinity), so clipping it to [-scale, scale] gives +-fround(scale), and
+   * 0 for g = 0: the same values for every g but NaN. A zero scale keeps the composition (tfjs-wasm's clip
+   * needs min < max).
+   */
+  const signTimes = (s: Scope, g: TfTensor, scale: number) => {
+    const bound = Math.fround(scale);
+    if (!(bound > 0)) return mul(s.t(sub(s.t(step(g)), s.t(step(s.t(kernel('Neg', { x: g })))))), s.scalar(scale));
+    const scaled = s.t(mul(s.t(mul(g, s.scalar(2 ** 100))), s.scalar(2 ** 100)));
+    return clip(scaled, -bound, bound);
+  };
   /** clip(x + sign(g) * scale, min, max): the composition of signStep. */
   const signStep = (s: Scope, x: TfTensor, g: TfTensor, scale: number, min: number, max: number) =>
-    clip(s.t(add(x, s.t(mul(s.t(sign(s, g)), s.scalar(scale))))), min, max);
+    clip(s.t(add(x, s.t(signTimes(s, g, scale)))), min, max);
 
-  return {
+  const composed: FusedKernels<TfTensor> = {
     adam: ([p, g, m, v], { learningRate, beta1, beta2, epsilon }) =>
       scoped((s) => {
         const [w, grad] = [p!.handle, g!.handle];
@@ -105,5 +121,28 @@ export function tfjsFused({ kernel, scalars, matmul }: FusedContext): FusedKerne
         }
         return [g];
       }),
+  };
+  return heap ? { ...composed, ...onHeap(heap) } : composed;
+}
+
+/** adam, signStep and pgdStep as one-pass SIMD loops over tfjs-wasm's heap. */
+function onHeap({ kernels, alloc, offset }: WasmHeap): FusedKernels<TfTensor> {
+  return {
+    adam: ([w, g, m, v], { learningRate, beta1, beta2, epsilon }) => {
+      const outputs = [alloc(w!.shape), alloc(w!.shape), alloc(w!.shape)] as const;
+      kernels.adam(offset(w!.handle), offset(g!.handle), offset(m!.handle), offset(v!.handle), ...outputs.map(offset) as [number, number, number],
+        w!.handle.size, learningRate, beta1, 1 - beta1, beta2, 1 - beta2, epsilon);
+      return [...outputs];
+    },
+    signStep: ([x, g], { scale, min, max }) => {
+      const out = alloc(x!.shape);
+      kernels.signStep(offset(x!.handle), offset(g!.handle), offset(out), x!.handle.size, scale, -scale, min, max);
+      return [out];
+    },
+    pgdStep: ([x, current, g], { step, eps, min, max }) => {
+      const out = alloc(x!.shape);
+      kernels.pgdStep(offset(x!.handle), offset(current!.handle), offset(g!.handle), offset(out), x!.handle.size, step, -step, min, max, eps, -eps);
+      return [out];
+    },
   };
 }

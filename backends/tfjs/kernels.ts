@@ -48,6 +48,20 @@ export function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): Tf
   }
 }
 
+/**
+ * clip(x, min, max). tfjs-wasm's ClipByValue (an XNNPACK clamp) needs min < max in float32 and returns
+ * garbage otherwise; an empty range (clip(x, -0, 0), an attack with eps 0) takes Maximum and Minimum.
+ */
+export function clipValues(kernel: RunKernel, constant: (value: number) => TfTensor, x: TfTensor, min: number, max: number): TfTensor {
+  if (Math.fround(min) < Math.fround(max)) return kernel('ClipByValue', { x }, { clipValueMin: min, clipValueMax: max });
+  const low = kernel('Maximum', { a: x, b: constant(min) });
+  try {
+    return kernel('Minimum', { a: low, b: constant(max) });
+  } finally {
+    low.dispose();
+  }
+}
+
 export function tfjsKernels({ kernel, scalars, constant, matmul, products }: KernelContext): KernelTable<TfTensor> {
   /** The value of a rank-0 cached upload, if `x` is one (NaN excluded: clip and fill would not propagate it). */
   const known = (x: Info): number | undefined => {
@@ -112,7 +126,7 @@ export function tfjsKernels({ kernel, scalars, constant, matmul, products }: Ker
     log: unary('Log'),
     sqrt: unary('Sqrt'),
     sign: ([x]) => withTemps((temp) => sub(temp(step(x!.handle)), temp(step(temp(kernel('Neg', { x: x!.handle })))))),
-    clip: ([x], { min, max }) => kernel('ClipByValue', { x: x!.handle }, { clipValueMin: min, clipValueMax: max }),
+    clip: ([x], { min, max }) => clipValues(kernel, constant, x!.handle, min, max),
     matmul: ([a, b], { transposeA, transposeB }) => {
       const [x, y] = [a!.handle, b!.handle];
       const cached = products.get(x, y, transposeA, transposeB);

@@ -1,6 +1,7 @@
 import { BackendError } from '../../core/errors.js';
 import { activateTfjs } from './activate.js';
 import { createTfjsBackend, type TfjsBackend, type TfModule } from './adapter.js';
+import { wasmHeap } from './simd/heap.js';
 
 const HINT = 'reinstall the dependencies (npm ci: @tensorflow/tfjs-backend-wasm@4.22.0 is one of them), or use --backend reference';
 
@@ -24,5 +25,5 @@ export async function loadWasmBackend(): Promise<TfjsBackend> {
     throw new BackendError(`@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message}`, HINT);
   }
   const release = await activateTfjs(tf, 'wasm', 'wasm', HINT);
-  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, onClose: release });
+  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: wasmHeap(tf), onClose: release });
 }

@@ -3,10 +3,8 @@
  * 32-bit seed. All randomness in rsn flows from instances of this class; there is no other source.
  */
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /** The xoshiro128** state as int32 (typed storage keeps the arithmetic in 32-bit integers, unboxed). */
+  private readonly s = new Int32Array(4);
   private spareNormal: number | undefined;
 
   constructor(readonly seed: number) {
@@ -18,22 +16,23 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = splitmix();
-    this.s1 = splitmix();
-    this.s2 = splitmix();
-    this.s3 = splitmix();
+    for (let i = 0; i < 4; i++) this.s[i] = splitmix();
   }
 
   /** A uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    const s1 = s[1]!;
+    const product = Math.imul(s1, 5);
+    const result = Math.imul((product << 7) | (product >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s1;
+    s[1] = s1 ^ s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    const s3 = s[3]!;
+    s[3] = (s3 << 11) | (s3 >>> 21);
     return result;
   }
 
@@ -90,8 +89,4 @@ export class Rng {
     for (const p of path) h = Math.imul(h ^ (p + 0x9e3779b9 + (h << 6) + (h >>> 2)), 0x27d4eb2d) >>> 0;
     return new Rng(h);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

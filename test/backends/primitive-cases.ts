@@ -79,6 +79,8 @@ function unaryCases(): PrimitiveCase[] {
     { primitive: 'sign', name: 'sign at special values (sign(0) = 0, denormals)', inputs: [special], apply: op.sign, tol: TOL.exact, differentiable: true },
     { primitive: 'clip', name: 'clip with values on the bounds', inputs: [ties([4, 5])], apply: (x) => op.clip(x, -1, 1), tol: TOL.exact, differentiable: true },
     { primitive: 'clip', name: 'clip [0.25, 0.75]', inputs: [uniform([4, 5], 0, 1)], apply: (x) => op.clip(x, 0.25, 0.75), tol: TOL.exact, differentiable: true },
+    { primitive: 'clip', name: 'clip to one value [0.5, 0.5]', inputs: [uniform([4, 5], 0, 1)], apply: (x) => op.clip(x, 0.5, 0.5), tol: TOL.exact, differentiable: true },
+    { primitive: 'clip', name: 'clip to zero [-0, 0] (an attack with eps 0)', inputs: [uniform([4, 5])], apply: (x) => op.clip(x, -0, 0), tol: TOL.exact, differentiable: true },
     {
       primitive: 'where', name: 'where [3,4] mask', inputs: [mask([3, 4]), uniform([3, 4]), uniform([3, 4])],
       apply: (c, a, b) => op.where(c!, a!, b!), tol: TOL.exact, differentiable: true,

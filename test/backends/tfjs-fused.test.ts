@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, FusedKernels } from '../../backends/backend.js';
 import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import { wasmHeap } from '../../backends/tfjs/simd/heap.js';
 import { fromHost, setFusion, tidy } from '../../core/autodiff/engine.js';
 import { valueAndGrad } from '../../core/autodiff/grad.js';
 import * as op from '../../core/autodiff/ops.js';
@@ -26,6 +27,8 @@ const FC = { seed: 20191205, numRuns: 40 } as const;
 
 const finite = fc.double({ min: -3, max: 3, noNaN: true }).map(Math.fround);
 const withZeros = fc.oneof(finite, fc.constantFrom(0, -0));
+/** Gradients with the values a sign computed by scaling must get right: signed zeros, subnormals, huge values. */
+const gradients = fc.oneof(finite, fc.constantFrom(0, -0, 1e-45, -1e-45, 3e-39, -1e-40, 3e38, -3.4e38, Infinity, -Infinity));
 const valuesOf = (n: number, value: fc.Arbitrary<number>) => fc.array(value, { minLength: n, maxLength: n }).map((v) => Float32Array.from(v));
 
 /** Spy on one fused kernel of the wasm backend. */
@@ -44,6 +47,10 @@ afterEach(() => {
 
 describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ? '' : ` (skipped: ${loaded.reason})`}`, () => {
   beforeAll(() => expect(wasm!.fused).toBeDefined());
+
+  it('runs its elementwise kernels as SIMD loops in tfjs-wasm\'s heap (the path these tests exercise)', () => {
+    expect(wasmHeap(wasm!.tf)).toBeDefined();
+  });
 
   it('adam: three Adam steps, weights identical with and without fusion', () => {
     const arb = fc.integer({ min: 1, max: 300 }).chain((n) =>
@@ -72,10 +79,10 @@ describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ?
     );
   });
 
-  it('signStep: clip(x + sign(g) * scale), zeros of g included', () => {
+  it('signStep: clip(x + sign(g) * scale) for zero, subnormal, huge and infinite g, and a zero scale', () => {
     const arb = fc.integer({ min: 1, max: 200 }).chain((n) =>
-      fc.tuple(fc.constant(n), valuesOf(n, fc.double({ min: 0, max: 1, noNaN: true }).map(Math.fround)), valuesOf(n, withZeros),
-        fc.double({ min: 0, max: 1, noNaN: true })));
+      fc.tuple(fc.constant(n), valuesOf(n, fc.double({ min: 0, max: 1, noNaN: true }).map(Math.fround)), valuesOf(n, gradients),
+        fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true }))));
     fc.assert(
       fc.property(arb, ([n, x, g, eps]) => {
         const step = () => signStep(fromHost(x, [n]), fromHost(g, [n]), eps, attackSpec('fgsm', { eps }));
@@ -140,6 +147,24 @@ describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ?
     expect(gradients).toHaveBeenCalledTimes(10);
     expectIdentical(fused, run(false, attack), 'pgd');
     expect(steps).toHaveBeenCalledTimes(10);
+  });
+
+  it('pgdStep: short PGD runs with random eps and step sizes, identical with and without fusion', () => {
+    const arb = fc.tuple(networkArb, fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 1e-3, max: 0.5, noNaN: true }), fc.integer({ min: 1, max: 3 }));
+    fc.assert(
+      fc.property(arb, ([net, eps, step, iterations]) => {
+        const attack = () => {
+          const { x, weights } = upload(net);
+          return pgd(weights, x, attackSpec('pgd', { eps, step, iterations }), new Rng(9));
+        };
+        const spy = spyFused('pgdStep');
+        const fused = run(true, attack);
+        expect(spy).toHaveBeenCalledTimes(iterations);
+        expectIdentical(fused, run(false, attack), 'pgd');
+        spy.mockRestore();
+      }),
+      FC,
+    );
   });
 
   it('is not used while a gradient is recorded through its inputs (fused kernels have no VJP)', () => {
