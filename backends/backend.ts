@@ -43,8 +43,9 @@ export interface Backend<H = unknown> {
  * next to its one call site in the core, which the core runs instead whenever a backend lacks the kernel
  * (core/autodiff/engine.ts, fused()). So a backend may provide any subset, and every fused kernel has its
  * composition as test oracle. The core calls a fused kernel only when all inputs are float32 tensors (of one
- * shape for the elementwise kernels, ELEMENTWISE_FUSED), outputs have the shape of the first input, and no
- * gradient is being recorded through the inputs: fused kernels have no VJP rules. In the compositions scalars are float32 tensors: a kernel that rounds its scalar attributes to
+ * shape for the elementwise kernels, ELEMENTWISE_FUSED), outputs have the shapes the call site gives (by
+ * default that of the first input), and no gradient is being recorded through the inputs: fused kernels have
+ * no VJP rules. In the compositions scalars are float32 tensors: a kernel that rounds its scalar attributes to
  * float32 and evaluates the same float32 operations in the same order reproduces the composition exactly.
  */
 export interface FusedAttrs {
@@ -67,6 +68,13 @@ export interface FusedAttrs {
    * autodiff of that composition does (core/autodiff/grad.ts).
    */
   mlpInputGradient: Record<string, never>;
+  /**
+   * A training step's loss and its gradient with respect to the effective weights (core/nn/train-step.ts,
+   * without the L1 penalty). Inputs [x, targets, W_1, ..., W_L], or [x, x_adv, targets, W_1, ..., W_L] when
+   * `adversarial`; outputs [loss (shape []), dL/dW_1, ..., dL/dW_L]: the value and gradients that reverse-mode
+   * autodiff of CE(targets, f(x)), or 0.5 CE(targets, f(x)) + 0.5 CE(targets, f(x_adv)), computes.
+   */
+  mlpTrainingGradients: { adversarial: boolean };
 }
 
 /** The fused kernels whose inputs all have one shape (every other one checks its own shapes). */
@@ -81,6 +89,7 @@ export interface FusedKernels<H> {
   signStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['signStep']): H[];
   pgdStep?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['pgdStep']): H[];
   mlpInputGradient?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['mlpInputGradient']): H[];
+  mlpTrainingGradients?(inputs: readonly TensorInfo<H>[], attrs: FusedAttrs['mlpTrainingGradients']): H[];
 }
 
 /** One kernel per primitive. */

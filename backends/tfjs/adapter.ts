@@ -93,7 +93,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     }
     return wrapped as FusedKernels<TfTensor>;
   }
-  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, constant, matmul, heap: options.heap })) };
+  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, constant, matmul, products, heap: options.heap })) };
 
   return {
     name,

@@ -6,7 +6,7 @@
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { FusedKernels } from '../backend.js';
-import type { ScalarCache } from './caches.js';
+import type { ProductCache, ScalarCache } from './caches.js';
 import { clipValues, type RunKernel } from './kernels.js';
 import type { MatmulPlanner } from './matmul.js';
 import type { WasmHeap } from './simd/heap.js';
@@ -17,6 +17,8 @@ export interface FusedContext {
   /** An internal rank-0 constant, owned by the adapter. */
   readonly constant: (value: number) => TfTensor;
   readonly matmul: MatmulPlanner;
+  /** Recent products of the matmul primitive (caches.ts): the training step's clean forward pass reuses the attack's. */
+  readonly products: ProductCache;
   /** tfjs-wasm's heap: the elementwise kernels then run as one-pass SIMD loops (simd/kernels.ts). */
   readonly heap?: WasmHeap;
 }
@@ -29,7 +31,7 @@ interface Scope {
   scalar(value: number): TfTensor;
 }
 
-export function tfjsFused({ kernel, scalars, constant, matmul, heap }: FusedContext): FusedKernels<TfTensor> {
+export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }: FusedContext): FusedKernels<TfTensor> {
   const scoped = (fn: (s: Scope) => TfTensor[]): TfTensor[] => {
     const temps: TfTensor[] = [];
     const held: TfTensor[] = [];
@@ -72,6 +74,56 @@ export function tfjsFused({ kernel, scalars, constant, matmul, heap }: FusedCont
   const signStep = (s: Scope, x: TfTensor, g: TfTensor, scale: number, min: number, max: number) =>
     clip(s.t(add(x, s.t(signTimes(s, g, scale)))), min, max);
 
+  /** op(a) @ b through the adapter's product cache, as the matmul primitive computes it. */
+  const cachedProduct = (a: TfTensor, b: TfTensor): TfTensor => {
+    const hit = products.get(a, b, false, false);
+    if (hit) return hit;
+    const product = matmul(a, b, false, false);
+    products.put(a, b, false, false, product);
+    return product;
+  };
+
+  /** relu(...relu(x @ W_1)...) @ W_L, keeping pre-activations and activations for the backward pass. */
+  const forward = (s: Scope, x: TfTensor, weights: readonly TfTensor[], product: (h: TfTensor, w: TfTensor) => TfTensor) => {
+    const preActivations: TfTensor[] = [];
+    const activations: TfTensor[] = [];
+    let h = x;
+    weights.forEach((w, i) => {
+      const a = product(h, w);
+      preActivations.push(a);
+      h = i < weights.length - 1 ? s.t(clip(a, 0, Infinity)) : a;
+      if (i < weights.length - 1) activations.push(h);
+    });
+    return { preActivations, activations, logits: h };
+  };
+
+  /** logSoftmax's forward as far as its gradient needs it: shifted = z - max(z), e = exp(shifted), S = sum(e). */
+  const softmaxParts = (s: Scope, logits: TfTensor) => {
+    const shifted = s.t(sub(logits, s.t(kernel('Max', { x: logits }, { reductionIndices: [1], keepDims: true }))));
+    const e = s.t(kernel('Exp', { x: shifted }));
+    return { shifted, e, total: s.t(kernel('Sum', { x: e }, { axis: [1], keepDims: true })) };
+  };
+
+  /** -mean(sum(targets * logSoftmax(logits), 1)) as the composition evaluates it (core/autodiff/ops.ts). */
+  const crossEntropyValue = (s: Scope, logits: TfTensor, targets: TfTensor, n: number) => {
+    const parts = softmaxParts(s, logits);
+    const logSoftmax = s.t(sub(parts.shifted, s.t(kernel('Log', { x: parts.total }))));
+    const rows = s.t(kernel('Sum', { x: s.t(mul(targets, logSoftmax)) }, { axis: [1], keepDims: false }));
+    const mean = s.t(kernel('RealDiv', { a: s.t(kernel('Sum', { x: rows }, { axis: [0], keepDims: false })), b: s.scalar(n) }));
+    return { value: s.t(kernel('Neg', { x: mean })), parts };
+  };
+
+  /**
+   * The gradient of the logits when the cross-entropy has cotangent -c n: d(logSoftmax) = c * targets, then
+   * through shifted - log(S) and exp, as the VJP rules of sub, log, sum and exp give it.
+   */
+  const logitsGradient = (s: Scope, logits: TfTensor, targets: TfTensor, c: number, parts = softmaxParts(s, logits)) => {
+    const dLogSoftmax = s.t(mul(s.t(kernel('Fill', {}, { shape: [...targets.shape], value: c, dtype: 'float32' })), targets));
+    const dLogTotal = s.t(kernel('Sum', { x: s.t(kernel('Neg', { x: dLogSoftmax })) }, { axis: [1], keepDims: true }));
+    const dTotal = s.t(kernel('RealDiv', { a: dLogTotal, b: parts.total }));
+    return { g: s.t(add(dLogSoftmax, s.t(mul(dTotal, parts.e)))) };
+  };
+
   const composed: FusedKernels<TfTensor> = {
     adam: ([p, g, m, v], { learningRate, beta1, beta2, epsilon }) =>
       scoped((s) => {
@@ -94,32 +146,46 @@ export function tfjsFused({ kernel, scalars, constant, matmul, heap }: FusedCont
 
     mlpInputGradient: ([x, targets, ...weights]) =>
       scoped((s) => {
-        // Forward: the pre-activations are kept for the ReLU masks (maximum's VJP: g * (a > 0)). Attacks call
-        // this kernel with the same weights again (PGD) or train on them next (FGSM): pack them now.
-        const preActivations: TfTensor[] = [];
-        let h = x!.handle;
-        weights.forEach((w, i) => {
-          const a = s.t(matmul(h, w.handle, false, false, true));
-          preActivations.push(a);
-          h = i < weights.length - 1 ? s.t(clip(a, 0, Infinity)) : a;
-        });
-        // logSoftmax's forward as far as its gradient needs it: shifted = z - max(z), e = exp(shifted), S = sum(e).
-        const logits = h;
-        const shifted = s.t(sub(logits, s.t(kernel('Max', { x: logits }, { reductionIndices: [1], keepDims: true }))));
-        const e = s.t(kernel('Exp', { x: shifted }));
-        const total = s.t(kernel('Sum', { x: e }, { axis: [1], keepDims: true }));
-        // Backward of -mean(sum(targets * logSoftmax)): d(logSoftmax) = c * targets with c = fround(-1 / n)
-        // (the seed 1, negated, divided by n); then through shifted - log(S) and exp.
-        const n = x!.shape[0]!;
-        const dLogSoftmax = s.t(mul(s.t(kernel('Fill', {}, { shape: [...targets!.shape], value: Math.fround(-1 / n), dtype: 'float32' })), targets!.handle));
-        const dLogTotal = s.t(kernel('Sum', { x: s.t(kernel('Neg', { x: dLogSoftmax })) }, { axis: [1], keepDims: true }));
-        const dTotal = s.t(kernel('RealDiv', { a: dLogTotal, b: total }));
-        let g = s.t(add(dLogSoftmax, s.t(mul(dTotal, e))));
+        // Attacks call this kernel with the same weights again (PGD) or train on them next (FGSM): pack them now.
+        const pass = forward(s, x!.handle, weights.map((w) => w.handle), (h, w) => s.t(matmul(h, w, false, false, true)));
+        // The seed 1, negated, divided by n.
+        let g = logitsGradient(s, pass.logits, targets!.handle, Math.fround(-1 / x!.shape[0]!)).g;
         for (let i = weights.length - 1; i >= 0; i--) {
-          if (i < weights.length - 1) g = s.t(mul(g, s.t(step(preActivations[i]!))));
+          if (i < weights.length - 1) g = s.t(mul(g, s.t(step(pass.preActivations[i]!))));
           g = s.t(matmul(g, weights[i]!.handle, false, true));
         }
         return [g];
+      }),
+
+    mlpTrainingGradients: (inputs, { adversarial }) =>
+      scoped((s) => {
+        const handles = inputs.map((t) => t.handle);
+        const [batches, targets, weights] = adversarial
+          ? [handles.slice(0, 2), handles[2]!, handles.slice(3)]
+          : [handles.slice(0, 1), handles[1]!, handles.slice(2)];
+        const n = batches[0]!.shape[0]!;
+        // Forward passes and losses in the composition's order (clean half, then adversarial half).
+        const halves = batches.map((x) => {
+          const pass = forward(s, x, weights, (h, w) => s.t(cachedProduct(h, w)));
+          return { x, pass, loss: crossEntropyValue(s, pass.logits, targets, n) };
+        });
+        const value = adversarial
+          ? mul(s.t(add(halves[0]!.loss.value, halves[1]!.loss.value)), s.scalar(0.5))
+          : halves[0]!.loss.value;
+        // Backward, later half first (reverse tape order): each half's loss has cotangent 0.5 (or the seed 1).
+        const c = Math.fround(-(adversarial ? 0.5 : 1) / n);
+        const grads: (TfTensor | undefined)[] = weights.map(() => undefined);
+        for (const { x, pass, loss } of [...halves].reverse()) {
+          let g = logitsGradient(s, pass.logits, targets, c, loss.parts).g;
+          for (let i = weights.length - 1; i >= 0; i--) {
+            const below = i > 0 ? pass.activations[i - 1]! : x;
+            const inputGradient = i > 0 ? s.t(matmul(g, weights[i]!, false, true)) : undefined;
+            const weightGradient = s.t(matmul(below, g, true, false));
+            grads[i] = grads[i] ? s.t(add(grads[i]!, weightGradient)) : weightGradient;
+            if (inputGradient) g = s.t(mul(inputGradient, s.t(step(pass.preActivations[i - 1]!))));
+          }
+        }
+        return [value, ...(grads as TfTensor[])];
       }),
   };
   return heap ? { ...composed, ...onHeap(heap) } : composed;

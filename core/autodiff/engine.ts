@@ -91,10 +91,10 @@ export function setFusion(enabled: boolean): boolean {
 /**
  * Several primitives in one pass (backends/backend.ts, FusedAttrs): the backend's fused kernel when it has one,
  * the inputs are float32 (of one shape for an elementwise kernel) and no tape records them; otherwise
- * `composition`, which defines it. Outputs have the shape of the first input.
+ * `composition`, which defines it. Outputs have the shapes `outputShapes`, by default that of the first input.
  */
 export function fused<F extends FusedOp>(
-  name: F, inputs: readonly Tensor[], attrs: FusedAttrs[F], composition: () => Tensor[],
+  name: F, inputs: readonly Tensor[], attrs: FusedAttrs[F], composition: () => Tensor[], outputShapes?: readonly Shape[],
 ): Tensor[] {
   const backend = inputs[0]!.backend;
   const kernels = fusion ? backend.fused : undefined;
@@ -105,7 +105,7 @@ export function fused<F extends FusedOp>(
   const recorded = recordingPaused === 0 && tapes.some((tape) => inputs.some((t) => tape.tracked.has(t.id)));
   if (!kernel || !plain || recorded) return composition();
   const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));
-  return kernel.call(kernels, infos, attrs).map((handle) => track(new Tensor(shape, 'float32', handle, backend)));
+  return kernel.call(kernels, infos, attrs).map((handle, i) => track(new Tensor(outputShapes?.[i] ?? shape, 'float32', handle, backend)));
 }
 
 /** Run fn while recording onto `tape` (and every enclosing tape). */

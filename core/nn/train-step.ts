@@ -1,4 +1,4 @@
-import { disposeAll, keep, tidy } from '../autodiff/engine.js';
+import { disposeAll, fused, keep, tidy } from '../autodiff/engine.js';
 import { valueAndGrad } from '../autodiff/grad.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
@@ -15,6 +15,22 @@ function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor,
   if (xAdv) loss = op.mul(op.add(loss, crossEntropy(forward(effective, xAdv), targets)), 0.5);
   if (l1 > 0) loss = op.add(loss, l1Penalty(effective, l1));
   return loss;
+}
+
+/**
+ * The loss and its gradient with respect to the effective weights. Without the L1 penalty a backend may
+ * compute them in one fused kernel (backends/backend.ts, mlpTrainingGradients), defined by this autodiff.
+ */
+function lossAndGradients(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor) {
+  const composition = () => {
+    const { value, grads } = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv))(...effective);
+    return [value, ...grads];
+  };
+  const inputs = xAdv ? [x, xAdv, targets, ...effective] : [x, targets, ...effective];
+  const [value, ...grads] = l1 > 0
+    ? composition()
+    : fused('mlpTrainingGradients', inputs, { adversarial: xAdv !== undefined }, composition, [[], ...effective.map((e) => e.shape)]);
+  return { value: value!, grads };
 }
 
 /**
@@ -44,8 +60,7 @@ export function trainStep(
   const effective = tidy(() => effectiveWeights(net.weights, net.masks));
   const crafted = typeof adversarial === 'function' ? keep(tidy(() => adversarial(effective))) : undefined;
   const xAdv = crafted ?? (adversarial as Tensor | undefined);
-  const lossAndGrads = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv));
-  const { value, grads: effectiveGrads } = lossAndGrads(...effective);
+  const { value, grads: effectiveGrads } = lossAndGradients(effective, x, targets, l1, xAdv);
   const grads = tidy(() => effectiveGrads.map((g, i) => op.mul(g, net.masks[i]!)));
   disposeAll([effective, effectiveGrads, crafted]);
   const next = tidy(() => optimiser.apply(net.weights, grads));

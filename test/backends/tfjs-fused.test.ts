@@ -8,9 +8,9 @@
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, FusedKernels } from '../../backends/backend.js';
-import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import { createTfjsBackend, type TfjsBackend } from '../../backends/tfjs/adapter.js';
 import { wasmHeap } from '../../backends/tfjs/simd/heap.js';
-import { fromHost, setFusion, tidy } from '../../core/autodiff/engine.js';
+import { disposeAll, fromHost, keep, setFusion, tidy } from '../../core/autodiff/engine.js';
 import { valueAndGrad } from '../../core/autodiff/grad.js';
 import * as op from '../../core/autodiff/ops.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
@@ -18,6 +18,7 @@ import { attackSpec, inputGradient, signStep } from '../../core/attacks/attack.j
 import { pgd } from '../../core/attacks/pgd.js';
 import { Adam } from '../../core/nn/adam.js';
 import { Rng } from '../../core/nn/rng.js';
+import { trainStep } from '../../core/nn/train-step.js';
 import { compare, expectIdentical, on, oracle, TOL, tryLoad } from './support.js';
 
 const loaded = await tryLoad('wasm');
@@ -31,11 +32,24 @@ const withZeros = fc.oneof(finite, fc.constantFrom(0, -0));
 const gradients = fc.oneof(finite, fc.constantFrom(0, -0, 1e-45, -1e-45, 3e-39, -1e-40, 3e38, -3.4e38, Infinity, -Infinity));
 const valuesOf = (n: number, value: fc.Arbitrary<number>) => fc.array(value, { minLength: n, maxLength: n }).map((v) => Float32Array.from(v));
 
-/** Spy on one fused kernel of the wasm backend. */
-const spyFused = (name: keyof FusedKernels<unknown>) => vi.spyOn(wasm!.fused as Required<FusedKernels<unknown>>, name);
+/**
+ * The adapters under test, both on tfjs-wasm: the wasm backend as loaded, whose elementwise fused kernels are
+ * SIMD loops in its heap, and an adapter without the heap, whose fused kernels are tfjs kernels (as on tfnode
+ * and cuda, which cannot run here).
+ */
+const variants: [string, () => TfjsBackend][] = wasm
+  ? [
+    ['SIMD loops in the heap', () => wasm],
+    ['tfjs kernels, as on tfnode and cuda', () => createTfjsBackend(wasm.tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true })],
+  ]
+  : [];
+let subject: TfjsBackend;
 
-/** fn's tensor results read back, with fusion on or off, on wasm (or the reference backend). */
-function run(fusion: boolean, fn: () => Tensor, backend: Backend = wasm!): Float32Array {
+/** Spy on one fused kernel of the adapter under test. */
+const spyFused = (name: keyof FusedKernels<unknown>) => vi.spyOn(subject.fused as Required<FusedKernels<unknown>>, name);
+
+/** fn's tensor results read back, with fusion on or off, on the adapter under test (or the reference backend). */
+function run(fusion: boolean, fn: () => Tensor, backend: Backend = subject): Float32Array {
   setFusion(fusion);
   return on(backend, () => tidy(() => fn().dataSync() as Float32Array));
 }
@@ -45,11 +59,16 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ? '' : ` (skipped: ${loaded.reason})`}`, () => {
-  beforeAll(() => expect(wasm!.fused).toBeDefined());
-
-  it('runs its elementwise kernels as SIMD loops in tfjs-wasm\'s heap (the path these tests exercise)', () => {
+describe.skipIf(!wasm)(`tfjs-wasm${wasm ? '' : ` (skipped: ${loaded.reason})`}`, () => {
+  it('exposes its heap to the SIMD loops (the first variant below exercises them)', () => {
     expect(wasmHeap(wasm!.tf)).toBeDefined();
+  });
+});
+
+describe.each(variants)('tfjs-wasm fused kernels as %s equal their compositions', (_, adapter) => {
+  beforeAll(() => {
+    subject = adapter();
+    expect(subject.fused).toBeDefined();
   });
 
   it('adam: three Adam steps, weights identical with and without fusion', () => {
@@ -167,6 +186,55 @@ describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ?
     );
   });
 
+  it('mlpTrainingGradients: natural and adversarial training steps of random networks, identical with and without fusion', () => {
+    const arb = fc.tuple(networkArb, fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 - 1 }));
+    fc.assert(
+      fc.property(arb, ([net, adversarial, seed]) => {
+        const steps = (fusion: boolean) => {
+          setFusion(fusion);
+          return on(subject, () => {
+            const { x, weights, targets } = upload(net);
+            const masks = weights.map((w) => fromHost(new Rng(seed).uniformArray(w.size, 0, 1).map((u) => (u < 0.7 ? 1 : 0)), w.shape));
+            const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: masks.map((m) => keep(m)) };
+            const adam = new Adam();
+            const xAdv = keep(op.clip(op.add(x, 0.1), 0, 1));
+            const losses = [0, 1, 2].map(() => {
+              const loss = trainStep(network, adam, x, targets, 0, adversarial ? xAdv : undefined);
+              const value = loss.item();
+              loss.dispose();
+              return value;
+            });
+            const out = [Float32Array.from(losses), ...network.weights.map((w) => w.dataSync() as Float32Array)];
+            disposeAll([network.weights, network.masks, xAdv, x, targets]);
+            adam.reset();
+            return out;
+          });
+        };
+        const spy = spyFused('mlpTrainingGradients');
+        const fused = steps(true);
+        expect(spy).toHaveBeenCalledTimes(3);
+        steps(false).forEach((want, i) => expectIdentical(fused[i]!, want, i === 0 ? 'losses' : `layer ${i - 1} weights`));
+        expect(spy).toHaveBeenCalledTimes(3);
+        spy.mockRestore();
+      }),
+      { ...FC, numRuns: 25 },
+    );
+  });
+
+  it('mlpTrainingGradients is not used with an L1 penalty (its composition has one more term)', () => {
+    const net = fc.sample(networkArb, { seed: 5, numRuns: 1 })[0]!;
+    const spy = spyFused('mlpTrainingGradients');
+    on(subject, () => tidy(() => {
+      const { x, weights, targets } = upload(net);
+      const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
+      const adam = new Adam();
+      trainStep(network, adam, x, targets, 1e-3).dispose();
+      disposeAll([network.weights, network.masks]);
+      adam.reset();
+    }));
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it('is not used while a gradient is recorded through its inputs (fused kernels have no VJP)', () => {
     const net = fc.sample(networkArb, { seed: 4, numRuns: 1 })[0]!;
     const spy = spyFused('mlpInputGradient');
@@ -176,7 +244,7 @@ describe.skipIf(!wasm)(`tfjs-wasm fused kernels equal their compositions${wasm ?
         const f = (...w: Tensor[]) => op.sum(op.mul(inputGradient(w, x, targets), x));
         return valueAndGrad(f)(...weights).grads[0]!;
       }, backend);
-    const got = weightGradient(wasm!);
+    const got = weightGradient(subject);
     expect(spy).not.toHaveBeenCalled();
     const { ratio, detail } = compare(got, weightGradient(reference), TOL.reduction);
     expect(ratio, detail).toBeLessThanOrEqual(1);
