@@ -121,7 +121,7 @@ export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }:
     const dLogSoftmax = s.t(mul(s.t(kernel('Fill', {}, { shape: [...targets.shape], value: c, dtype: 'float32' })), targets));
     const dLogTotal = s.t(kernel('Sum', { x: s.t(kernel('Neg', { x: dLogSoftmax })) }, { axis: [1], keepDims: true }));
     const dTotal = s.t(kernel('RealDiv', { a: dLogTotal, b: parts.total }));
-    return { g: s.t(add(dLogSoftmax, s.t(mul(dTotal, parts.e)))) };
+    return s.t(add(dLogSoftmax, s.t(mul(dTotal, parts.e))));
   };
 
   const composed: FusedKernels<TfTensor> = {
@@ -149,7 +149,7 @@ export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }:
         // Attacks call this kernel with the same weights again (PGD) or train on them next (FGSM): pack them now.
         const pass = forward(s, x!.handle, weights.map((w) => w.handle), (h, w) => s.t(matmul(h, w, false, false, true)));
         // The seed 1, negated, divided by n.
-        let g = logitsGradient(s, pass.logits, targets!.handle, Math.fround(-1 / x!.shape[0]!)).g;
+        let g = logitsGradient(s, pass.logits, targets!.handle, Math.fround(-1 / x!.shape[0]!));
         for (let i = weights.length - 1; i >= 0; i--) {
           if (i < weights.length - 1) g = s.t(mul(g, s.t(step(pass.preActivations[i]!))));
           g = s.t(matmul(g, weights[i]!.handle, false, true));
@@ -176,7 +176,7 @@ export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }:
         const c = Math.fround(-(adversarial ? 0.5 : 1) / n);
         const grads: (TfTensor | undefined)[] = weights.map(() => undefined);
         for (const { x, pass, loss } of [...halves].reverse()) {
-          let g = logitsGradient(s, pass.logits, targets, c, loss.parts).g;
+          let g = logitsGradient(s, pass.logits, targets, c, loss.parts);
           for (let i = weights.length - 1; i >= 0; i--) {
             const below = i > 0 ? pass.activations[i - 1]! : x;
             const inputGradient = i > 0 ? s.t(matmul(g, weights[i]!, false, true)) : undefined;
