@@ -1,0 +1,36 @@
+/**
+ * Times one micro-benchmark item of the rsn checkout at --root (by default this one) and prints
+ * {"median": ms, "min": ms} as JSON. Used by compare.ts to run the same item in two checkouts by turns; it
+ * imports the other checkout's own code, so the item must exist there under the same name.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: { root: { type: 'string', default: '.' }, item: { type: 'string' }, runs: { type: 'string', default: '25' }, backend: { type: 'string', default: 'wasm' } },
+});
+const root = resolve(args.root!);
+const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
+const { useBackend } = (await load('backends/registry.ts')) as { useBackend: (name: string) => Promise<unknown> };
+const { workloads } = (await load('benchmarks/micro/items.ts')) as {
+  workloads: (evalImages: number, evalBatch: number) => { items: { name: string; run: () => void }[]; dispose: () => void };
+};
+await useBackend(args.backend!);
+const { items, dispose } = workloads(1, 1);
+const item = items.find((i) => i.name.startsWith(args.item ?? ''));
+if (!item) {
+  process.stderr.write(`item-runner: no item starting with '${args.item}' in ${root} (items: ${items.map((i) => i.name).join('; ')})\n`);
+  process.exit(2);
+}
+const runs = Number(args.runs);
+for (let i = 0; i < 5; i++) item.run();
+const times: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const start = performance.now();
+  item.run();
+  times.push(performance.now() - start);
+}
+dispose();
+times.sort((a, b) => a - b);
+process.stdout.write(`${JSON.stringify({ median: times[runs >> 1], min: times[0] })}\n`);
