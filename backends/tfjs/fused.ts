@@ -118,7 +118,7 @@ export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }:
    * through shifted - log(S) and exp, as the VJP rules of sub, log, sum and exp give it.
    */
   const logitsGradient = (s: Scope, logits: TfTensor, targets: TfTensor, c: number, parts = softmaxParts(s, logits)) => {
-    const dLogSoftmax = s.t(mul(s.t(kernel('Fill', {}, { shape: [...targets.shape], value: c, dtype: 'float32' })), targets));
+    const dLogSoftmax = s.t(mul(targets, s.scalar(c)));
     const dLogTotal = s.t(kernel('Sum', { x: s.t(kernel('Neg', { x: dLogSoftmax })) }, { axis: [1], keepDims: true }));
     const dTotal = s.t(kernel('RealDiv', { a: dLogTotal, b: parts.total }));
     return s.t(add(dLogSoftmax, s.t(mul(dTotal, parts.e))));
