@@ -37,8 +37,6 @@ export interface TfjsAdapterOptions {
   readonly copiesHostData: boolean;
   /** Uses of a matmul's right operand that may avoid packing it (matmul.ts); 0 always packs it. Default 2. */
   readonly matmulRents?: number;
-  /** Provide the fused kernels (fused.ts; default true); false leaves the core to run their compositions. */
-  readonly fused?: boolean;
   /** tfjs-wasm's heap (simd/heap.ts): elementwise fused kernels then run as one-pass SIMD loops. */
   readonly heap?: WasmHeap;
   /** Called by close(), after the adapter's own tensors are freed. */
@@ -93,12 +91,12 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     }
     return wrapped as FusedKernels<TfTensor>;
   }
-  const fused = options.fused === false ? {} : { fused: counted(tfjsFused({ kernel, scalars, constant, matmul, products, heap: options.heap })) };
+  const fused = counted(tfjsFused({ kernel, scalars, constant, matmul, products, heap: options.heap }));
 
   return {
     name,
     tf,
-    ...fused,
+    fused,
     upload(values: HostData, shape: Shape, dtype) {
       assertOpen();
       live++;

@@ -60,8 +60,16 @@ afterEach(() => {
 });
 
 describe.skipIf(!wasm)(`tfjs-wasm${wasm ? '' : ` (skipped: ${loaded.reason})`}`, () => {
-  it('exposes its heap to the SIMD loops (the first variant below exercises them)', () => {
+  it('runs Adam as a SIMD loop in its heap, without tfjs kernels (the first variant below exercises that path)', () => {
     expect(wasmHeap(wasm!.tf)).toBeDefined();
+    const engine = wasm!.tf.engine();
+    const runKernel = vi.spyOn(engine, 'runKernel');
+    const adam = new Adam();
+    on(wasm!, () => tidy(() => void adam.apply([fromHost(Float32Array.of(1, 2, 3), [3])], [fromHost(Float32Array.of(0.5, -1, 0), [3])])));
+    adam.reset();
+    const names = runKernel.mock.calls.map(([name]) => name);
+    expect(names).not.toContain('Sqrt');
+    expect(names).not.toContain('RealDiv');
   });
 });
 
