@@ -22,6 +22,7 @@ import { tfjsFused } from './fused.js';
 import { tfjsKernels } from './kernels.js';
 import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
 import type { WasmHeap } from './simd/heap.js';
+import { heapMatmul } from './simd/matmul.js';
 
 export type TfModule = typeof tfc;
 
@@ -37,7 +38,10 @@ export interface TfjsAdapterOptions {
   readonly copiesHostData: boolean;
   /** Uses of a matmul's right operand that may avoid packing it (matmul.ts); 0 always packs it. Default 2. */
   readonly matmulRents?: number;
-  /** tfjs-wasm's heap (simd/heap.ts): elementwise fused kernels then run as one-pass SIMD loops. */
+  /**
+   * tfjs-wasm's heap (simd/heap.ts): matrix products then run as the SIMD products of simd/gemm.ts, and
+   * elementwise fused kernels as one-pass SIMD loops.
+   */
   readonly heap?: WasmHeap;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
@@ -72,7 +76,8 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
     return t;
   };
   const products = new ProductCache((x) => kernel('Reshape', { x }, { shape: x.shape }));
-  const matmul = matmulPlanner(kernel, transposes, options.matmulRents ?? DEFAULT_RENTS);
+  const tfjsMatmul = matmulPlanner(kernel, transposes, options.matmulRents ?? DEFAULT_RENTS);
+  const matmul = options.heap ? heapMatmul(options.heap, transposes, tfjsMatmul) : tfjsMatmul;
   const kernels = tfjsKernels({ kernel, scalars, constant, matmul, products });
 
   const assertOpen = (): void => {

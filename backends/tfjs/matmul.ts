@@ -41,6 +41,12 @@ export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, ren
     !t || transposes.has(x) ? 0 : COST.transposePerElement * size(x) + COST.perKernel;
 
   return (a, b, transposeA, transposeB, reused = false) => {
+    const depth = transposeA ? a.shape[0]! : a.shape[1]!;
+    if (depth === 0) {
+      // tfjs-wasm's BatchMatMul leaves its output uninitialised when the sum is empty.
+      const shape = [transposeA ? a.shape[1]! : a.shape[0]!, transposeB ? b.shape[0]! : b.shape[1]!];
+      return kernel('Fill', {}, { shape, value: 0, dtype: 'float32' });
+    }
     const uses = transposeB ? usesTransposed : usesPlain;
     const n = uses.get(b) ?? 0;
     uses.set(b, n + 1);

@@ -1,11 +1,8 @@
 /**
- * A minimal WebAssembly binary writer for elementwise float32 kernels (simd/kernels.ts): one module that
+ * Elementwise float32 kernels (simd/kernels.ts) as WebAssembly functions (binary.ts): one module that
  * imports its memory (`env.memory`, tfjs-wasm's heap) and exports functions. A kernel is written once as
  * expressions over its inputs; the writer emits a 4-lane SIMD loop and a scalar loop for the remainder from
  * the same expressions, so both compute the same float32 operations.
- *
- * Binary format: WebAssembly core specification, section 5 (Binary Format), and the SIMD proposal's opcode
- * table (0xFD prefix, LEB128 sub-opcode).
  */
 
 /** An expression over the elements of a kernel's inputs. */
@@ -32,64 +29,7 @@ export interface KernelDef {
   readonly results: readonly Expr[];
 }
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const bytesOf = (text: string): number[] => [...new TextEncoder().encode(text)];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-
-const simd = (code: number): number[] => [0xfd, ...uleb(code)];
-const MEMARG = [2, 0]; // alignment 2^2, offset 0
-const op = {
-  localGet: (i: number) => [0x20, ...uleb(i)],
-  localSet: (i: number) => [0x21, ...uleb(i)],
-  i32Const: (v: number) => [0x41, ...sleb(v)],
-  f32Const: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
-  i32Add: [0x6a], i32Shl: [0x74], i32And: [0x71], i32GeU: [0x4f],
-  block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: (d: number) => [0x0c, ...uleb(d)], brIf: (d: number) => [0x0d, ...uleb(d)],
-  select: [0x1b],
-  f32Load: [0x2a, ...MEMARG], f32Store: [0x38, ...MEMARG],
-  f32: { add: [0x92], sub: [0x93], mul: [0x94], div: [0x95], sqrt: [0x91], lt: [0x5d], gt: [0x5e] },
-  v128Load: [...simd(0x00), ...MEMARG], v128Store: [...simd(0x0b), ...MEMARG],
-  f32x4Splat: simd(0x13), v128And: simd(0x4e), v128Or: simd(0x50),
-  f32x4: { add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), sqrt: simd(0xe3), pmin: simd(0xea), pmax: simd(0xeb), lt: simd(0x43), gt: simd(0x44) },
-};
-
-/** Local variable allocation for one function body: parameters first, then locals grouped by type. */
-class Locals {
-  private readonly types: number[] = [];
-  constructor(private readonly params: number) {}
-  add(type: number): number {
-    this.types.push(type);
-    return this.params + this.types.length - 1;
-  }
-  declarations(): number[][] {
-    return this.types.map((t) => [1, t]);
-  }
-}
+import { F32, I32, Locals, V128, op, wasmModule } from './binary.js';
 
 /** The body of one kernel: a SIMD loop over whole groups of 4 elements, then a scalar loop over the rest. */
 function kernelBody(def: KernelDef): { locals: number[][]; code: number[] } {
@@ -167,31 +107,17 @@ function kernelBody(def: KernelDef): { locals: number[][]; code: number[] } {
     ...splats.flatMap((local, i) => [...op.localGet(scalarParam(i)), ...op.f32x4Splat, ...op.localSet(local)]),
     ...loop(simdEnd, 16, vector, vectorLets, op.v128Store),
     ...loop(end, 4, scalar, scalarLets, op.f32Store),
-    ...op.end,
   ];
   return { locals: locals.declarations(), code };
 }
 
 /** The module's bytes: kernels exported under their names, memory imported as env.memory. */
 export function assemble(kernels: readonly KernelDef[]): Uint8Array {
-  const types = kernels.map((k) => [0x60, ...vec([...Array(k.inputs + k.outputs + 1).fill([I32]), ...Array(k.scalars).fill([F32])]), ...vec([])]);
-  const name = (text: string) => [...uleb(bytesOf(text).length), ...bytesOf(text)];
-  const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]]); // memory, limits: min 0, no max
-  const functions = vec(kernels.map((_, i) => uleb(i)));
-  const exports = vec(kernels.map((k, i) => [...name(k.name), 0x00, ...uleb(i)]));
-  const bodies = vec(kernels.map((k) => {
-    const { locals, code } = kernelBody(k);
-    const body = [...vec(locals), ...code];
-    return [...uleb(body.length), ...body];
-  }));
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(types)),
-    ...section(2, imports),
-    ...section(3, functions),
-    ...section(7, exports),
-    ...section(10, bodies),
-  ]);
+  return wasmModule(kernels.map((k) => ({
+    name: k.name,
+    params: [...Array(k.inputs + k.outputs + 1).fill(I32), ...Array(k.scalars).fill(F32)],
+    ...kernelBody(k),
+  })));
 }
 
 /** Expression builders. */

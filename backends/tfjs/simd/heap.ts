@@ -5,10 +5,13 @@
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TfModule } from '../adapter.js';
+import { gemmKernels, type Gemm, type GemmShape } from './gemm.js';
 import { simdKernels, type SimdKernels } from './kernels.js';
 
 export interface WasmHeap {
   readonly kernels: SimdKernels;
+  /** The matrix product function for one shape (gemm.ts), compiled on first use. */
+  gemm(shape: GemmShape): Gemm;
   /** A new, uninitialised float32 tensor of `shape` in the heap. */
   alloc(shape: readonly number[]): TfTensor;
   /** The byte offset of a float32 tensor's data. */
@@ -31,6 +34,7 @@ export function wasmHeap(tf: TfModule): WasmHeap | undefined {
   const engine = tf.engine();
   return {
     kernels: simdKernels(memory),
+    gemm: gemmKernels(memory),
     alloc: (shape) => engine.makeTensorFromTensorInfo(wasm.makeOutput([...shape], 'float32')),
     offset: (t) => wasm.typedArrayFromHeap(t).byteOffset,
   };
