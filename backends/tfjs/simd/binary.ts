@@ -104,3 +104,17 @@ export function wasmModule(functions: readonly WasmFunction[]): Uint8Array {
     ...section(10, bodies),
   ]);
 }
+
+/** The part of the WebAssembly JavaScript API used here (tsconfig's lib has no WebAssembly declarations). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
+
+/** A compiled module (wasmModule's bytes), to instantiate once per memory. */
+export const compile = (bytes: Uint8Array): object => new wasm.Module(bytes);
+
+/** The exports of `module` instantiated on `memory` (a WebAssembly.Memory). */
+export const instantiate = (module: object, memory: object): Record<string, unknown> =>
+  new wasm.Instance(module, { env: { memory } }).exports;

@@ -8,13 +8,15 @@
  * columns of C is 8 four-lane accumulators; each step over k loads 8 floats of one row of B and broadcasts
  * one element of A per row (v128.load32_splat). The shape and A's strides are constants in the code, so
  * every address is a base pointer plus an immediate offset; a transposed A (the weight gradient's
- * activations^T) is A read with swapped strides, at no cost.
+ * activations^T) is A read with swapped strides, at no cost. The sum runs in blocks of DEPTH_BLOCK rows of
+ * B, so that a tile's slice of B stays in the L1 cache while every row of A passes over it; a later block
+ * resumes from the partial sums the earlier ones stored in C.
  *
  * Every element of C is the float32 sum over k in increasing order, starting from 0:
  * c = fl(... fl(fl(0 + fl(a0 b0)) + fl(a1 b1)) ...), whatever tile computes it. So the result does not depend
  * on the tiling, and test/backends/simd-gemm.test.ts checks it bit for bit against that loop.
  */
-import { F32, I32, Locals, V128, op, wasmModule, type WasmFunction } from './binary.js';
+import { compile, F32, I32, instantiate, Locals, V128, op, wasmModule, type WasmFunction } from './binary.js';
 
 export interface GemmShape {
   /** C is m x n; the sum runs over k (k >= 1, m >= 1, n >= 1). */
@@ -30,7 +32,7 @@ export interface GemmShape {
 const TILE_ROWS = 4;
 const LANES = 4;
 const BYTES = 4;
-/** Rows of B (and columns of A) per block of the sum: a tile's slice of B then stays in the L1 cache. */
+/** Rows of B (and columns of A) per block of the sum (128 x 32 bytes of B per tile). */
 export const DEPTH_BLOCK = 128;
 
 /** gemm(a, b, c): byte offsets of A, of B (k x n, row-major) and of C (m x n, row-major). */
@@ -156,13 +158,6 @@ export function gemmFunction(name: string, shape: GemmShape, depthBlock = DEPTH_
   return { name, params: [I32, I32, I32], locals: locals.declarations(), code };
 }
 
-/** The part of the WebAssembly JavaScript API used here (tsconfig's lib has no WebAssembly declarations). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
-
 export type Gemm = (a: number, b: number, c: number) => void;
 
 /** Products on `memory` (a WebAssembly.Memory): one compiled function per shape, made on first use. */
@@ -172,8 +167,7 @@ export function gemmKernels(memory: object, depthBlock = DEPTH_BLOCK): (shape: G
     const key = `${shape.m},${shape.k},${shape.n},${shape.rowStride},${shape.depthStride}`;
     let gemm = byShape.get(key);
     if (!gemm) {
-      const bytes = wasmModule([gemmFunction('gemm', shape, depthBlock)]);
-      gemm = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports['gemm'] as Gemm;
+      gemm = instantiate(compile(wasmModule([gemmFunction('gemm', shape, depthBlock)])), memory)['gemm'] as Gemm;
       byShape.set(key, gemm);
     }
     return gemm;

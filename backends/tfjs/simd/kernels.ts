@@ -7,6 +7,7 @@
  * but NaN gradients (sign(NaN) is NaN in the composition, 0 here).
  */
 import { add, assemble, clip, div, load, mul, ref, scalar, signTimes, sqrt, sub, type KernelDef } from './assembler.js';
+import { compile, instantiate } from './binary.js';
 
 const ADAM: KernelDef = {
   // inputs w, g, m, v; outputs w', m', v'; scalars lr, b1, 1 - b1, b2, 1 - b2, eps
@@ -43,17 +44,10 @@ export interface SimdKernels {
     step: number, negStep: number, min: number, max: number, eps: number, negEps: number): void;
 }
 
-/** The part of the WebAssembly JavaScript API used here (tsconfig's lib has no WebAssembly declarations). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
-
 let compiled: object | undefined;
 
 /** The kernels, working on `memory`, a WebAssembly.Memory (compiled once per process, instantiated per memory). */
 export function simdKernels(memory: object): SimdKernels {
-  compiled ??= new wasm.Module(assemble([ADAM, SIGN_STEP, PGD_STEP]));
-  return new wasm.Instance(compiled, { env: { memory } }).exports as SimdKernels;
+  compiled ??= compile(assemble([ADAM, SIGN_STEP, PGD_STEP]));
+  return instantiate(compiled, memory) as unknown as SimdKernels;
 }
