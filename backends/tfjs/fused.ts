@@ -146,7 +146,8 @@ export function tfjsFused({ kernel, scalars, constant, matmul, products, heap }:
 
     mlpInputGradient: ([x, targets, ...weights]) =>
       scoped((s) => {
-        // Attacks call this kernel with the same weights again (PGD) or train on them next (FGSM): pack them now.
+        // Attacks call this kernel with the same weights again (PGD) or train on them next (FGSM): on the tfjs
+        // kernel path (matmul.ts), pack them now.
         const pass = forward(s, x!.handle, weights.map((w) => w.handle), (h, w) => s.t(matmul(h, w, false, false, true)));
         // The seed 1, negated, divided by n.
         let g = logitsGradient(s, pass.logits, targets!.handle, Math.fround(-1 / x!.shape[0]!));

@@ -12,7 +12,8 @@
  *   sign(x)            = step(x) - step(-x)         (also right on denormals, which wasm's Sign sends to 0)
  *   maximum(a, c)      = clip(a, c, +inf) for a scalar constant c (relu); minimum likewise
  *   broadcastTo(x, s)  = x * ones(s), or fill(s, c) for a scalar constant c
- *   matmul             = without transpose flags, packing the cheaper operand (matmul.ts)
+ *   matmul             = SIMD products in tfjs-wasm's heap (simd/matmul.ts); elsewhere without transpose flags,
+ *                        packing the cheaper operand (matmul.ts)
  * where step(x) = x > 0 ? 1 : 0 (tfjs' Step with alpha 0). With a NaN operand, or infinities of the same
  * sign, these comparisons give NaN where the reference gives 0; training never compares NaNs meaningfully.
  */
@@ -32,7 +33,7 @@ export interface KernelContext {
   readonly scalars: ScalarCache;
   /** An internal rank-0 constant, owned by the adapter (never disposed by kernels). */
   readonly constant: (value: number) => TfTensor;
-  /** op(A) @ op(B) without transpose flags (matmul.ts); shared with the fused kernels. */
+  /** op(A) @ op(B) (simd/matmul.ts on tfjs-wasm's heap, else matmul.ts); shared with the fused kernels. */
   readonly matmul: MatmulPlanner;
   /** Recent products of the matmul primitive, reused when asked for again. */
   readonly products: ProductCache;
