@@ -30,7 +30,7 @@ registerBackend({
 registerBackend({
   name: 'wasm',
   family: 'tfjs',
-  description: 'tfjs-core on @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD binary, one thread); the default for CPU runs',
+  description: 'tfjs-core on @tensorflow/tfjs-backend-wasm (SIMD binary, one thread) with rsn\'s own SIMD matrix products; the default for CPU runs',
   load: async () => (await import('./tfjs/wasm.js')).loadWasmBackend(),
 });
 

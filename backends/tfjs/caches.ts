@@ -70,11 +70,12 @@ export class ScalarCache {
 }
 
 /**
- * Explicit transposes of matmul operands, kept while their source handle lives (a Map rather than a WeakMap so that close() can free them; every
- * handle is disposed exactly once by the core, which drops its entry). On tfjs-wasm a matmul with
- * transposeA/transposeB leaves XNNPACK for a loop about 15x slower, so the adapter transposes explicitly; and
- * XNNPACK packs the right operand once per tensor, so reusing the same transposed tensor (a weight's
- * transpose across the 10 iterations of PGD) also reuses its packing. Dropped when the source is disposed.
+ * Explicit transposes of matmul operands, kept while their source handle lives (a Map rather than a WeakMap so
+ * that close() can free them; every handle is disposed exactly once by the core, which drops its entry). The
+ * heap's SIMD products need B in rows (simd/matmul.ts): a weight's transpose serves every input gradient of a
+ * step. On the tfjs kernel path a matmul with transposeA/transposeB leaves XNNPACK for a loop about 15x slower,
+ * so the adapter transposes explicitly; and XNNPACK packs the right operand once per tensor, so reusing the
+ * same transposed tensor (a weight's transpose across the 10 iterations of PGD) also reuses its packing.
  */
 export class TransposeCache {
   private readonly transposes = new Map<TfTensor, TfTensor>();

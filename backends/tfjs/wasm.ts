@@ -15,7 +15,7 @@ export function wasmFeatures(tf: TfModule): WasmFeatures {
   return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') };
 }
 
-/** tfjs-core on @tensorflow/tfjs-backend-wasm (XNNPACK kernels, SIMD binary), through the shared adapter. */
+/** tfjs-core on @tensorflow/tfjs-backend-wasm (SIMD binary), through the shared adapter, with its heap (simd/). */
 export async function loadWasmBackend(): Promise<TfjsBackend> {
   let tf: TfModule;
   try {
