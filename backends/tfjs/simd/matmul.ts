@@ -2,7 +2,8 @@
  * op(A) @ op(B) on tfjs-wasm's heap with the SIMD products of gemm.ts, which read their operands where they
  * are: no packing, and a transposed A costs nothing (read with swapped strides). A transposed B is made
  * explicit once per source tensor (TransposeCache: a weight's transpose serves every input gradient of a
- * step). Products with an empty dimension go to `fallback`, the tfjs kernel path.
+ * step). Products with an empty dimension, or of other than float32 operands, go to `fallback`, the tfjs
+ * kernel path.
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TransposeCache } from '../caches.js';
