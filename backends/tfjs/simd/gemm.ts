@@ -33,7 +33,7 @@ const TILE_ROWS = 4;
 const LANES = 4;
 const BYTES = 4;
 /** Rows of B (and columns of A) per block of the sum (128 x 32 bytes of B per tile). */
-export const DEPTH_BLOCK = 128;
+const DEPTH_BLOCK = 128;
 
 /** gemm(a, b, c): byte offsets of A, of B (k x n, row-major) and of C (m x n, row-major). */
 export function gemmFunction(name: string, shape: GemmShape, depthBlock = DEPTH_BLOCK): WasmFunction {
