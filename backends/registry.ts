@@ -1,6 +1,5 @@
-import { setActiveBackend } from '../core/autodiff/engine.js';
 import { BackendError } from '../core/errors.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../core/autodiff/backend.js';
 import { createReferenceBackend } from './reference/index.js';
 
 export interface BackendEntry {
@@ -69,8 +68,11 @@ export const backendEntries = (): BackendEntry[] => [...entries.values()];
 
 const loaded = new Map<string, Backend>();
 
-/** Load (once per process) and activate a backend by name. */
-export async function useBackend(name: string): Promise<Backend> {
+/**
+ * The backend of this name, loaded once per process. It is not activated: the caller passes it to
+ * setActiveBackend (core/autodiff/engine.ts), so that the core never learns where backends come from.
+ */
+export async function loadBackend(name: string): Promise<Backend> {
   const entry = entries.get(name);
   if (!entry) {
     throw new BackendError(`unknown backend '${name}'`, `choose one of: ${backendNames().join(', ')} (rsn backends lists them)`);
@@ -80,11 +82,10 @@ export async function useBackend(name: string): Promise<Backend> {
     backend = await entry.load();
     loaded.set(name, backend);
   }
-  setActiveBackend(backend);
   return backend;
 }
 
-export interface ActivateOptions {
+export interface ChooseOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the fallback notice goes (default: stderr). */
   readonly warn?: (message: string) => void;
@@ -93,19 +94,19 @@ export interface ActivateOptions {
 }
 
 /**
- * Load and activate the backend chosen by resolveBackendName(flag). When nobody chose (no flag, no
- * RSN_BACKEND) and the default fails to load, say so through `warn` and fall back to 'reference'; a backend
- * that was asked for by name must load, or this throws its BackendError.
+ * Load the backend chosen by resolveBackendName(flag). When nobody chose (no flag, no RSN_BACKEND) and the
+ * default fails to load, say so through `warn` and fall back to 'reference'; a backend that was asked for by
+ * name must load, or this throws its BackendError.
  */
-export async function activateBackend(flag?: string, options: ActivateOptions = {}): Promise<Backend> {
+export async function chooseBackend(flag?: string, options: ChooseOptions = {}): Promise<Backend> {
   const { env = process.env, warn = (m: string) => process.stderr.write(`${m}\n`), defaultName = DEFAULT_BACKEND } = options;
   const name = resolveBackendName(flag, env, defaultName);
   const chosen = Boolean(flag?.trim() || env[BACKEND_ENV]?.trim());
   try {
-    return await useBackend(name);
+    return await loadBackend(name);
   } catch (error) {
     if (chosen || name === 'reference' || !(error instanceof BackendError)) throw error;
     warn(`rsn: the default backend '${name}' did not load, using 'reference' (slower) instead:\n  ${error.message.replace(/\n/g, '\n  ')}`);
-    return useBackend('reference');
+    return loadBackend('reference');
   }
 }

@@ -6,7 +6,8 @@
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, FusedKernels, Kernel, KernelTable, OutputSpec, TensorInfo } from '../backend.js';
+import type { Backend, Kernel, KernelTable, OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
+import type { LibraryKernels } from '../../core/nn/custom-ops.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
@@ -19,8 +20,8 @@ type Shared = (inputs: readonly Info[], attrs: unknown, out: OutputSpec) => Nati
 export interface NativeOptions {
   /** OpenBLAS threads for the matrix product (default: RSN_NATIVE_THREADS, else 1). */
   readonly threads?: number;
-  /** Provide the fused kernels (default true); false leaves the core to run their compositions. */
-  readonly fused?: boolean;
+  /** Provide the custom kernels (default true); false leaves the core to run their compositions. */
+  readonly custom?: boolean;
 }
 
 /** `addon` is the compiled addon (tests and profiling may substitute their own). */
@@ -127,21 +128,25 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
   };
 
-  const fused: FusedKernels<NativeHandle> = {
-    adam: ([w, g, m, v], { learningRate, beta1, beta2, epsilon }) => {
-      const n = f(w!).length;
+  const same = (...infos: readonly Info[]) => infos.every((t) => sameShape(t.shape, infos[0]!.shape));
+  const custom: LibraryKernels<NativeHandle> = {
+    adam: ({ w, g, m, v }, { learningRate, beta1, beta2, epsilon }) => {
+      if (!same(w, g, m, v)) return undefined;
+      const n = f(w).length;
       const [wOut, mOut, vOut] = [pool.float32(n), pool.float32(n), pool.float32(n)];
-      addon.adam(f(w!), f(g!), f(m!), f(v!), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
+      addon.adam(f(w), f(g), f(m), f(v), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
       return [wOut, mOut, vOut];
     },
-    signStep: ([x, g], { scale, min, max }) => {
-      const result = pool.float32(f(x!).length);
-      addon.signStep(f(x!), f(g!), result, scale, min, max);
+    signStep: ({ x, g }, { scale, min, max }) => {
+      if (!same(x, g)) return undefined;
+      const result = pool.float32(f(x).length);
+      addon.signStep(f(x), f(g), result, scale, min, max);
       return [result];
     },
-    pgdStep: ([x, current, g], { step, eps, min, max }) => {
-      const result = pool.float32(f(x!).length);
-      addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
+    pgdStep: ({ x, current, g }, { step, eps, min, max }) => {
+      if (!same(x, current, g)) return undefined;
+      const result = pool.float32(f(x).length);
+      addon.pgdStep(f(x), f(current), f(g), result, step, eps, min, max);
       return [result];
     },
   };
@@ -165,7 +170,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
       return kernel(inputs, attrs, out);
     },
-    ...(options.fused === false ? {} : { fused }),
+    ...(options.custom === false ? {} : { custom }),
     close() {
       pool.clear();
     },

@@ -1,7 +1,7 @@
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, HostData, Kernel, KernelTable, TensorInfo } from '../backend.js';
+import type { Backend, HostData, Kernel, KernelTable, TensorInfo } from '../../core/autodiff/backend.js';
 import { binaryKernel, broadcastIndices, unaryKernel, type FloatCtor, type FloatData } from './elementwise.js';
 import { argmax, broadcastTo, reduce, transpose } from './layout.js';
 import { matmul } from './matmul.js';

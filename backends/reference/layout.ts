@@ -1,6 +1,6 @@
 import type { Shape } from '../../core/autodiff/primitives.js';
 import { normaliseAxes, sizeOf } from '../../core/autodiff/shapes.js';
-import type { HostData } from '../backend.js';
+import type { HostData } from '../../core/autodiff/backend.js';
 import { broadcastIndices } from './elementwise.js';
 
 type ArrayCtor = { new (n: number): HostData };

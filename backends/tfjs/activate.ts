@@ -1,5 +1,5 @@
 import { BackendError } from '../../core/errors.js';
-import type { TfModule } from './adapter.js';
+import type { TfModule } from './types.js';
 
 /**
  * tfjs has one global engine per process with one active backend. Open adapters hold the tfjs backend they

@@ -9,22 +9,22 @@
  *
  * Speed: matmul never passes transpose flags to tfjs (explicit transposes, cached while their source lives),
  * rank-0 float32 uploads are shared by value (caches.ts), slow tfjs-wasm kernels are replaced by exact
- * identities over fast ones (kernels.ts), and the attacks' and Adam's inner loops run as fused kernels that
- * skip the core's per-primitive work (fused.ts).
+ * identities over fast ones (kernels.ts), and the attacks' and Adam's inner loops run as custom kernels that
+ * skip the core's per-primitive work (custom.ts).
  */
-import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { Primitive, Shape } from '../../core/autodiff/primitives.js';
 import { BackendError, UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, FusedKernels, HostData, Kernel } from '../backend.js';
+import type { Backend, CustomKernels, HostData, Kernel } from '../../core/autodiff/backend.js';
+import type { LibraryKernels } from '../../core/nn/custom-ops.js';
 import { ProductCache, ScalarCache, TransposeCache } from './caches.js';
-import { tfjsFused } from './fused.js';
+import { tfjsCustomKernels } from './custom.js';
 import { tfjsKernels } from './kernels.js';
 import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
-import type { WasmHeap } from './simd/heap.js';
-import { heapMatmul } from './simd/matmul.js';
+import type { WasmHeap } from './heap.js';
+import { heapMatmul } from './heap-matmul.js';
+import type { TfModule } from './types.js';
 
-export type TfModule = typeof tfc;
 
 export interface TfjsAdapterOptions {
   /** rsn's name for the backend ('wasm', 'cuda', 'tfnode'). */
@@ -40,7 +40,7 @@ export interface TfjsAdapterOptions {
   readonly matmulRents?: number;
   /**
    * tfjs-wasm's heap (simd/heap.ts): matrix products then run as the SIMD products of simd/gemm.ts, and
-   * elementwise fused kernels as one-pass SIMD loops.
+   * elementwise custom kernels as one-pass SIMD loops.
    */
   readonly heap?: WasmHeap;
   /** Called by close(), after the adapter's own tensors are freed. */
@@ -81,27 +81,27 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
   const kernels = tfjsKernels({ kernel, scalars, constant, matmul, products });
 
   const assertOpen = (): void => {
-    if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with useBackend()');
+    if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with loadBackend() (backends/registry.ts)');
   };
-  /** The fused kernels, with their outputs counted as live handles (as run() counts its result). */
-  function counted(kernels: FusedKernels<TfTensor>): FusedKernels<TfTensor> {
-    const wrapped: Record<string, unknown> = {};
-    for (const [op, k] of Object.entries(kernels) as [string, (...args: unknown[]) => TfTensor[]][]) {
+  /** The custom kernels, with their outputs counted as live handles (as run() counts its result). */
+  function counted(kernels: LibraryKernels<TfTensor>): CustomKernels<TfTensor> {
+    const wrapped: Record<string, (inputs: never, attrs: never) => TfTensor[] | undefined> = {};
+    for (const [op, k] of Object.entries(kernels) as [string, (...args: unknown[]) => TfTensor[] | undefined][]) {
       wrapped[op] = (...args: unknown[]) => {
         assertOpen();
         const outputs = k(...args);
-        live += outputs.length;
+        live += outputs?.length ?? 0;
         return outputs;
       };
     }
-    return wrapped as FusedKernels<TfTensor>;
+    return wrapped;
   }
-  const fused = counted(tfjsFused({ kernel, scalars, constant, matmul, products, heap: options.heap }));
+  const custom = counted(tfjsCustomKernels({ kernel, scalars, constant, matmul, products, heap: options.heap }));
 
   return {
     name,
     tf,
-    fused,
+    custom,
     upload(values: HostData, shape: Shape, dtype) {
       assertOpen();
       live++;

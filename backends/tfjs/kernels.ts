@@ -20,12 +20,11 @@
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { Shape } from '../../core/autodiff/primitives.js';
 import { sameShape } from '../../core/autodiff/shapes.js';
-import type { KernelTable, TensorInfo } from '../backend.js';
+import type { KernelTable, TensorInfo } from '../../core/autodiff/backend.js';
 import type { ProductCache, ScalarCache } from './caches.js';
-import type { MatmulPlanner } from './matmul.js';
+import type { MatmulPlanner, RunKernel } from './types.js';
 
 type Info = TensorInfo<TfTensor>;
-export type RunKernel = (name: string, inputs: Record<string, TfTensor>, attrs?: Record<string, unknown>) => TfTensor;
 
 export interface KernelContext {
   readonly kernel: RunKernel;
@@ -33,7 +32,7 @@ export interface KernelContext {
   readonly scalars: ScalarCache;
   /** An internal rank-0 constant, owned by the adapter (never disposed by kernels). */
   readonly constant: (value: number) => TfTensor;
-  /** op(A) @ op(B) (simd/matmul.ts on tfjs-wasm's heap, else matmul.ts); shared with the fused kernels. */
+  /** op(A) @ op(B) (heap-matmul.ts on tfjs-wasm's heap, else matmul.ts); shared with the custom kernels. */
   readonly matmul: MatmulPlanner;
   /** Recent products of the matmul primitive, reused when asked for again. */
   readonly products: ProductCache;

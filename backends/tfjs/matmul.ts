@@ -17,7 +17,7 @@
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TransposeCache } from './caches.js';
-import type { RunKernel } from './kernels.js';
+import type { MatmulPlanner, RunKernel } from './types.js';
 
 /** Measured on tfjs-wasm 4.22 (this machine, one core), in nanoseconds. */
 const COST = { packPerElement: 5, transposePerElement: 1, perKernel: 5000 };
@@ -26,8 +26,6 @@ export const DEFAULT_RENTS = 2;
 
 const size = (t: TfTensor): number => t.shape[0]! * t.shape[1]!;
 
-/** op(a) @ op(b). `reused` says the caller will use op(b) again soon: pack it now (the direct form). */
-export type MatmulPlanner = (a: TfTensor, b: TfTensor, transposeA: boolean, transposeB: boolean, reused?: boolean) => TfTensor;
 
 export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, rents = DEFAULT_RENTS): MatmulPlanner {
   /** Uses of right operands so far: plain ones, and those used transposed (keyed by the source tensor). */

@@ -1,6 +1,7 @@
 import { BackendError } from '../../core/errors.js';
 import { activateTfjs } from './activate.js';
-import { createTfjsBackend, type TfjsBackend, type TfModule } from './adapter.js';
+import { createTfjsBackend, type TfjsBackend } from './adapter.js';
+import type { TfModule } from './types.js';
 
 export type TfjsNodeKind = 'cuda' | 'tfnode';
 

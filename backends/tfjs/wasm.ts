@@ -1,7 +1,8 @@
 import { BackendError } from '../../core/errors.js';
 import { activateTfjs } from './activate.js';
-import { createTfjsBackend, type TfjsBackend, type TfModule } from './adapter.js';
-import { wasmHeap } from './simd/heap.js';
+import { createTfjsBackend, type TfjsBackend } from './adapter.js';
+import type { TfModule } from './types.js';
+import { wasmHeap } from './heap.js';
 
 const HINT = 'reinstall the dependencies (npm ci: @tensorflow/tfjs-backend-wasm@4.22.0 is one of them), or use --backend reference';
 

@@ -1,17 +1,13 @@
 /**
  * The paper's Tables 1 and 2 (Cosentino et al. 2019, arXiv 1912.02386) as data, transcribed from
- * shared/paper-results.md (test/report/paper-fixture.test.ts checks every cell against that file), and the
+ * docs/paper-results.md (test/benchmarks/paper/paper-fixture.test.ts checks every cell against that file), and the
  * settings under which those numbers were produced (read from the original code).
  *
  * Test accuracy in %, mean ± sd over 5 trials, "after 30,000 iterations", lottery-ticket reset ("original")
  * strategy. Every column holds [naturally trained, adversarially trained]; 'nat' is clean test accuracy of the
  * model trained (or not) against that attack, 'adv' its accuracy on that attack's adversarial test examples.
  */
-
-export interface MeanSd {
-  readonly mean: number;
-  readonly sd: number;
-}
+import type { MeanSd } from '../../core/report/agreement.js';
 
 /** [naturally trained, adversarially trained]. */
 export type TrainingPair = readonly [natural: MeanSd, adversarial: MeanSd];
@@ -50,9 +46,6 @@ export const PAPER_TABLES: Readonly<Record<'digits' | 'fashion', readonly PaperR
     row(1.8, p(86.13, 0.22, 85.70, 0.20), p(8.96, 0.62, 78.07, 1.40), p(86.21, 0.28, 81.66, 1.35), p(5.22, 1.24, 23.46, 0.79)),
   ],
 };
-
-/** Trials behind every paper cell. */
-export const PAPER_TRIALS = 5;
 
 /**
  * The settings that produced the tables. `iteration` is the row label the paper uses; the original logger's

@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { expandJobs, isJobDone, parseShard, selectShard, type Job } from '../../benchmarks/suite/jobs.js';
-import { runPool } from '../../benchmarks/suite/pool.js';
-import { PRESETS, preset } from '../../benchmarks/suite/presets.js';
-import { activateBackend } from '../../backends/registry.js';
+import { expandJobs, isJobDone, parseShard, selectShard, type Job } from '../../benchmarks/paper/jobs.js';
+import { runPool } from '../../benchmarks/paper/pool.js';
+import { PRESETS, preset } from '../../benchmarks/paper/presets.js';
+import { chooseBackend } from '../../backends/registry.js';
 import { RsnError } from '../../core/errors.js';
 import { CONFIG_FIELDS } from '../../core/experiment/config.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
-import { compareWithPaper, comparisonMarkdown } from '../../core/report/compare.js';
+import { compareWithPaper, comparisonMarkdown } from '../../benchmarks/paper/compare.js';
 import { loadResults } from '../../core/report/load.js';
 import { DEFAULT_ITERATION } from '../../core/report/report.js';
 import { MultiProgress } from '../multi-progress.js';
@@ -59,7 +59,7 @@ export function benchCommand(): Command {
     }
     const jobsWanted = options.jobs as number;
     if (!Number.isInteger(jobsWanted) || jobsWanted < 1) throw new RsnError(`--jobs takes a whole number >= 1; got '${String(options.jobs)}'`);
-    const backend = (await activateBackend(options.backend as string | undefined)).name;
+    const backend = (await chooseBackend(options.backend as string | undefined)).name;
 
     const pending = jobs.filter((j) => !isJobDone(j));
     process.stderr.write(`rsn bench: preset ${chosen.name}, ${jobs.length} jobs (${jobs.length - pending.length} already done), ${Math.min(jobsWanted, pending.length)} workers, backend ${backend}\nresults: ${baseDir}\n`);

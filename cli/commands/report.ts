@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { paperComparisonSection } from '../../benchmarks/paper/compare.js';
 import { DEFAULT_ITERATION, writeReport } from '../../core/report/report.js';
 
 const positiveInt = (value: string): number => {
@@ -17,8 +18,8 @@ export function reportCommand(): Command {
     .option('--compare <dir>', 'a second results directory of the same preset (e.g. another backend): accuracy agreement and speed')
     .option('--no-png', 'write SVG figures only')
     .action(async (resultsDir: string, options: { out?: string; iteration: number; compare?: string; png: boolean }) => {
-      const result = await writeReport(resultsDir, options);
-      process.stdout.write(result.paperComparisonMarkdown);
+      const result = await writeReport(resultsDir, { ...options, sections: paperComparisonSection });
+      for (const section of result.sections) process.stdout.write(section.markdown);
       if (result.crossRunMarkdown) process.stdout.write(`\n${result.crossRunMarkdown}`);
       for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
       process.stderr.write(`rsn report: wrote ${result.files.length} files (${result.figures.length} figures) to ${result.out}; open index.html\n`);

@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { loadDataset } from '../../core/data/index.js';
-import { experimentId } from '../../core/experiment/config.js';
+import { experimentId, type ExperimentConfig } from '../../core/experiment/config.js';
 import { ConfigError } from '../../core/errors.js';
-import { configDir } from '../../core/experiment/paths.js';
+import { configDir } from '../../core/results/paths.js';
 import { prepareData } from '../../core/experiment/prepare.js';
-import { runTrial } from '../../core/experiment/runner.js';
-import { claimConfigDir } from '../../core/experiment/store.js';
+import { runConfiguration } from '../../core/experiment/run.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
-import { activateBackend, DEFAULT_BACKEND } from '../../backends/registry.js';
+import { chooseBackend, DEFAULT_BACKEND } from '../../backends/registry.js';
+import { setActiveBackend } from '../../core/autodiff/engine.js';
 import { addConfigOptions, configFromOptions } from '../options.js';
 import { formatDuration, ProgressBar } from '../progress.js';
 
@@ -29,45 +29,45 @@ export function trainCommand(): Command {
   addConfigOptions(command);
   return command.action(async (options: Record<string, unknown>) => {
     const config = configFromOptions(options);
-    const backendName = (await activateBackend(options.backend as string | undefined)).name;
+    const backend = await chooseBackend(options.backend as string | undefined);
+    setActiveBackend(backend);
+    const backendName = backend.name;
     const id = (options.experiment_id as string | undefined) ?? experimentId(config);
     const dir = configDir(resolve(options.base_dir as string), id, config);
 
     process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
     process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
-    const dataset = await loadDataset(config.dataset, {
-      dataDir: options.data_dir as string | undefined,
-      download: options.no_download !== true,
-      onProgress: (p) => {
-        process.stderr.write(`\rdownloading ${p.file}: ${(p.bytes / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`);
-      },
-    });
-    process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
-    const data = prepareData(dataset, config);
-    claimConfigDir(dir, id, config, Boolean(options.force));
-
-    const rounds = roundsFor(config.experiment, config.prune_iters);
     const first = options.trial_start as number;
     if (!Number.isInteger(first) || first < 0) throw new ConfigError(`--trial_start takes a whole number >= 0; got '${String(options.trial_start)}'`);
-    const totalIterations = config.trials * rounds * config.train_iters;
-    const bar = new ProgressBar(totalIterations);
-    for (let trial = first; trial < first + config.trials; trial++) {
-      runTrial(config, data, trial, {
-        configDir: dir,
-        backend: backendName,
+    const loadData = async (c: ExperimentConfig) => {
+      const dataset = await loadDataset(c.dataset, {
+        dataDir: options.data_dir as string | undefined,
+        download: options.no_download !== true,
         onProgress: (p) => {
-          const done = ((p.trial - first) * rounds + p.round) * config.train_iters + p.iteration;
-          bar.update(done, `trial ${p.trial} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}${p.phase === 'eval' ? ' (evaluating)' : ''}`);
-        },
-        onRound: (t, s, skipped) => {
-          bar.done();
-          process.stderr.write(
-            `trial ${t} round ${s.round}: ${s.percent_remaining.toFixed(1)}% remaining, test acc ${pct(s.final.test.acc)}%, ` +
-              `${config.attack} acc ${pct(s.final.test.adv_acc)}%${skipped ? ' (already done)' : ` (${formatDuration(s.wall_seconds)})`}\n`,
-          );
+          process.stderr.write(`\rdownloading ${p.file}: ${(p.bytes / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`);
         },
       });
-    }
+      process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
+      return prepareData(dataset, c);
+    };
+
+    const rounds = roundsFor(config.experiment, config.prune_iters);
+    const totalIterations = config.trials * rounds * config.train_iters;
+    const bar = new ProgressBar(totalIterations);
+    await runConfiguration(config, {
+      dir, experimentId: id, backend: backendName, loadData, firstTrial: first, force: Boolean(options.force),
+      onProgress: (p) => {
+        const done = ((p.trial - first) * rounds + p.round) * config.train_iters + p.iteration;
+        bar.update(done, `trial ${p.trial} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}${p.phase === 'eval' ? ' (evaluating)' : ''}`);
+      },
+      onRound: (t, s, skipped) => {
+        bar.done();
+        process.stderr.write(
+          `trial ${t} round ${s.round}: ${s.percent_remaining.toFixed(1)}% remaining, test acc ${pct(s.final.test.acc)}%, ` +
+            `${config.attack} acc ${pct(s.final.test.adv_acc)}%${skipped ? ' (already done)' : ` (${formatDuration(s.wall_seconds)})`}\n`,
+        );
+      },
+    });
     bar.done();
     process.stderr.write(`done: ${dir}\n`);
   });

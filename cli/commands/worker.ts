@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { serveJobs } from '../../benchmarks/suite/worker.js';
+import { serveJobs } from '../../benchmarks/paper/worker.js';
 
 /** Hidden: the child process of `rsn bench` that runs jobs sent over IPC. */
 export function workerCommand(): Command {

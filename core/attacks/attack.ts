@@ -1,15 +1,16 @@
-import { fused, tidy } from '../autodiff/engine.js';
+import { tidy } from '../autodiff/engine.js';
 import { grad } from '../autodiff/grad.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
 import { crossEntropy } from '../nn/loss.js';
+import { customOp } from '../nn/custom-ops.js';
 import { forward } from '../nn/model.js';
 
 export type AttackName = 'fgsm' | 'pgd';
 export const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd'];
 
-/** L-infinity attack settings (PROTOCOL.md, Attacks). */
+/** L-infinity attack settings (docs/PROTOCOL.md, Attacks). */
 export interface AttackSpec {
   readonly name: AttackName;
   readonly eps: number;
@@ -53,15 +54,15 @@ export const predictedTargets = (effective: readonly Tensor[], x: Tensor): Tenso
 
 /**
  * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. A backend may evaluate
- * it in one fused kernel (backends/backend.ts, mlpInputGradient), defined by this autodiff composition.
+ * it as one custom kernel (nn/custom-ops.ts, mlpInputGradient), defined by this autodiff composition.
  */
 export const inputGradient = (effective: readonly Tensor[], x: Tensor, targets: Tensor): Tensor =>
-  fused('mlpInputGradient', [x, targets, ...effective], {}, () => [
+  customOp('mlpInputGradient', { x, targets, weights: effective }, {}, () => [
     grad((input: Tensor) => crossEntropy(forward(effective, input), targets))(x),
-  ])[0]!;
+  ], [x.shape])[0]!;
 
 /** x + scale * sign(g), clipped to the input range. */
 export const signStep = (x: Tensor, g: Tensor, scale: number, spec: AttackSpec): Tensor =>
-  fused('signStep', [x, g], { scale, min: spec.clipMin, max: spec.clipMax }, () => [
+  customOp('signStep', { x, g }, { scale, min: spec.clipMin, max: spec.clipMax }, () => [
     op.clip(op.add(x, op.mul(op.sign(g), scale)), spec.clipMin, spec.clipMax),
-  ])[0]!;
+  ], [x.shape])[0]!;

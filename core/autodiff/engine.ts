@@ -1,7 +1,7 @@
-import { ELEMENTWISE_FUSED, type Backend, type FusedAttrs, type FusedKernel, type FusedOp, type HostData } from '../../backends/backend.js';
+import type { Backend, HostData, TensorInfo } from './backend.js';
 import { BackendError, RsnError, UnsupportedOpError } from '../errors.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
-import { inferOutput, sameShape, sizeOf } from './shapes.js';
+import { inferOutput, sizeOf } from './shapes.js';
 import { Tensor } from './tensor.js';
 
 /** One recorded application of a primitive, kept for the backward pass. */
@@ -33,7 +33,7 @@ export function setActiveBackend(backend: Backend): void {
 }
 
 export function activeBackend(): Backend {
-  if (!active) throw new BackendError('no backend is active', "call useBackend('reference') (backends/registry.ts) first");
+  if (!active) throw new BackendError('no backend is active', "activate one with setActiveBackend() (backends/registry.ts loads them)");
   return active;
 }
 
@@ -41,6 +41,8 @@ function track(t: Tensor): Tensor {
   scopes[scopes.length - 1]?.add(t);
   return t;
 }
+
+const infoOf = (t: Tensor): TensorInfo => ({ handle: t.handle, shape: t.shape, dtype: t.dtype });
 
 /** Wrap host values as a tensor on the active backend. */
 export function fromHost(values: HostData, shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -64,7 +66,7 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
   }
   if (!Object.hasOwn(inferOutput, primitive)) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', backend.name);
   const out = inferOutput[primitive](inputs, attrs);
-  const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));
+  const infos = inputs.map(infoOf);
   const output = track(new Tensor(out.shape, out.dtype, backend.run(primitive, infos, attrs, out), backend));
   if (recordingPaused === 0) {
     for (const tape of tapes) {
@@ -79,33 +81,30 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
   return output;
 }
 
-let fusion = true;
-
-/** Switch the backends' fused kernels on or off (tests compare both paths); returns the previous setting. */
-export function setFusion(enabled: boolean): boolean {
-  const previous = fusion;
-  fusion = enabled;
-  return previous;
-}
+/** The inputs of a custom kernel by name: a tensor or a list of tensors each. */
+export type CustomInputs<T = Tensor> = Readonly<Record<string, T | readonly T[]>>;
 
 /**
- * Several primitives in one pass (backends/backend.ts, FusedAttrs): the backend's fused kernel when it has one,
- * the inputs are float32 (of one shape for an elementwise kernel) and no tape records them; otherwise
- * `composition`, which defines it. Outputs have the shapes `outputShapes`, by default that of the first input.
+ * A composition that a backend may run as one custom kernel (backend.ts, `custom`): the kernel named `name` when
+ * the inputs' backend has one, every input is a float32 tensor that no tape records, and the kernel does not
+ * decline; otherwise `composition`, which defines the result and is the kernel's test oracle. The kernel's
+ * outputs are float32 tensors of the shapes `outputs`.
  */
-export function fused<F extends FusedOp>(
-  name: F, inputs: readonly Tensor[], attrs: FusedAttrs[F], composition: () => Tensor[], outputShapes?: readonly Shape[],
+export function custom(
+  name: string, inputs: CustomInputs, attrs: object, composition: () => Tensor[], outputs: readonly Shape[],
 ): Tensor[] {
-  const backend = inputs[0]!.backend;
-  const kernels = fusion ? backend.fused : undefined;
-  const kernel = kernels?.[name] as FusedKernel<F, unknown> | undefined;
-  const { shape } = inputs[0]!;
-  const elementwise = ELEMENTWISE_FUSED.has(name);
-  const plain = inputs.every((t) => t.backend === backend && t.dtype === 'float32' && (!elementwise || sameShape(t.shape, shape)));
-  const recorded = recordingPaused === 0 && tapes.some((tape) => inputs.some((t) => tape.tracked.has(t.id)));
-  if (!kernel || !plain || recorded) return composition();
-  const infos = inputs.map((t) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype }));
-  return kernel.call(kernels, infos, attrs).map((handle, i) => track(new Tensor(outputShapes?.[i] ?? shape, 'float32', handle, backend)));
+  const all = Object.values(inputs).flatMap((v) => (v instanceof Tensor ? [v] : [...v]));
+  const backend = all[0]?.backend;
+  const kernel = backend?.custom?.[name] as ((i: CustomInputs<TensorInfo>, a: object) => unknown[] | undefined) | undefined;
+  if (!backend || !kernel) return composition();
+  const plain = all.every((t) => t.backend === backend && t.dtype === 'float32');
+  const recorded = recordingPaused === 0 && tapes.some((tape) => all.some((t) => tape.tracked.has(t.id)));
+  if (!plain || recorded) return composition();
+  const infos: Record<string, TensorInfo | TensorInfo[]> = {};
+  for (const [key, value] of Object.entries(inputs)) infos[key] = value instanceof Tensor ? infoOf(value) : value.map(infoOf);
+  const handles = kernel(infos, attrs);
+  if (!handles) return composition();
+  return handles.map((handle, i) => track(new Tensor(outputs[i]!, 'float32', handle, backend)));
 }
 
 /** Run fn while recording onto `tape` (and every enclosing tape). */

@@ -2,7 +2,7 @@
  * Public operations. Primitives go through bind(); composites (relu, mean, logSoftmax, cross-entropy, ...)
  * are built from primitives here and need no gradient rules of their own.
  */
-import type { HostData } from '../../backends/backend.js';
+import type { HostData } from './backend.js';
 import { ShapeError } from '../errors.js';
 import { bind, fromHost, untracked } from './engine.js';
 import type { DType, Shape } from './primitives.js';

@@ -1,4 +1,4 @@
-import type { Backend, HostData } from '../../backends/backend.js';
+import type { Backend, HostData } from './backend.js';
 import { DisposedTensorError, ShapeError } from '../errors.js';
 import type { DType, Shape } from './primitives.js';
 import { sizeOf } from './shapes.js';

@@ -5,7 +5,7 @@ import type { DatasetName, FileKey } from './files.js';
 /** Expected MD5 (hex) of each of the four DECOMPRESSED IDX files of a dataset. */
 export type DatasetChecksums = Readonly<Record<FileKey, string>>;
 
-/** The published checksums of the raw IDX files (PROTOCOL.md, Data). */
+/** The published checksums of the raw IDX files (docs/PROTOCOL.md, Data). */
 export const CHECKSUMS: Readonly<Record<DatasetName, DatasetChecksums>> = {
   digits: {
     trainImages: '6bbc9ace898e44ae57da46a324031adb',

@@ -19,8 +19,8 @@ export interface IdxLabels {
   labels: Uint8Array;
 }
 
-export const IDX_IMAGES_MAGIC = 0x00000803;
-export const IDX_LABELS_MAGIC = 0x00000801;
+const IDX_IMAGES_MAGIC = 0x00000803;
+const IDX_LABELS_MAGIC = 0x00000801;
 const UBYTE = 0x08;
 
 const fixHint = (file: string): string =>

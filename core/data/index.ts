@@ -1,4 +1,4 @@
-/** Data: IDX files, their sources and checksums, the validation split and minibatches (PROTOCOL.md, Data). */
+/** Data: IDX files, their sources and checksums, the validation split and minibatches (docs/PROTOCOL.md, Data). */
 export { BatchSampler, gather } from './batches.js';
 export { CHECKSUMS, md5, verifyChecksum, type DatasetChecksums } from './checksums.js';
 export {

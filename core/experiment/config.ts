@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ATTACKS, type AttackName } from '../attacks/attack.js';
+import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { INITIALISERS, type Initialiser } from '../nn/init.js';
 import { MODELS } from '../nn/model.js';
 
-export const DATASETS = ['digits', 'fashion'] as const;
-export type DatasetName = (typeof DATASETS)[number];
 export const STRATEGIES = ['no_pruning', 'reinit_orig', 'reinit_rand', 'reinit_none'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 export const RESET_TARGETS = ['init', 'round0_trained'] as const;
 export type ResetTarget = (typeof RESET_TARGETS)[number];
 
-/** One experiment configuration. Field names are the original command line's flags (PROTOCOL.md). */
+/** One experiment configuration. Field names are the original command line's flags (docs/PROTOCOL.md). */
 export interface ExperimentConfig {
   readonly dataset: DatasetName;
   readonly model: string;
@@ -62,7 +61,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
 
 /** The typed fields with their help text: they generate the command line (cli/options.ts). */
 export const CONFIG_FIELDS: readonly FieldDef[] = [
-  { key: 'dataset', kind: 'choice', choices: DATASETS, inPath: true, help: 'data set: MNIST digits or Fashion-MNIST' },
+  { key: 'dataset', kind: 'choice', choices: DATASET_NAMES, inPath: true, help: 'data set: MNIST digits or Fashion-MNIST' },
   { key: 'model', kind: 'choice', choices: Object.keys(MODELS), inPath: true, help: 'network architecture' },
   { key: 'experiment', kind: 'choice', choices: STRATEGIES, inPath: true, help: 'pruning strategy: no pruning, lottery-ticket reset (reinit_orig), random reinit, or continued training (reinit_none)' },
   { key: 'attack', kind: 'choice', choices: ATTACKS, inPath: true, help: 'attack used for adversarial training and evaluation' },

@@ -1,11 +1,11 @@
 import { fromHost, tidy } from '../autodiff/engine.js';
-import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
-import { crossEntropy } from '../nn/loss.js';
+import { IMAGE_SIZE } from '../data/index.js';
+import { countCorrect, crossEntropy } from '../nn/loss.js';
 import { forward } from '../nn/model.js';
 import type { Rng } from '../nn/rng.js';
-import type { SplitMetrics } from './store.js';
+import type { SplitMetrics } from '../results/records.js';
 
 /** Images with their integer labels and the targets the loss is measured against (smoothed or not). */
 export interface EvalSet {
@@ -15,18 +15,10 @@ export interface EvalSet {
   readonly count: number;
 }
 
-const INPUT = 784;
-
-function correct(logits: Tensor, labels: Int32Array, offset: number): number {
-  const predicted = op.argmax(logits, -1).dataSync();
-  let n = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[offset + i]) n++;
-  return n;
-}
 
 /**
  * Natural and adversarial loss and accuracy over a whole set, in batches. The adversarial examples are
- * crafted against the same effective weights with the configured attack (PROTOCOL.md, Evaluation).
+ * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation).
  */
 export function evaluate(effective: readonly Tensor[], set: EvalSet, attack: AttackSpec, batchSize: number, rng: Rng): SplitMetrics {
   const classes = set.targets.length / set.count;
@@ -34,14 +26,14 @@ export function evaluate(effective: readonly Tensor[], set: EvalSet, attack: Att
   for (let start = 0; start < set.count; start += batchSize) {
     const n = Math.min(batchSize, set.count - start);
     tidy(() => {
-      const x = fromHost(set.images.subarray(start * INPUT, (start + n) * INPUT), [n, INPUT]);
+      const x = fromHost(set.images.subarray(start * IMAGE_SIZE, (start + n) * IMAGE_SIZE), [n, IMAGE_SIZE]);
       const targets = fromHost(set.targets.subarray(start * classes, (start + n) * classes), [n, classes]);
       const logits = forward(effective, x);
       loss += crossEntropy(logits, targets).item() * n;
-      hits += correct(logits, set.labels, start);
+      hits += countCorrect(logits, set.labels, start);
       const adversarial = forward(effective, craft(attack, effective, x, rng));
       advLoss += crossEntropy(adversarial, targets).item() * n;
-      advHits += correct(adversarial, set.labels, start);
+      advHits += countCorrect(adversarial, set.labels, start);
     });
   }
   return { loss: loss / set.count, acc: hits / set.count, adv_acc: advHits / set.count, adv_loss: advLoss / set.count };

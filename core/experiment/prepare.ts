@@ -1,18 +1,17 @@
-import { sliceSplit, splitValidation, type Dataset, type Split } from '../data/index.js';
+import { NUM_CLASSES, sliceSplit, splitValidation, type Dataset, type Split } from '../data/index.js';
 import { smoothedTargets } from '../nn/loss.js';
 import type { ExperimentConfig } from './config.js';
 import type { EvalSet } from './evaluate.js';
 import type { PreparedData } from './round.js';
 
-const CLASSES = 10;
 
 const withTargets = (split: Split, smoothing: number): EvalSet => ({
-  ...split, targets: smoothedTargets(split.labels, CLASSES, smoothing),
+  ...split, targets: smoothedTargets(split.labels, NUM_CLASSES, smoothing),
 });
 
 /**
  * The protocol's sets: validation = the first valid_size training images, training = the rest; label
- * smoothing on training and validation targets only, never on test (PROTOCOL.md, Data). test_size < 10000
+ * smoothing on training and validation targets only, never on test (docs/PROTOCOL.md, Data). test_size < 10000
  * evaluates only the first test images (quick presets; the protocol uses them all).
  */
 export function prepareData(dataset: Dataset, config: ExperimentConfig): PreparedData {

@@ -1,16 +1,16 @@
 import { fromHost, keep, tidy } from '../autodiff/engine.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
-import { BatchSampler, gather } from '../data/index.js';
+import { BatchSampler, gather, IMAGE_SIZE } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
-import { accuracy } from '../nn/loss.js';
+import { countCorrect } from '../nn/loss.js';
 import { createNetwork, disposeNetwork, effectiveWeights, forward, readLayers, type LayerArrays, type ModelSpec } from '../nn/model.js';
 import type { Rng } from '../nn/rng.js';
 import { trainStep } from '../nn/train-step.js';
-import type { CsvRow } from '../io/csv.js';
+import type { CsvRow } from '../results/csv.js';
 import type { ExperimentConfig } from './config.js';
 import { evaluate, type EvalSet } from './evaluate.js';
-import type { EarlyStopping, SplitMetrics } from './store.js';
+import type { EarlyStopping, SplitMetrics } from '../results/records.js';
 
 export interface PreparedData {
   readonly train: EvalSet;
@@ -19,7 +19,8 @@ export interface PreparedData {
   readonly test: EvalSet;
 }
 
-export interface RoundResult {
+/** What training one round produced (the store writes it with the round's inputs, results/store.ts). */
+export interface TrainedRound {
   postKernels: LayerArrays;
   train: CsvRow[];
   valid: CsvRow[];
@@ -36,7 +37,6 @@ export interface RoundRngs {
 }
 
 const NO_METRICS: SplitMetrics = { loss: NaN, acc: NaN, adv_acc: NaN, adv_loss: NaN };
-const INPUT = 784;
 
 /**
  * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating every
@@ -45,7 +45,7 @@ const INPUT = 784;
 export function trainRound(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
   rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
-): RoundResult {
+): TrainedRound {
   const net = createNetwork(spec, start, masks);
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
   const sampler = new BatchSampler(data.train.count, config.batch_size, rngs.batches);
@@ -65,9 +65,9 @@ export function trainRound(
       rows.test.push({ batch: iteration, ...test });
       let acc = NaN, advAcc = NaN;
       if (last) {
-        const x = fromHost(last.x, [last.n, INPUT]);
-        acc = accuracy(forward(effective, x), last.labels);
-        if (config.adv_train) advAcc = accuracy(forward(effective, craft(attack, effective, x, rngs.evaluation)), last.labels);
+        const x = fromHost(last.x, [last.n, IMAGE_SIZE]);
+        acc = countCorrect(forward(effective, x), last.labels) / last.n;
+        if (config.adv_train) advAcc = countCorrect(forward(effective, craft(attack, effective, x, rngs.evaluation)), last.labels) / last.n;
       }
       rows.train.push({ batch: iteration, loss: windowSteps ? windowLoss / windowSteps : NaN, acc, adv_acc: advAcc });
     });
@@ -82,7 +82,7 @@ export function trainRound(
       const batch = gather(data.train, indices);
       const n = indices.length;
       const loss = tidy(() => {
-        const x = fromHost(batch.images, [n, INPUT]);
+        const x = fromHost(batch.images, [n, IMAGE_SIZE]);
         const y = fromHost(gatherTargets(data.train.targets, indices, classes), [n, classes]);
         const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, rngs.attack) : undefined;
         return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial));

@@ -1,17 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname, platform, totalmem } from 'node:os';
 import { attackSpec } from '../attacks/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../results/atomic.js';
 import { modelSpec, type LayerArrays } from '../nn/model.js';
 import { initialWeights, fullMasks } from '../nn/model.js';
 import { Rng } from '../nn/rng.js';
 import { percentRemaining, pruneLayers, countOnes } from '../pruning/magnitude.js';
 import type { ExperimentConfig } from './config.js';
-import * as paths from './paths.js';
+import * as paths from '../results/paths.js';
 import { trainRound, type PreparedData } from './round.js';
-import { isRoundComplete, loadKernels, loadSummary, saveRound, type RoundSummary } from './store.js';
+import type { RoundSummary, TrialManifest } from '../results/records.js';
+import { isRoundComplete, loadKernels, loadSummary, saveRound } from '../results/store.js';
 import { nextRoundWeights, roundsFor } from './strategies.js';
-import { RSN_VERSION } from '../version.js';
+import { RSN_VERSION } from './version.js';
 
 export interface TrialProgress {
   readonly trial: number;
@@ -32,16 +33,6 @@ export interface TrialOptions {
 
 /** Streams of randomness, all derived from the seed: (trial, purpose, round). */
 const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
-
-/** trial_XX/manifest.json. */
-export interface TrialManifest {
-  trial: number;
-  seed: number;
-  backend: string;
-  versions: Record<string, string>;
-  machine: Record<string, string | number>;
-  rounds: { round: number; wall_seconds: number; backend: string }[];
-}
 
 function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): TrialManifest {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TrialManifest;

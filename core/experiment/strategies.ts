@@ -3,7 +3,7 @@ import type { Initialiser } from '../nn/init.js';
 import type { Rng } from '../nn/rng.js';
 import type { ResetTarget, Strategy } from './config.js';
 
-/** What a strategy may draw on when it picks the weights that start round k+1 (PROTOCOL.md, Experiments). */
+/** What a strategy may draw on when it picks the weights that start round k+1 (docs/PROTOCOL.md, Experiments). */
 export interface RoundHistory {
   /** theta_0: the weights at initialisation (start of round 0). */
   readonly initial: LayerArrays;
@@ -19,7 +19,7 @@ export const roundsFor = (strategy: Strategy, pruneIters: number): number => (st
  * Weights that start the next round. Masks are applied separately (x @ (W * M)), so pruned positions may hold
  * any value here.
  * - reinit_orig: reset to theta_0 (the paper), or, with reset_to=round0_trained, to round 0's trained weights
- *   (what the original code did; paper-results.md's tables come from that).
+ *   (what the original code did; docs/paper-results.md's tables come from that).
  * - reinit_rand: a fresh Glorot draw.
  * - reinit_none: keep training from the last trained weights (the optimiser state is fresh each round).
  */

@@ -1,6 +1,7 @@
-import { disposeAll, fused, keep, tidy } from '../autodiff/engine.js';
+import { disposeAll, keep, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
+import { customOp } from './custom-ops.js';
 
 export interface AdamConfig {
   readonly learningRate: number;
@@ -9,7 +10,7 @@ export interface AdamConfig {
   readonly epsilon: number;
 }
 
-/** Keras defaults except the protocol's learning rate 1.2e-3 (PROTOCOL.md, Training). */
+/** Keras defaults except the protocol's learning rate 1.2e-3 (docs/PROTOCOL.md, Training). */
 export const ADAM_DEFAULTS: AdamConfig = { learningRate: 1.2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
 /**
@@ -37,11 +38,11 @@ export class Adam {
       const state = this.moments![i]!;
       const g = grads[i]!;
       const [next, m, v] = tidy(() =>
-        fused('adam', [p, g, state.m, state.v], { learningRate: lrT, beta1, beta2, epsilon }, () => {
+        customOp('adam', { w: p, g, m: state.m, v: state.v }, { learningRate: lrT, beta1, beta2, epsilon }, () => {
           const m = op.add(op.mul(state.m, beta1), op.mul(g, 1 - beta1));
           const v = op.add(op.mul(state.v, beta2), op.mul(op.square(g), 1 - beta2));
           return [op.sub(p, op.mul(op.div(m, op.add(op.sqrt(v), epsilon)), lrT)), m, v];
-        }),
+        }, [p.shape, p.shape, p.shape]),
       ) as [Tensor, Tensor, Tensor];
       disposeAll([state.m, state.v]);
       state.m = keep(m);

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 
 /**
  * One-hot targets with label smoothing s over K classes: the true class gets 1 - s + s/K, every other s/K
- * (0.91 and 0.01 for s = 0.1, K = 10; PROTOCOL.md, Data). s = 0 gives plain one-hot targets.
+ * (0.91 and 0.01 for s = 0.1, K = 10; docs/PROTOCOL.md, Data). s = 0 gives plain one-hot targets.
  */
 export function smoothedTargets(labels: ArrayLike<number>, classes: number, smoothing: number): Float32Array {
   if (!(smoothing >= 0 && smoothing < 1)) {
@@ -27,10 +27,10 @@ export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {
   return op.mul(total, l1);
 }
 
-/** Fraction of rows whose argmax matches the integer label. */
-export function accuracy(logits: Tensor, labels: ArrayLike<number>): number {
+/** How many rows' argmax matches the integer label labels[offset + row]. */
+export function countCorrect(logits: Tensor, labels: ArrayLike<number>, offset = 0): number {
   const predicted = op.argmax(logits, -1).dataSync();
   let correct = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-  return correct / predicted.length;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[offset + i]) correct++;
+  return correct;
 }

@@ -16,7 +16,7 @@ export interface ModelSpec {
   readonly layers: readonly LayerSpec[];
 }
 
-/** dense-300-100: 784 -> 300 (ReLU) -> 100 (ReLU) -> 10, no biases (PROTOCOL.md, Model). */
+/** dense-300-100: 784 -> 300 (ReLU) -> 100 (ReLU) -> 10, no biases (docs/PROTOCOL.md, Model). */
 export const DENSE_300_100: ModelSpec = {
   name: 'dense-300-100',
   layers: [
@@ -43,8 +43,6 @@ export interface Network {
   weights: Tensor[];
   masks: Tensor[];
 }
-
-export const weightCount = (spec: ModelSpec): number => spec.layers.reduce((n, l) => n + l.fanIn * l.fanOut, 0);
 
 export function initialWeights(spec: ModelSpec, rng: Rng, kind: Initialiser = 'glorot_uniform'): LayerArrays {
   return spec.layers.map((l) => initialise(kind, rng, l.fanIn, l.fanOut));

@@ -1,14 +1,15 @@
-import { disposeAll, fused, keep, tidy } from '../autodiff/engine.js';
+import { disposeAll, keep, tidy } from '../autodiff/engine.js';
 import { valueAndGrad } from '../autodiff/grad.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import type { Adam } from './adam.js';
+import { customOp } from './custom-ops.js';
 import { crossEntropy, l1Penalty } from './loss.js';
 import { effectiveWeights, forward, type Network } from './model.js';
 
 /**
  * The training loss of the effective weights E = W * M: CE(y, f(x)), or 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv))
- * when adversarial examples are given (PROTOCOL.md, Training), plus the optional L1 penalty on E.
+ * when adversarial examples are given (docs/PROTOCOL.md, Training), plus the optional L1 penalty on E.
  */
 function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor): Tensor {
   let loss = crossEntropy(forward(effective, x), targets);
@@ -18,18 +19,14 @@ function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor,
 }
 
 /**
- * The loss and its gradient with respect to the effective weights. Without the L1 penalty a backend may
- * compute them in one fused kernel (backends/backend.ts, mlpTrainingGradients), defined by this autodiff.
+ * The loss and its gradient with respect to the effective weights: one custom op (nn/custom-ops.ts,
+ * mlpTrainingGradients) defined by this autodiff.
  */
 function lossAndGradients(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor) {
-  const composition = () => {
+  const [value, ...grads] = customOp('mlpTrainingGradients', { batches: xAdv ? [x, xAdv] : [x], targets, weights: effective }, { l1 }, () => {
     const { value, grads } = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv))(...effective);
     return [value, ...grads];
-  };
-  const inputs = xAdv ? [x, xAdv, targets, ...effective] : [x, targets, ...effective];
-  const [value, ...grads] = l1 > 0
-    ? composition()
-    : fused('mlpTrainingGradients', inputs, { adversarial: xAdv !== undefined }, composition, [[], ...effective.map((e) => e.shape)]);
+  }, [[], ...effective.map((e) => e.shape)]);
   return { value: value!, grads };
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { LayerArrays } from '../nn/model.js';
 
-/** Fractions of each layer's REMAINING weights removed per round: hidden_1, hidden_2, output (PROTOCOL.md, Pruning). */
+/** Fractions of each layer's REMAINING weights removed per round: hidden_1, hidden_2, output (docs/PROTOCOL.md, Pruning). */
 export const PRUNE_RATES: readonly number[] = [0.2, 0.2, 0.1];
 
 /** numpy's round(): halves go to the even neighbour. */

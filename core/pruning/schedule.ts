@@ -16,7 +16,7 @@ export function remainingSchedule(spec: ModelSpec, rounds: number, rates: readon
   return out;
 }
 
-/** The protocol's published schedule for dense-300-100, rounds 0..20, to one decimal (PROTOCOL.md, Pruning). */
+/** The protocol's published schedule for dense-300-100, rounds 0..20, to one decimal (docs/PROTOCOL.md, Pruning). */
 export const PAPER_SCHEDULE: readonly number[] = [
   100.0, 80.0, 64.1, 51.3, 41.0, 32.9, 26.3, 21.1, 16.9, 13.5, 10.8, 8.7, 6.9, 5.6, 4.5, 3.6, 2.9, 2.3, 1.8, 1.5, 1.2,
 ];

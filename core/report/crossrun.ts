@@ -4,7 +4,7 @@
  * their path below each root.
  */
 import { aggregateAt, roundsOf, stat, type Stat } from './aggregate.js';
-import { judge, type Verdict } from './compare.js';
+import { judge, type Verdict } from './agreement.js';
 import type { ConfigResult, ResultsSet } from './load.js';
 import { formatStat } from './tables.js';
 
@@ -17,7 +17,7 @@ export interface AccuracyRow {
   /** B - A, in percentage points. */
   readonly accDiff: number;
   readonly advAccDiff: number;
-  /** The paper-comparison rule (core/report/compare.ts) applied to both metrics; 'differs' if either differs. */
+  /** The agreement rule (agreement.ts) applied to both metrics; 'differs' if either differs. */
   readonly verdict: Verdict;
 }
 

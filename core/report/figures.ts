@@ -11,7 +11,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Strategy } from '../experiment/config.js';
 import { curve, earlyStoppingStats, PAPER_SPARSITIES, roundNear, roundsOf } from './aggregate.js';
 import { ATTACK_LABEL, STRATEGY_LABEL, type Family } from './groups.js';
-import type { EvalMetric } from './load.js';
+import type { EvalMetric } from '../results/records.js';
 
 export interface Figure {
   /** File name without extension. */

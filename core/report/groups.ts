@@ -6,7 +6,7 @@
  *   crosses dataset x attack x training for one strategy.
  */
 import type { Strategy } from '../experiment/config.js';
-import { pythonFloat } from '../experiment/paths.js';
+import { pythonFloat } from '../results/paths.js';
 import type { ConfigResult, ResultsSet } from './load.js';
 
 export interface Family {

@@ -1,5 +1,5 @@
 /**
- * Reading a results directory (the layout of core/experiment/paths.ts) into typed structures. The reader finds
+ * Reading a results directory (the layout of core/results/paths.ts) into typed structures. The reader finds
  * configuration directories (those holding config.json) at any depth, keeps every complete round (one with a
  * summary.json), and says in `notes` what it skipped: incomplete rounds, trials without a manifest.
  */
@@ -7,10 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { RsnError } from '../errors.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
-import * as paths from '../experiment/paths.js';
-import { parseCsv } from '../io/csv.js';
-import type { TrialManifest as StoredTrialManifest } from '../experiment/runner.js';
-import type { EarlyStopping as StoredEarlyStopping, RoundSummary as StoredRoundSummary } from '../experiment/store.js';
+import * as paths from '../results/paths.js';
+import { parseCsv } from '../results/csv.js';
+import { EVAL_COLUMNS, EVAL_METRICS, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
 
 /** There is nothing to report on: no directory, no configuration, or no completed round. */
 export class NoResultsError extends RsnError {
@@ -25,16 +24,6 @@ export class CorruptResultsError extends RsnError {
     super(`${file}: ${problem}`, 'delete the round directory holding it (it is recomputed by rerunning the same command) or move it away');
   }
 }
-
-export const EVAL_METRICS = ['loss', 'acc', 'adv_acc', 'adv_loss'] as const;
-export type EvalMetric = (typeof EVAL_METRICS)[number];
-export type EvalRow = { readonly batch: number } & { readonly [M in EvalMetric]: number };
-
-/** The files' own types, read-only here (core/experiment/store.ts writes them). */
-export type EarlyStopping = Readonly<StoredEarlyStopping>;
-export type RoundSummary = Readonly<StoredRoundSummary>;
-
-export type TrialManifest = Readonly<StoredTrialManifest>;
 
 export interface RoundResult {
   readonly round: number;
@@ -108,7 +97,7 @@ function readSummary(file: string): RoundSummary {
   return raw as RoundSummary;
 }
 
-/** An evaluation CSV (valid.csv / test.csv): the columns of paths.EVAL_COLUMNS, numbers or 'nan'. */
+/** An evaluation CSV (valid.csv / test.csv): the columns of EVAL_COLUMNS, numbers or 'nan'. */
 export function readEvalCsv(file: string): EvalRow[] {
   let text: string;
   try {
@@ -117,11 +106,11 @@ export function readEvalCsv(file: string): EvalRow[] {
     throw new CorruptResultsError(file, `cannot be read (${(error as Error).message})`);
   }
   const header = (text.split('\n', 1)[0] ?? '').trim().split(',');
-  const missing = paths.EVAL_COLUMNS.filter((c) => !header.includes(c));
+  const missing = EVAL_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) throw new CorruptResultsError(file, `lacks the column(s) ${missing.join(', ')} (header: '${header.join(',')}')`);
   const rows = parseCsv(text);
   rows.forEach((row, i) => {
-    for (const column of paths.EVAL_COLUMNS) {
+    for (const column of EVAL_COLUMNS) {
       if (typeof row[column] !== 'number') throw new CorruptResultsError(file, `line ${i + 2}: ${column} is '${String(row[column])}', not a number`);
     }
   });

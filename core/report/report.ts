@@ -2,13 +2,12 @@
  * `rsn report`: everything from one results directory into one output directory.
  *   figures/<family>-{test-acc,test-adv-acc,test-loss,early-stopping,init-weights}.{svg,png}
  *   tables.md, tables.tex          the paper's table layout, per setting, strategy and dataset
- *   paper-comparison.md            ours beside the paper's Tables 1 and 2, with verdicts
+ *   <extra>.md                     sections the caller adds (rsn report: the comparison with the paper)
  *   backend-comparison.md          with --compare: a second results directory side by side
  *   index.html                     all of the above on one self-contained page
  */
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { compareWithPaper, comparisonMarkdown, type PaperComparison } from './compare.js';
+import { writeFileAtomic } from '../results/atomic.js';
 import { compareRuns, crossRunMarkdown } from './crossrun.js';
 import { curveFigures, earlyStoppingFigure, type Figure } from './figures.js';
 import { families } from './groups.js';
@@ -29,6 +28,14 @@ export interface ReportOptions {
   readonly compare?: string;
   /** Also write PNGs (default true). */
   readonly png?: boolean;
+  /** Sections the caller derives from the results (each written to its own file and shown on the page). */
+  readonly sections?: (set: ResultsSet, iteration: number) => readonly ReportSection[];
+}
+
+/** A Markdown section of the report: written as `file` and shown on the HTML page after the tables. */
+export interface ReportSection {
+  readonly file: string;
+  readonly markdown: string;
 }
 
 export interface ReportResult {
@@ -36,8 +43,7 @@ export interface ReportResult {
   /** Paths written, relative to `out`. */
   readonly files: readonly string[];
   readonly figures: readonly Figure[];
-  readonly paperComparison: PaperComparison;
-  readonly paperComparisonMarkdown: string;
+  readonly sections: readonly ReportSection[];
   readonly crossRunMarkdown: string | undefined;
   /** What was skipped or left out, one line each. */
   readonly notes: readonly string[];
@@ -80,9 +86,8 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   write('tables.md', tablesMarkdown);
   write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
 
-  const paperComparison = compareWithPaper(set, iteration);
-  const paperComparisonMarkdown = comparisonMarkdown(paperComparison);
-  write('paper-comparison.md', paperComparisonMarkdown);
+  const sections = options.sections?.(set, iteration) ?? [];
+  for (const section of sections) write(section.file, section.markdown);
 
   const crossRun = other ? crossRunMarkdown(compareRuns(set, other, iteration)) : undefined;
   if (crossRun) write('backend-comparison.md', crossRun);
@@ -96,7 +101,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   ].join('\n');
   write('index.html', renderHtml({
     title: 'rsn report: sparse, robust networks', intro, figures: htmlFigures, notes,
-    sections: [tablesMarkdown, paperComparisonMarkdown, ...(crossRun ? [crossRun] : [])],
+    sections: [tablesMarkdown, ...sections.map((section) => section.markdown), ...(crossRun ? [crossRun] : [])],
   }));
-  return { out, files, figures, paperComparison, paperComparisonMarkdown, crossRunMarkdown: crossRun, notes };
+  return { out, files, figures, sections, crossRunMarkdown: crossRun, notes };
 }

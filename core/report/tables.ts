@@ -1,9 +1,10 @@
 /**
  * The paper's tables: for each dataset, test natural / adversarial accuracy (mean ± sd over trials, in %) at the
  * sparsities {100, 51.3, 16.9, 8.7, 3.6, 1.8}, at one iteration, for natural / adversarial training, FGSM and PGD.
- * Each cell reads 'naturally trained / adversarially trained', as in paper-results.md.
+ * Each cell reads 'naturally trained / adversarially trained', as in docs/paper-results.md.
  */
-import { STRATEGIES, type DatasetName, type Strategy } from '../experiment/config.js';
+import type { DatasetName } from '../data/index.js';
+import { STRATEGIES, type Strategy } from '../experiment/config.js';
 import { aggregateAt, PAPER_SPARSITIES, roundNear, type Stat } from './aggregate.js';
 import { DATASET_LABEL, settings, STRATEGY_LABEL } from './groups.js';
 import type { ConfigResult, ResultsSet } from './load.js';

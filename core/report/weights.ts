@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
-import { LAYER_FILES, kernelFile } from '../experiment/paths.js';
-import { readNpy } from '../io/npy.js';
+import { LAYER_FILES, kernelFile } from '../results/paths.js';
+import { readNpy } from '../results/npy.js';
 import { PAPER_SPARSITIES, roundNear, roundResults } from './aggregate.js';
 import type { Figure } from './figures.js';
 import { sparsityLabel } from './figures.js';

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import type { Backend } from '../../backends/backend.js';
+import type { Backend } from '../../core/autodiff/backend.js';
 import { primitiveConformance } from './primitive-suite.js';
 import { stepConformance } from './step-suite.js';
 import { tryLoad } from './support.js';

@@ -1,4 +1,4 @@
-import type { HostData } from '../../backends/backend.js';
+import type { HostData } from '../../core/autodiff/backend.js';
 import * as op from '../../core/autodiff/ops.js';
 import type { DType, Primitive, Shape } from '../../core/autodiff/primitives.js';
 import { sizeOf } from '../../core/autodiff/shapes.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import type { Backend, HostData } from '../../backends/backend.js';
+import type { Backend, HostData } from '../../core/autodiff/backend.js';
 import { PRIMITIVES } from '../../core/autodiff/primitives.js';
 import { fromHost, tidy } from '../../core/autodiff/engine.js';
 import { valueAndGrad } from '../../core/autodiff/grad.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  activateBackend, BACKEND_ENV, backendEntries, DEFAULT_BACKEND, registerBackend, resolveBackendName,
+  chooseBackend, BACKEND_ENV, backendEntries, DEFAULT_BACKEND, registerBackend, resolveBackendName,
 } from '../../backends/registry.js';
 import { main } from '../../cli/main.js';
 import { BackendError } from '../../core/errors.js';
@@ -26,7 +26,7 @@ describe('choosing a backend', () => {
 
   it('falls back to reference, with a message, when the default does not load and nobody chose it', async () => {
     const warn = vi.fn();
-    const backend = await activateBackend(undefined, { env: {}, warn, defaultName: 'test-broken' });
+    const backend = await chooseBackend(undefined, { env: {}, warn, defaultName: 'test-broken' });
     expect(backend.name).toBe('reference');
     expect(warn).toHaveBeenCalledOnce();
     expect(warn.mock.calls[0]![0]).toMatch(/default backend 'test-broken' did not load, using 'reference'/);
@@ -34,14 +34,14 @@ describe('choosing a backend', () => {
 
   it('does not fall back from a backend chosen by flag or by RSN_BACKEND', async () => {
     const warn = vi.fn();
-    await expect(activateBackend('test-broken', { env: {}, warn })).rejects.toThrow(BackendError);
-    await expect(activateBackend(undefined, { env: { [BACKEND_ENV]: 'test-broken' }, warn })).rejects.toThrow(/test-broken cannot load/);
-    await expect(activateBackend('no-such-backend', { env: {}, warn })).rejects.toThrow(/unknown backend 'no-such-backend'/);
+    await expect(chooseBackend('test-broken', { env: {}, warn })).rejects.toThrow(BackendError);
+    await expect(chooseBackend(undefined, { env: { [BACKEND_ENV]: 'test-broken' }, warn })).rejects.toThrow(/test-broken cannot load/);
+    await expect(chooseBackend('no-such-backend', { env: {}, warn })).rejects.toThrow(/unknown backend 'no-such-backend'/);
     expect(warn).not.toHaveBeenCalled();
   });
 
   it('loads the default backend (wasm) on this machine', async () => {
-    const backend = await activateBackend(undefined, { env: {} });
+    const backend = await chooseBackend(undefined, { env: {} });
     expect(backend.name).toBe('wasm');
   });
 });

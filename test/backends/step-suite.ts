@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Backend, HostData } from '../../backends/backend.js';
+import type { Backend, HostData } from '../../core/autodiff/backend.js';
 import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
 import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
-import type { Backend, HostData } from '../../backends/backend.js';
-import { backendEntries, useBackend } from '../../backends/registry.js';
+import type { Backend, HostData } from '../../core/autodiff/backend.js';
+import { backendEntries } from '../../backends/registry.js';
+import { useBackend } from '../support/backend.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
 import { createReferenceBackend } from '../../backends/reference/index.js';
 

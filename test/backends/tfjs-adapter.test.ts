@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../backends/backend.js';
-import { useBackend } from '../../backends/registry.js';
+import type { Backend } from '../../core/autodiff/backend.js';
+import { useBackend } from '../support/backend.js';
 import { createTfjsBackend, type TfjsBackend } from '../../backends/tfjs/adapter.js';
-import { wasmHeap, type WasmHeap } from '../../backends/tfjs/simd/heap.js';
+import { wasmHeap, type WasmHeap } from '../../backends/tfjs/heap.js';
 import { loadWasmBackend, wasmFeatures } from '../../backends/tfjs/wasm.js';
 import { fromHost, keep, tidy } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useBackend } from '../../backends/registry.js';
+import { useBackend } from '../support/backend.js';
 import { activateTfjs } from '../../backends/tfjs/activate.js';
 import { installHint, loadTfjsNodeBackend, TFJS_NODE_PACKAGES, type TfjsNodeKind } from '../../backends/tfjs/node.js';
 import * as op from '../../core/autodiff/ops.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig } from '../../core/experiment/config.js';
-import { configDir, pythonFloat } from '../../core/experiment/paths.js';
+import { configDir, pythonFloat } from '../../core/results/paths.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('experiment configuration', () => {
-  it('keeps the original flags and defaults (PROTOCOL.md)', () => {
+  it('keeps the original flags and defaults (docs/PROTOCOL.md)', () => {
     expect(DEFAULT_CONFIG).toMatchObject({
       trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500, batch_size: 60, valid_size: 10000,
       dataset: 'digits', model: 'dense-300-100', attack: 'fgsm', adv_train: false, learning_rate: 0.0012, l1_reg: 0,

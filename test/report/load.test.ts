@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as paths from '../../core/experiment/paths.js';
+import * as paths from '../../core/results/paths.js';
 import {
   aggregateAt, curve, earlyStoppingStats, roundNear, roundsOf, rowAtOrBelow, stat, wallSeconds,
 } from '../../core/report/aggregate.js';
-import { CorruptResultsError, loadResults, NoResultsError, type ConfigResult, type EvalRow, type ResultsSet } from '../../core/report/load.js';
+import type { EvalRow } from '../../core/results/records.js';
+import { CorruptResultsError, loadResults, NoResultsError, type ConfigResult, type ResultsSet } from '../../core/report/load.js';
 import { writeConfig, writeIncompleteRound, writeStandardTree, tempRoot } from './synthetic.js';
 
 const temp = tempRoot('rsn-report-load-');

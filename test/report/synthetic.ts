@@ -1,5 +1,5 @@
 /**
- * A synthetic results tree in exactly the layout core/experiment/runner.ts writes (core/experiment/paths.ts),
+ * A synthetic results tree in exactly the layout core/experiment/runner.ts writes (core/results/paths.ts),
  * with numbers chosen so that tests can derive expected values by hand:
  *
  *   test acc      = base_acc + 0.02 * trial - 0.005 * round + iteration / 1e6
@@ -17,9 +17,10 @@ import { accessSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, experimentId, type ExperimentConfig } from '../../core/experiment/config.js';
-import * as paths from '../../core/experiment/paths.js';
-import { toCsv } from '../../core/io/csv.js';
-import { encodeNpy } from '../../core/io/npy.js';
+import * as paths from '../../core/results/paths.js';
+import { toCsv } from '../../core/results/csv.js';
+import { encodeNpy } from '../../core/results/npy.js';
+import { EVAL_COLUMNS, TRAIN_COLUMNS } from '../../core/results/records.js';
 
 /**
  * A fresh temporary directory, in memory (/dev/shm) where there is one: the trees hold thousands of small files,
@@ -102,9 +103,9 @@ export function writeConfig(base: string, overrides: Overrides, options: Synthet
         write('post_kernels', layerValues(n, scale, (k) => (k + 1) / n - 0.4));
       });
       const rows = iterations.map((i) => ({ i, m: metricsAt(config, trial, round, i, options.accShift) }));
-      writeFileSync(paths.metricsFile(roundDir, 'train'), toCsv(paths.TRAIN_COLUMNS, rows.map(({ i, m }) => ({ batch: i, loss: m.test.loss, acc: m.test.acc, adv_acc: config.adv_train ? m.test.adv_acc : NaN }))));
+      writeFileSync(paths.metricsFile(roundDir, 'train'), toCsv(TRAIN_COLUMNS, rows.map(({ i, m }) => ({ batch: i, loss: m.test.loss, acc: m.test.acc, adv_acc: config.adv_train ? m.test.adv_acc : NaN }))));
       for (const split of ['valid', 'test'] as const) {
-        writeFileSync(paths.metricsFile(roundDir, split), toCsv(paths.EVAL_COLUMNS, rows.map(({ i, m }) => ({ batch: i, ...m[split] }))));
+        writeFileSync(paths.metricsFile(roundDir, split), toCsv(EVAL_COLUMNS, rows.map(({ i, m }) => ({ batch: i, ...m[split] }))));
       }
       const esIteration = Math.min(options.trainIters, options.evalEvery * (round + 1));
       const es = metricsAt(config, trial, round, esIteration, options.accShift);

@@ -37,7 +37,7 @@ describe('accuracy tables', () => {
     expect(row(table('reinit_orig'), 1.8).cells.fgsm_nat.natural!.round).toBe(18);
   });
 
-  it('Markdown: caption with the iteration and the cells as in paper-results.md', () => {
+  it('Markdown: caption with the iteration and the cells as in docs/paper-results.md', () => {
     const md = tableMarkdown(table('reinit_orig'));
     expect(md).toContain('mean ± sd over 3 trial(s), at iteration 30000');
     expect(md).toContain('| % remaining | FGSM nat | FGSM adv | PGD nat | PGD adv |');

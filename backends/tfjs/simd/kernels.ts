@@ -1,8 +1,8 @@
 /**
- * Elementwise fused kernels for tfjs-wasm, run by a small WebAssembly SIMD module (assembler.ts) on the
+ * Elementwise custom kernels for tfjs-wasm, run by a small WebAssembly SIMD module (assembler.ts) on the
  * tensors in tfjs-wasm's own heap: each reads its inputs and writes its outputs in one pass, where the
- * kernel compositions (fused.ts) make 5 to 12 passes over memory. Each evaluates the float32 operations of
- * the composition that defines it (backends/backend.ts, FusedAttrs) in the same order, with tfjs-wasm's
+ * kernel compositions (../custom.ts) make 5 to 12 passes over memory. Each evaluates the float32 operations of
+ * the composition that defines it (core/nn/custom-ops.ts) in the same order, with tfjs-wasm's
  * clip semantics (assembler.ts, clip), so the results are identical to the composition's for every input
  * but NaN gradients (sign(NaN) is NaN in the composition, 0 here).
  */

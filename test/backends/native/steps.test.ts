@@ -6,7 +6,7 @@
  * Also: the live handle count stays flat over many steps of each kind.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../../backends/backend.js';
+import type { Backend } from '../../../core/autodiff/backend.js';
 import { disposeAll, fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
 import { liveTensorCount, type Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft, type AttackName } from '../../../core/attacks/index.js';

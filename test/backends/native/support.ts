@@ -1,7 +1,7 @@
 /** Shared helpers of the native backend's tests: loading (or the reason it cannot load), running one kernel. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { Backend, HostData } from '../../../backends/backend.js';
+import type { Backend, HostData } from '../../../core/autodiff/backend.js';
 import { createReferenceBackend } from '../../../backends/reference/index.js';
 import type { DType, Primitive, PrimitiveAttrs, Shape } from '../../../core/autodiff/primitives.js';
 import { inferOutput, sizeOf } from '../../../core/autodiff/shapes.js';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HostData } from '../../../backends/backend.js';
+import type { HostData } from '../../../core/autodiff/backend.js';
 import { createReferenceBackend } from '../../../backends/reference/index.js';
 import { bind, setActiveBackend } from '../../../core/autodiff/engine.js';
 import * as op from '../../../core/autodiff/ops.js';

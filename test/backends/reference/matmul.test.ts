@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../../backends/backend.js';
+import type { Backend } from '../../../core/autodiff/backend.js';
 import { createReferenceBackend } from '../../../backends/reference/index.js';
 import { setActiveBackend } from '../../../core/autodiff/engine.js';
 import * as op from '../../../core/autodiff/ops.js';

@@ -1,0 +1,57 @@
+import { DEFAULT_CONFIG, experimentId, validateConfig, type ExperimentConfig } from '../../core/experiment/config.js';
+import { configDir, trialDir } from '../../core/results/paths.js';
+import { isRoundComplete } from '../../core/results/store.js';
+import { roundsFor } from '../../core/experiment/strategies.js';
+import { ConfigError } from '../../core/errors.js';
+import type { SuiteAxes } from './presets.js';
+
+/** One unit of work: one configuration, one trial. */
+export interface Job {
+  readonly index: number;
+  readonly name: string;
+  readonly config: ExperimentConfig;
+  readonly trial: number;
+  readonly experimentId: string;
+  readonly dir: string;
+}
+
+/** Expand the suite into jobs, in a fixed order (dataset, attack, training, strategy, trial). */
+export function expandJobs(axes: SuiteAxes, shared: Partial<ExperimentConfig>, baseDir: string, givenId?: string): Job[] {
+  const jobs: Job[] = [];
+  for (const dataset of axes.datasets) {
+    for (const attack of axes.attacks) {
+      for (const adv_train of axes.advTrain) {
+        for (const experiment of axes.strategies) {
+          const config = validateConfig({ ...DEFAULT_CONFIG, ...shared, dataset, attack, adv_train, experiment });
+          const id = givenId ?? experimentId(config);
+          const dir = configDir(baseDir, id, config);
+          for (let trial = 0; trial < config.trials; trial++) {
+            const name = `${dataset}/${attack}/${adv_train ? 'adversarial' : 'normal'}/${experiment}/trial_${String(trial).padStart(2, '0')}`;
+            jobs.push({ index: jobs.length, name, config, trial, experimentId: id, dir });
+          }
+        }
+      }
+    }
+  }
+  return jobs;
+}
+
+/** Parse "i/n" (0 <= i < n). */
+export function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new ConfigError(`--shard takes i/n with 0 <= i < n; got '${text}'`, 'e.g. --shard 0/4 for the first of four machines ($SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)');
+  }
+  return { index, count };
+}
+
+/** A deterministic slice: job k belongs to shard k mod n, so shards are disjoint and cover the suite. */
+export const selectShard = (jobs: readonly Job[], shard: { index: number; count: number }): Job[] =>
+  jobs.filter((j) => j.index % shard.count === shard.index);
+
+export function isJobDone(job: Job): boolean {
+  const rounds = roundsFor(job.config.experiment, job.config.prune_iters);
+  return isRoundComplete(trialDir(job.dir, job.trial), rounds - 1);
+}

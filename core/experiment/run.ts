@@ -1,0 +1,62 @@
+/**
+ * Running a configuration: load and prepare its data, claim its results directory, run (or resume) its trials.
+ * The one orchestration behind `rsn train` and the workers of `rsn bench`.
+ */
+import { loadDataset, type Dataset, type LoadOptions } from '../data/index.js';
+import type { RoundSummary } from '../results/records.js';
+import { claimConfigDir } from '../results/store.js';
+import type { ExperimentConfig } from './config.js';
+import { prepareData } from './prepare.js';
+import type { PreparedData } from './round.js';
+import { runTrial, type TrialProgress } from './runner.js';
+
+/** The prepared sets of a configuration. */
+export type DataLoader = (config: ExperimentConfig) => Promise<PreparedData>;
+
+/**
+ * A DataLoader that reads each data set once and prepares each (data set, split sizes, label smoothing) once:
+ * a worker that runs many configurations loads the files once.
+ */
+export function cachedDataLoader(options: LoadOptions = {}): DataLoader {
+  const datasets = new Map<string, Promise<Dataset>>();
+  const prepared = new Map<string, Promise<PreparedData>>();
+  return (config) => {
+    const key = `${config.dataset}/${config.valid_size}/${config.test_size}/${config.label_smoothing}`;
+    let data = prepared.get(key);
+    if (!data) {
+      let dataset = datasets.get(config.dataset);
+      if (!dataset) datasets.set(config.dataset, (dataset = loadDataset(config.dataset, options)));
+      data = dataset.then((d) => prepareData(d, config));
+      prepared.set(key, data);
+    }
+    return data;
+  };
+}
+
+export interface RunOptions {
+  /** The configuration's results directory (results/paths.ts, configDir). */
+  readonly dir: string;
+  readonly experimentId: string;
+  /** The name of the active backend, recorded in each trial's manifest. */
+  readonly backend: string;
+  readonly loadData: DataLoader;
+  /** Trials first .. first + count - 1 (default: 0 .. config.trials - 1). */
+  readonly firstTrial?: number;
+  readonly trialCount?: number;
+  /** Delete the directory's results first. */
+  readonly force?: boolean;
+  readonly onProgress?: (progress: TrialProgress) => void;
+  /** After each round is saved, and for each completed round found on disk (skipped = true). */
+  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
+}
+
+/** Load the data, claim the directory (results/store.ts), then run or resume each trial in turn. */
+export async function runConfiguration(config: ExperimentConfig, options: RunOptions): Promise<void> {
+  const data = await options.loadData(config);
+  claimConfigDir(options.dir, options.experimentId, config, options.force ?? false);
+  const first = options.firstTrial ?? 0;
+  const count = options.trialCount ?? config.trials;
+  for (let trial = first; trial < first + count; trial++) {
+    runTrial(config, data, trial, { configDir: options.dir, backend: options.backend, onProgress: options.onProgress, onRound: options.onRound });
+  }
+}

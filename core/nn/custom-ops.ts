@@ -1,0 +1,54 @@
+/**
+ * The compositions of the library that a backend may accelerate as custom kernels (autodiff/backend.ts,
+ * `custom`), with their inputs and attributes. Each is defined by the composition at its one call site, which
+ * runs wherever a backend has no kernel of that name, and which is the kernel's test oracle. Scalars in the
+ * compositions are float32 tensors: a kernel that rounds its scalar attributes to float32 and evaluates the same
+ * float32 operations in the same order reproduces the composition exactly.
+ *
+ * None of this is part of the Backend contract: a backend opts in by name, and a new layer type or loss needs no
+ * backend change (its composition runs).
+ */
+import type { TensorInfo } from '../autodiff/backend.js';
+import { custom } from '../autodiff/engine.js';
+import type { Shape } from '../autodiff/primitives.js';
+import type { Tensor } from '../autodiff/tensor.js';
+
+/** The kernels' inputs and attributes; `T` is Tensor at the call sites and TensorInfo<H> in a backend. */
+export interface CustomOps<T> {
+  /**
+   * Adam (nn/adam.ts); outputs [w', m', v']:
+   * m' = m*b1 + g*(1-b1);  v' = v*b2 + (g*g)*(1-b2);  w' = w - (m' / (sqrt(v') + epsilon)) * learningRate.
+   */
+  adam: { inputs: { w: T; g: T; m: T; v: T }; attrs: { learningRate: number; beta1: number; beta2: number; epsilon: number } };
+  /** Signed gradient step (attacks/attack.ts); output clip(x + sign(g)*scale, min, max). */
+  signStep: { inputs: { x: T; g: T }; attrs: { scale: number; min: number; max: number } };
+  /**
+   * One PGD iteration (attacks/pgd.ts); output
+   * clip(x + clip(clip(current + sign(g)*step, min, max) - x, -eps, eps), min, max).
+   */
+  pgdStep: { inputs: { x: T; current: T; g: T }; attrs: { step: number; eps: number; min: number; max: number } };
+  /**
+   * The attacks' input gradient (attacks/attack.ts, inputGradient), x [n, d_0], targets [n, d_L], weights
+   * W_i [d_(i-1), d_i]; output [n, d_0]: the gradient with respect to x of mean_n CE(targets, softmax(f(x))),
+   * f(x) = relu(...relu(x @ W_1)...) @ W_L, evaluated as reverse-mode autodiff of that composition does.
+   */
+  mlpInputGradient: { inputs: { x: T; targets: T; weights: readonly T[] }; attrs: Record<string, never> };
+  /**
+   * A training step's loss and its gradient with respect to the effective weights (nn/train-step.ts): with one
+   * batch CE(targets, f(x)), with two 0.5 CE(targets, f(x)) + 0.5 CE(targets, f(x_adv)), plus l1 * sum |W_i|
+   * when l1 > 0; outputs [loss (shape []), dL/dW_1, ..., dL/dW_L] as reverse-mode autodiff computes them.
+   */
+  mlpTrainingGradients: { inputs: { batches: readonly T[]; targets: T; weights: readonly T[] }; attrs: { l1: number } };
+}
+
+export type CustomOpName = keyof CustomOps<unknown>;
+
+/** A backend's kernels for the library's custom ops (any subset), typed by this catalogue. */
+export type LibraryKernels<H> = {
+  readonly [K in CustomOpName]?: (inputs: CustomOps<TensorInfo<H>>[K]['inputs'], attrs: CustomOps<unknown>[K]['attrs']) => H[] | undefined;
+};
+
+/** A typed call of engine.custom() for one of the library's custom ops. */
+export const customOp = <K extends CustomOpName>(
+  name: K, inputs: CustomOps<Tensor>[K]['inputs'], attrs: CustomOps<unknown>[K]['attrs'], composition: () => Tensor[], outputs: readonly Shape[],
+): Tensor[] => custom(name, inputs, attrs, composition, outputs);

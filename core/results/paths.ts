@@ -1,0 +1,32 @@
+/**
+ * Every on-disk name of a results directory, in one place. The layout keeps the original's
+ * {base_dir}/{dataset}/{model}/{experiment}/{attack}/lr-{lr}_l1-{l1}_advtrain-{bool}/trial_XX/prune_iter_YY/
+ * below one extra level, the experiment id, so that runs differing in other settings never mix.
+ */
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../experiment/config.js';
+
+/** Python's str() of a float (0.0012 -> '0.0012', 0 -> '0.0') and of a bool ('True'/'False'), as the original wrote them. */
+export const pythonFloat = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
+const pythonBool = (v: boolean): string => (v ? 'True' : 'False');
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+export const LAYER_FILES = ['hidden_1', 'hidden_2', 'output'] as const;
+
+export function configDir(baseDir: string, id: string, c: ExperimentConfig): string {
+  const leaf = `lr-${pythonFloat(c.learning_rate)}_l1-${pythonFloat(c.l1_reg)}_advtrain-${pythonBool(c.adv_train)}`;
+  return join(baseDir, id, c.dataset, c.model, c.experiment, c.attack, leaf);
+}
+
+/** config.json: the full configuration and experiment id, written once when the configuration is first run. */
+export const configFile = (dir: string): string => join(dir, 'config.json');
+export const trialDir = (dir: string, trial: number): string => join(dir, `trial_${pad2(trial)}`);
+/** manifest.json: seed, versions, backend, machine, wall time per round; rewritten after each round. */
+export const trialManifest = (trial: string): string => join(trial, 'manifest.json');
+export const roundDir = (trial: string, round: number): string => join(trial, `prune_iter_${pad2(round)}`);
+
+export type KernelKind = 'init_kernels' | 'masks' | 'post_kernels';
+export const kernelFile = (round: string, kind: KernelKind, layer: string): string => join(round, kind, `${layer}.npy`);
+export const metricsFile = (round: string, split: 'train' | 'valid' | 'test'): string => join(round, `${split}.csv`);
+/** summary.json is written last: its presence marks the round complete. */
+export const roundSummary = (round: string): string => join(round, 'summary.json');
