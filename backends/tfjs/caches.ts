@@ -1,3 +1,13 @@
+/**
+ * The tfjs adapter's caches of tfjs tensors. The invariants all three keep (test/backends/tfjs-caches.test.ts):
+ * 1. A cached tensor is disposed exactly once: when nothing can ask for it any more (its source or an operand
+ *    was disposed, it was evicted, or the cache was cleared) and no handle the cache gave out still uses it.
+ * 2. The core disposes each handle exactly once, and the adapter tells every cache (drop / release), so no entry
+ *    outlives the tensor it was made from.
+ * 3. What a cache returns is the value it stands for: tensors are immutable, so a value keyed by the identity
+ *    of its sources never goes stale.
+ * 4. `size` / `idle` count the tensors alive only because a cache holds them, for the adapter's leak accounting.
+ */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 
 /**

@@ -3,6 +3,7 @@
  * {"median": ms, "min": ms} as JSON. Used by compare.ts to run the same item in two checkouts by turns; it
  * imports the other checkout's own code, so the item must exist there under the same name.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,11 +13,21 @@ const { values: args } = parseArgs({
 });
 const root = resolve(args.root!);
 const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
-const { useBackend } = (await load('backends/registry.ts')) as { useBackend: (name: string) => Promise<unknown> };
-const { workloads } = (await load('benchmarks/micro/items.ts')) as {
+/** The first of `paths` that exists in the checkout: the layout changed (benchmarks/micro -> benchmarks/perf/micro). */
+const loadFirst = (...paths: string[]) => load(paths.find((p) => existsSync(resolve(root, p)))!);
+
+type Registry = { loadBackend?: (name: string) => Promise<unknown>; useBackend?: (name: string) => Promise<unknown> };
+const registry = (await load('backends/registry.ts')) as Registry;
+const { workloads } = (await loadFirst('benchmarks/perf/micro/items.ts', 'benchmarks/micro/items.ts')) as {
   workloads: (evalImages: number, evalBatch: number) => { items: { name: string; run: () => void }[]; dispose: () => void };
 };
-await useBackend(args.backend!);
+// Older checkouts' registries activated the backend they loaded; newer ones leave that to the caller.
+if (registry.loadBackend) {
+  const { setActiveBackend } = (await load('core/autodiff/engine.ts')) as { setActiveBackend: (backend: unknown) => void };
+  setActiveBackend(await registry.loadBackend(args.backend!));
+} else {
+  await registry.useBackend!(args.backend!);
+}
 const { items, dispose } = workloads(1, 1);
 const item = items.find((i) => i.name.startsWith(args.item ?? ''));
 if (!item) {

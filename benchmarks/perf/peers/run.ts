@@ -5,7 +5,7 @@
  * the table gives each step's median over all rounds (with the interquartile range) and its ratio to PyTorch.
  *
  * Options: --rounds R (3)  --seconds S per step kind per round (1)  --backends a,b (default above; a name
- *          followed by :unfused runs that backend without its fused kernels)
+ *          followed by :unfused runs that backend without its custom kernels)
  *          --python PATH (RSN_PYTHON, else /usr/bin/python3)  --json FILE (raw times)
  */
 import { spawnSync } from 'node:child_process';

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""PyTorch peer of benchmarks/peers/workload.ts: the same three training steps of dense-300-100 at batch 60.
+"""PyTorch peer of benchmarks/perf/peers/workload.ts: the same three training steps of dense-300-100 at batch 60.
 
 natural: CE(y, f(x)); fgsm / pgd: 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv)), x_adv crafted against the current
 masked weights with the model's own predicted labels (FGSM eps 0.3; PGD-10, step 0.05, random start), then one
 Adam step (lr 1.2e-3, betas 0.9/0.999, eps 1e-7). Masked dense layers x @ (W * M), no biases, ReLU between
 layers, smoothed targets (0.1). One intra-op thread. Prints JSON: per step, the sorted times in milliseconds.
 
-Usage: /usr/bin/python3 benchmarks/peers/torch_steps.py [--seconds S] [--min-iterations N] [--steps natural,fgsm,pgd]
+Usage: /usr/bin/python3 benchmarks/perf/peers/torch_steps.py [--seconds S] [--min-iterations N] [--steps natural,fgsm,pgd]
 """
 import argparse
 import json

@@ -1,7 +1,7 @@
 /**
  * Times the peer workload (workload.ts) on one backend, in a process of its own (tfjs backends need one).
  * Usage: tsx benchmarks/perf/peers/worker.ts <backend>[:unfused] [--seconds S] [--min-iterations N] [--steps a,b]
- * `:unfused` switches the backend's fused kernels off (the core runs their primitive compositions).
+ * `:unfused` runs the backend without its custom kernels (the core runs their primitive compositions).
  * Prints one JSON line: { peer, steps: { <step>: sorted times in ms } }.
  */
 import { parseArgs } from 'node:util';
