@@ -36,20 +36,36 @@ export interface ComparisonCell {
 }
 
 export interface PaperComparison {
-  readonly iteration: number;
+  /** The training step compared at (the evaluation at or below it). */
+  readonly step: number;
   readonly cells: readonly ComparisonCell[];
+  /** The evaluation schedules (experiment/schedule.ts) of the results compared. */
+  readonly schedules: readonly string[];
 }
 
 const SETTING_KEYS = ['reset_to', 'label_smoothing', 'model', 'learning_rate', 'l1_reg', 'batch_size', 'eps', 'pgd_step', 'pgd_iters'] as const;
 
-/** The settings of a configuration that differ from the paper's, and the iteration(s) compared when not 30,000. */
-export function departures(config: ConfigResult, iterations: readonly number[]): string[] {
+const paperRow = `step ${PAPER_SETTINGS.effective_step.toLocaleString('en-US')}, the row labelled ${PAPER_SETTINGS.iteration.toLocaleString('en-US')}`;
+
+/** The settings of a configuration that differ from the paper's, and the training steps compared when not the paper's. */
+export function departures(config: ConfigResult, steps: readonly number[]): string[] {
   const out: string[] = SETTING_KEYS.filter((k) => config.config[k] !== PAPER_SETTINGS[k])
     .map((k) => `${k}=${String(config.config[k])} (paper: ${String(PAPER_SETTINGS[k])})`);
-  if (config.config.train_iters < PAPER_SETTINGS.iteration) out.push(`train_iters=${config.config.train_iters} (paper: >= ${PAPER_SETTINGS.iteration})`);
-  const off = iterations.filter((i) => i !== PAPER_SETTINGS.iteration);
-  if (off.length > 0) out.push(`compared at iteration ${iterations.join(', ')} (paper: ${PAPER_SETTINGS.iteration})`);
+  if (config.config.train_iters < PAPER_SETTINGS.effective_step) {
+    out.push(`train_iters=${config.config.train_iters} (paper: at least ${PAPER_SETTINGS.effective_step.toLocaleString('en-US')})`);
+  }
+  const off = steps.filter((s) => s !== PAPER_SETTINGS.effective_step);
+  if (off.length > 0) out.push(`compared at step ${steps.map((s) => s.toLocaleString('en-US')).join(', ')} (paper: ${paperRow})`);
   return out;
+}
+
+/**
+ * A cell's value with the paper's sd convention: the population sd (numpy's np.std, ddof 0, as the original's
+ * run_analysis.py computed it), left out for a single trial (whose sd counts as 0 in the tolerance).
+ */
+function withPopulationSd(cell: CellValue | undefined): CellValue | undefined {
+  if (!cell) return undefined;
+  return { ...cell, stat: { ...cell.stat, sd: cell.stat.n < 2 ? NaN : cell.stat.sdPopulation } };
 }
 
 /** Among the lottery-ticket configurations for one cell, the one closest to the paper's settings (then most trials). */
@@ -60,7 +76,8 @@ function candidates(set: ResultsSet, dataset: string, attack: string, training: 
   return matching.sort((a, b) => score(a) - score(b) || b.trials.length - a.trials.length || a.key.localeCompare(b.key));
 }
 
-export function compareWithPaper(set: ResultsSet, iteration: number): PaperComparison {
+/** Every cell of the paper's tables beside ours at the evaluation at or below training step `step`. */
+export function compareWithPaper(set: ResultsSet, step: number = PAPER_SETTINGS.effective_step): PaperComparison {
   const cells: ComparisonCell[] = [];
   for (const dataset of ['digits', 'fashion'] as const) {
     for (const row of PAPER_TABLES[dataset]) {
@@ -70,7 +87,7 @@ export function compareWithPaper(set: ResultsSet, iteration: number): PaperCompa
           const paper = row[column][index]!;
           let ours: CellValue | undefined;
           for (const config of candidates(set, dataset, attack, training)) {
-            ours = accuracyCell(config, row.percent, iteration, kind);
+            ours = withPopulationSd(accuracyCell(config, row.percent, step, kind));
             if (ours) break;
           }
           const verdict = judge(ours?.stat, paper);
@@ -80,7 +97,8 @@ export function compareWithPaper(set: ResultsSet, iteration: number): PaperCompa
       }
     }
   }
-  return { iteration, cells };
+  const schedules = [...new Set(cells.flatMap((c) => (c.ours ? [c.ours.config.config.eval_schedule] : [])))].sort();
+  return { step, cells, schedules };
 }
 
 const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)}` : '—');
@@ -94,7 +112,10 @@ export function comparisonMarkdown(c: PaperComparison): string {
       `training (reset_to=${PAPER_SETTINGS.reset_to}), label smoothing ${PAPER_SETTINGS.label_smoothing}, eps ${PAPER_SETTINGS.eps}, ` +
       `PGD ${PAPER_SETTINGS.pgd_iters} steps of ${PAPER_SETTINGS.pgd_step}, mean ± sd over 5 trials at the row labelled ` +
       `${PAPER_SETTINGS.iteration.toLocaleString('en-US')} iterations, which was really training step ${PAPER_SETTINGS.effective_step.toLocaleString('en-US')}. ` +
-      `Ours: test accuracy at the evaluation at or below iteration ${c.iteration}.`, '',
+      `Ours: test accuracy at the evaluation at or below training step ${c.step.toLocaleString('en-US')}` +
+      (c.step === PAPER_SETTINGS.effective_step ? " (the paper's evaluation)." : ` (not the paper's evaluation, step ${PAPER_SETTINGS.effective_step.toLocaleString('en-US')}).`) +
+      (c.schedules.length > 0 ? ` Evaluation schedule of our results: ${c.schedules.join(', ')}${c.schedules.includes('paper_row') ? " ('paper_row': evaluated only at the paper's row and at the end of each round, training unchanged)" : ''}.` : ''), '',
+    `Standard deviations, ours and the paper's alike, are population sds over trials (numpy's np.std, ddof 0, as the original's analysis computed them); with one trial ours is not shown and counts as 0.`, '',
     `Verdict rule: agrees when |ours - paper| <= max(${TOLERANCE_SDS} x sqrt(sd_ours² + sd_paper²), ${TOLERANCE_FLOOR.toFixed(1)}) percentage points (trial sds; see core/report/agreement.ts).`, '',
     `**${count('agrees')} agree, ${count('differs')} differ, ${count('no data')} without data** (of ${c.cells.length} cells).` +
       (flagged.length > 0 ? ` ${flagged.length} cell(s) marked † come from results whose settings differ from the paper's (listed below).` : ''),

@@ -4,6 +4,7 @@ import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { INITIALISERS, type Initialiser } from '../nn/init.js';
 import { MODELS } from '../nn/model.js';
+import { EVAL_SCHEDULES, type EvalSchedule } from './schedule.js';
 
 export const STRATEGIES = ['no_pruning', 'reinit_orig', 'reinit_rand', 'reinit_none'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -23,6 +24,7 @@ export interface ExperimentConfig {
   readonly train_iters: number;
   readonly prune_iters: number;
   readonly eval_every: number;
+  readonly eval_schedule: EvalSchedule;
   readonly batch_size: number;
   readonly valid_size: number;
   readonly test_size: number;
@@ -54,7 +56,7 @@ export interface FieldDef {
 
 export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
   dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
-  learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500,
+  learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500, eval_schedule: 'every',
   batch_size: 60, valid_size: 10000, test_size: 10000, label_smoothing: 0.1, reset_to: 'init', init: 'glorot_uniform',
   eps: 0.3, pgd_step: 0.05, pgd_iters: 10, seed: 0, eval_batch_size: 1000,
 });
@@ -72,6 +74,7 @@ export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'train_iters', kind: 'int', min: 1, help: 'training iterations (batches) per pruning round' },
   { key: 'prune_iters', kind: 'int', min: 0, help: 'pruning rounds after the dense round 0' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate on the validation and test sets every N iterations' },
+  { key: 'eval_schedule', kind: 'choice', choices: EVAL_SCHEDULES, help: "when to evaluate: 'every' (at 0, every eval_every iterations and at the end), 'original' (exactly when the original code did: after within-epoch batches 0, eval_every, ..., labelled 0, eval_every, 2 eval_every, ...), or 'paper_row' (only the original's evaluation that the paper's tables read, after step 25,021, and the last step)" },
   { key: 'batch_size', kind: 'int', min: 1, help: 'training batch size' },
   { key: 'valid_size', kind: 'int', min: 0, help: 'validation images, taken from the start of the training file' },
   { key: 'test_size', kind: 'int', min: 1, help: 'test images evaluated, from the start of the test file (the protocol uses all 10000; smaller values are for quick checks)' },

@@ -10,7 +10,8 @@ import { trainStep } from '../nn/train-step.js';
 import type { CsvRow } from '../results/csv.js';
 import type { ExperimentConfig } from './config.js';
 import { evaluate, type EvalSet } from './evaluate.js';
-import type { EarlyStopping, SplitMetrics } from '../results/records.js';
+import { evaluationPoints } from './schedule.js';
+import type { EarlyStopping, RoundSummary, SplitMetrics } from '../results/records.js';
 
 export interface PreparedData {
   readonly train: EvalSet;
@@ -26,7 +27,8 @@ export interface TrainedRound {
   valid: CsvRow[];
   test: CsvRow[];
   earlyStopping: EarlyStopping;
-  final: { iteration: number; valid: SplitMetrics; test: SplitMetrics };
+  earlyStoppingOriginal: EarlyStopping;
+  final: RoundSummary['final'];
 }
 
 /** Random streams of one round, each derived from (seed, trial, round, purpose) so a resumed round draws the same. */
@@ -39,8 +41,8 @@ export interface RoundRngs {
 const NO_METRICS: SplitMetrics = { loss: NaN, acc: NaN, adv_acc: NaN, adv_loss: NaN };
 
 /**
- * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating every
- * eval_every iterations (and at 0 and at the end) on the full validation and test sets.
+ * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating on the full
+ * validation and test sets at the points of the configuration's schedule (schedule.ts).
  */
 export function trainRound(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
@@ -55,28 +57,36 @@ export function trainRound(
   let windowSteps = 0;
   let last: { x: Float32Array; labels: Int32Array; n: number } | undefined;
 
+  const points = evaluationPoints({
+    schedule: config.eval_schedule, trainIters: config.train_iters, evalEvery: config.eval_every,
+    trainCount: data.train.count, batchSize: config.batch_size,
+  });
+  const counterAt = new Map(points.map((p) => [p.step, p.counter]));
+  // Under the default schedule the counter is the step; the others also record the step (docs/results.md).
+  const stamp = (step: number): CsvRow => (config.eval_schedule === 'every' ? { batch: step } : { batch: counterAt.get(step)!, step });
+
   const evaluateAt = (iteration: number) => {
     onIteration(iteration, 'eval');
     tidy(() => {
       const effective = effectiveWeights(net.weights, net.masks);
       const valid = data.valid ? evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation) : NO_METRICS;
       const test = evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation);
-      rows.valid.push({ batch: iteration, ...valid });
-      rows.test.push({ batch: iteration, ...test });
+      rows.valid.push({ ...stamp(iteration), ...valid });
+      rows.test.push({ ...stamp(iteration), ...test });
       let acc = NaN, advAcc = NaN;
       if (last) {
         const x = fromHost(last.x, [last.n, IMAGE_SIZE]);
         acc = countCorrect(forward(effective, x), last.labels) / last.n;
         if (config.adv_train) advAcc = countCorrect(forward(effective, craft(attack, effective, x, rngs.evaluation)), last.labels) / last.n;
       }
-      rows.train.push({ batch: iteration, loss: windowSteps ? windowLoss / windowSteps : NaN, acc, adv_acc: advAcc });
+      rows.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss / windowSteps : NaN, acc, adv_acc: advAcc });
     });
     windowLoss = 0;
     windowSteps = 0;
   };
 
   try {
-    evaluateAt(0);
+    if (counterAt.has(0)) evaluateAt(0);
     for (let iteration = 1; iteration <= config.train_iters; iteration++) {
       const indices = sampler.next();
       const batch = gather(data.train, indices);
@@ -92,10 +102,15 @@ export function trainRound(
       windowSteps++;
       last = { x: batch.images, labels: batch.labels, n };
       onIteration(iteration, 'train');
-      if (iteration % config.eval_every === 0 || iteration === config.train_iters) evaluateAt(iteration);
+      if (counterAt.has(iteration)) evaluateAt(iteration);
     }
     const postKernels = readLayers(net.weights);
-    return { postKernels, ...rows, earlyStopping: earlyStopping(rows.valid, rows.test), final: finalMetrics(rows.valid, rows.test) };
+    return {
+      postKernels, ...rows,
+      earlyStopping: earlyStopping(rows.valid, rows.test),
+      earlyStoppingOriginal: earlyStopping(rows.valid, rows.test, originalLoss(config.adv_train)),
+      final: finalMetrics(rows.valid, rows.test),
+    };
   } finally {
     optimiser.reset();
     disposeNetwork(net);
@@ -112,16 +127,35 @@ const metricsOf = (row: CsvRow): SplitMetrics => ({
   loss: row.loss as number, acc: row.acc as number, adv_acc: row.adv_acc as number, adv_loss: row.adv_loss as number,
 });
 
-/** The evaluation with the lowest validation loss (the first on ties; the last evaluation when there is no validation set). */
-export function earlyStopping(valid: CsvRow[], test: CsvRow[]): EarlyStopping {
-  let best = Number.isNaN(valid[0]!.loss) ? valid.length - 1 : 0;
-  valid.forEach((row, i) => {
-    if ((row.loss as number) < (valid[best]!.loss as number)) best = i;
+/** The validation loss an early-stopping criterion minimises, from an evaluation's metrics. */
+export type StoppingLoss = (valid: SplitMetrics) => number;
+
+/** rsn's criterion: the natural validation loss. */
+export const naturalLoss: StoppingLoss = (v) => v.loss;
+/**
+ * The original's: the minimum of the validation loss Keras logged, which is the training objective (for
+ * adversarial training 0.5 natural + 0.5 adversarial cross-entropy; for natural training the natural one).
+ */
+export const originalLoss = (advTrain: boolean): StoppingLoss => (advTrain ? (v) => 0.5 * v.loss + 0.5 * v.adv_loss : naturalLoss);
+
+/** The step of an evaluation row: its `step` column where there is one, else its batch column (the same then). */
+const stepOf = (row: CsvRow): number => (row.step ?? row.batch) as number;
+
+/**
+ * The evaluation with the lowest criterion on the validation set (the first on ties; the last evaluation when
+ * there is no validation set).
+ */
+export function earlyStopping(valid: CsvRow[], test: CsvRow[], criterion: StoppingLoss = naturalLoss): EarlyStopping {
+  const scores = valid.map((row) => criterion(metricsOf(row)));
+  let best = Number.isNaN(scores[0]) ? valid.length - 1 : 0;
+  scores.forEach((score, i) => {
+    if (score < scores[best]!) best = i;
   });
   const v = metricsOf(valid[best]!);
   const t = metricsOf(test[best]!);
   return {
     iteration: valid[best]!.batch as number,
+    step: stepOf(valid[best]!),
     valid_loss: v.loss, valid_acc: v.acc, valid_adv_acc: v.adv_acc,
     test_loss: t.loss, test_acc: t.acc, test_adv_acc: t.adv_acc,
   };
@@ -129,6 +163,7 @@ export function earlyStopping(valid: CsvRow[], test: CsvRow[]): EarlyStopping {
 
 const finalMetrics = (valid: CsvRow[], test: CsvRow[]) => ({
   iteration: test[test.length - 1]!.batch as number,
+  step: stepOf(test[test.length - 1]!),
   valid: metricsOf(valid[valid.length - 1]!),
   test: metricsOf(test[test.length - 1]!),
 });

@@ -2,9 +2,12 @@
  * Running a configuration: load and prepare its data, claim its results directory, run (or resume) its trials.
  * The one orchestration behind `rsn train` and the workers of `rsn bench`.
  */
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadDataset, type Dataset, type LoadOptions } from '../data/index.js';
 import type { RoundSummary } from '../results/records.js';
-import { claimConfigDir } from '../results/store.js';
+import { legacyConfigDir } from '../results/paths.js';
+import { claimConfigDir, ResultsConflictError } from '../results/store.js';
 import type { ExperimentConfig } from './config.js';
 import { prepareData } from './prepare.js';
 import type { PreparedData } from './round.js';
@@ -50,8 +53,20 @@ export interface RunOptions {
   readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
 }
 
+/** Results of this configuration under the folder name older versions wrote must be moved, not silently redone. */
+function refuseLegacyResults(dir: string, config: ExperimentConfig): void {
+  const legacy = legacyConfigDir(dir, config);
+  if (legacy !== dir && existsSync(legacy) && !existsSync(dir)) {
+    throw new ResultsConflictError(
+      `results of this configuration are in ${legacy}, a folder name of older rsn versions (the original writes ${basename(dir)})`,
+      `move them to the original's name and run again: mv '${legacy}' '${dir}'`,
+    );
+  }
+}
+
 /** Load the data, claim the directory (results/store.ts), then run or resume each trial in turn. */
 export async function runConfiguration(config: ExperimentConfig, options: RunOptions): Promise<void> {
+  refuseLegacyResults(options.dir, config);
   const data = await options.loadData(config);
   claimConfigDir(options.dir, options.experimentId, config, options.force ?? false);
   const first = options.firstTrial ?? 0;

@@ -86,7 +86,7 @@ export function runTrial(config: ExperimentConfig, data: PreparedData, trial: nu
       const summary: RoundSummary = {
         round, percent_remaining: percentRemaining(masks), remaining: masks.map(countOnes),
         train_iters: config.train_iters, wall_seconds: wallSeconds,
-        early_stopping: result.earlyStopping, final: result.final,
+        early_stopping: result.earlyStopping, early_stopping_original: result.earlyStoppingOriginal, final: result.final,
       };
       saveRound(dir, round, spec, { initKernels: start, masks, postKernels: result.postKernels, train: result.train, valid: result.valid, test: result.test, summary });
       manifest.rounds = [...manifest.rounds.filter((r) => r.round !== round), { round, wall_seconds: wallSeconds, backend: options.backend }];

@@ -17,26 +17,34 @@ export const SPARSITY_MATCH = 0.1;
 
 export interface Stat {
   readonly mean: number;
+  /** Sample standard deviation (n - 1 denominator). */
   readonly sd: number;
+  /** Population standard deviation (n denominator, numpy's np.std default; 0 for one value). */
+  readonly sdPopulation: number;
   readonly n: number;
   readonly min: number;
   readonly max: number;
 }
 
-/** Mean, sample sd (n - 1 denominator; NaN below two values), min and max of the finite values given. */
+/** Mean, sample sd (NaN below two values), population sd, min and max of the finite values given. */
 export function stat(values: readonly number[]): Stat {
   const xs = values.filter((v) => Number.isFinite(v));
   const n = xs.length;
-  if (n === 0) return { mean: NaN, sd: NaN, n: 0, min: NaN, max: NaN };
+  if (n === 0) return { mean: NaN, sd: NaN, sdPopulation: NaN, n: 0, min: NaN, max: NaN };
   const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sd = n < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  return { mean, sd, n, min: Math.min(...xs), max: Math.max(...xs) };
+  const squares = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+  const sd = n < 2 ? NaN : Math.sqrt(squares / (n - 1));
+  return { mean, sd, sdPopulation: Math.sqrt(squares / n), n, min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** The evaluation row with the largest iteration that is <= `iteration` (undefined when there is none). */
-export function rowAtOrBelow(rows: readonly EvalRow[], iteration: number): EvalRow | undefined {
+/** A statistic of fractions in percent. */
+export const percentOf = (s: Stat): Stat =>
+  ({ mean: 100 * s.mean, sd: 100 * s.sd, sdPopulation: 100 * s.sdPopulation, n: s.n, min: 100 * s.min, max: 100 * s.max });
+
+/** The evaluation row with the largest training step that is <= `step` (undefined when there is none). */
+export function rowAtOrBelow(rows: readonly EvalRow[], step: number): EvalRow | undefined {
   let best: EvalRow | undefined;
-  for (const row of rows) if (row.batch <= iteration && (!best || row.batch > best.batch)) best = row;
+  for (const row of rows) if (row.step <= step && (!best || row.step > best.step)) best = row;
   return best;
 }
 
@@ -96,7 +104,7 @@ export function aggregateAt(config: ConfigResult, round: number, iteration: numb
   return {
     round,
     percent: stat(usable.map((p) => p.r.summary.percent_remaining)).mean,
-    iterations: [...new Set(usable.map((p) => p.test!.batch))].sort((a, b) => a - b),
+    iterations: [...new Set(usable.map((p) => p.test!.step))].sort((a, b) => a - b),
     n: usable.length,
     valid: metricStats(usable.flatMap((p) => (p.valid ? [p.valid] : []))),
     test: metricStats(usable.map((p) => p.test!)),
@@ -112,7 +120,7 @@ export interface CurvePoint {
 export function curve(config: ConfigResult, round: number, split: Split, metric: EvalMetric): CurvePoint[] {
   const byIteration = new Map<number, number[]>();
   for (const r of roundResults(config, round)) {
-    for (const row of r[split]) byIteration.set(row.batch, [...(byIteration.get(row.batch) ?? []), row[metric]]);
+    for (const row of r[split]) byIteration.set(row.step, [...(byIteration.get(row.step) ?? []), row[metric]]);
   }
   return [...byIteration.entries()].sort((a, b) => a[0] - b[0]).map(([iteration, values]) => ({ iteration, stat: stat(values) }));
 }

@@ -3,7 +3,7 @@
  * per (configuration, round) at one iteration, and wall-clock time per round. Configurations are matched by
  * their path below each root.
  */
-import { aggregateAt, roundsOf, stat, type Stat } from './aggregate.js';
+import { aggregateAt, percentOf, roundsOf, stat, type Stat } from './aggregate.js';
 import { judge, type Verdict } from './agreement.js';
 import type { ConfigResult, ResultsSet } from './load.js';
 import { formatStat } from './tables.js';
@@ -38,7 +38,6 @@ export interface CrossRun {
   readonly onlyIn: readonly [readonly string[], readonly string[]];
 }
 
-const pct = (s: Stat): Stat => ({ mean: 100 * s.mean, sd: 100 * s.sd, n: s.n, min: 100 * s.min, max: 100 * s.max });
 
 const backendsOf = (set: ResultsSet): string =>
   [...new Set(set.configs.flatMap((c) => c.trials.flatMap((t) => (t.manifest ? [t.manifest.backend] : []))))].sort().join(', ') || 'unknown';
@@ -66,8 +65,8 @@ export function compareRuns(a: ResultsSet, b: ResultsSet, iteration: number): Cr
       const ga = aggregateAt(ca, info.round, iteration);
       const gb = aggregateAt(cb, info.round, iteration);
       if (ga && gb) {
-        const acc = [pct(ga.test.acc), pct(gb.test.acc)] as const;
-        const advAcc = [pct(ga.test.adv_acc), pct(gb.test.adv_acc)] as const;
+        const acc = [percentOf(ga.test.acc), percentOf(gb.test.acc)] as const;
+        const advAcc = [percentOf(ga.test.adv_acc), percentOf(gb.test.adv_acc)] as const;
         const v1 = judge(acc[1], { mean: acc[0].mean, sd: acc[0].sd });
         const v2 = judge(advAcc[1], { mean: advAcc[0].mean, sd: advAcc[0].sd });
         const verdicts = [v1.verdict, v2.verdict];

@@ -9,7 +9,7 @@ import { RsnError } from '../errors.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from '../results/paths.js';
 import { parseCsv } from '../results/csv.js';
-import { EVAL_COLUMNS, EVAL_METRICS, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
+import { EVAL_COLUMNS, EVAL_METRICS, STEP_COLUMN, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
 
 /** There is nothing to report on: no directory, no configuration, or no completed round. */
 export class NoResultsError extends RsnError {
@@ -97,7 +97,7 @@ function readSummary(file: string): RoundSummary {
   return raw as RoundSummary;
 }
 
-/** An evaluation CSV (valid.csv / test.csv): the columns of EVAL_COLUMNS, numbers or 'nan'. */
+/** An evaluation CSV (valid.csv / test.csv): the columns of EVAL_COLUMNS (and maybe step), numbers or 'nan'. */
 export function readEvalCsv(file: string): EvalRow[] {
   let text: string;
   try {
@@ -113,8 +113,11 @@ export function readEvalCsv(file: string): EvalRow[] {
     for (const column of EVAL_COLUMNS) {
       if (typeof row[column] !== 'number') throw new CorruptResultsError(file, `line ${i + 2}: ${column} is '${String(row[column])}', not a number`);
     }
+    if (header.includes(STEP_COLUMN) && typeof row[STEP_COLUMN] !== 'number') {
+      throw new CorruptResultsError(file, `line ${i + 2}: ${STEP_COLUMN} is '${String(row[STEP_COLUMN])}', not a number`);
+    }
   });
-  return rows as unknown as EvalRow[];
+  return rows.map((row) => ({ ...row, step: header.includes(STEP_COLUMN) ? row[STEP_COLUMN] : row.batch })) as unknown as EvalRow[];
 }
 
 function readConfig(file: string): { experimentId: string; config: ExperimentConfig; defaulted: string[] } {

@@ -5,7 +5,7 @@
  */
 import type { DatasetName } from '../data/index.js';
 import { STRATEGIES, type Strategy } from '../experiment/config.js';
-import { aggregateAt, PAPER_SPARSITIES, roundNear, type Stat } from './aggregate.js';
+import { aggregateAt, PAPER_SPARSITIES, percentOf, roundNear, type Stat } from './aggregate.js';
 import { DATASET_LABEL, settings, STRATEGY_LABEL } from './groups.js';
 import type { ConfigResult, ResultsSet } from './load.js';
 
@@ -33,7 +33,6 @@ export interface AccuracyTable {
   readonly rows: readonly { readonly percent: number; readonly cells: Readonly<Record<Column, TableCell>> }[];
 }
 
-const percentOf = (s: Stat): Stat => ({ mean: 100 * s.mean, sd: 100 * s.sd, n: s.n, min: 100 * s.min, max: 100 * s.max });
 
 /** Test accuracy ('nat') or adversarial test accuracy ('adv') in % of one configuration near a sparsity. */
 export function accuracyCell(config: ConfigResult | undefined, percent: number, iteration: number, kind: 'nat' | 'adv'): CellValue | undefined {
@@ -86,9 +85,9 @@ export function iterationNote(t: AccuracyTable): string {
   const trials = [...new Set(values.map((v) => v.stat.n))].sort((a, b) => a - b);
   const n = trials.length === 1 ? `${trials[0]}` : `${trials[0]}-${trials[trials.length - 1]}`;
   const at = used.length === 1 && used[0] === t.iteration
-    ? `at iteration ${t.iteration}`
-    : `at the last evaluation at or below iteration ${t.iteration}: iteration ${used.join(', ')}`;
-  return `mean ± sd over ${n} trial(s), ${at}`;
+    ? `at training step ${t.iteration}`
+    : `at the last evaluation at or below training step ${t.iteration}: step ${used.join(', ')}`;
+  return `mean ± sample sd over ${n} trial(s), ${at}`;
 }
 
 export const tableTitle = (t: AccuracyTable): string =>

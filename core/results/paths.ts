@@ -3,19 +3,53 @@
  * {base_dir}/{dataset}/{model}/{experiment}/{attack}/lr-{lr}_l1-{l1}_advtrain-{bool}/trial_XX/prune_iter_YY/
  * below one extra level, the experiment id, so that runs differing in other settings never mix.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ExperimentConfig } from '../experiment/config.js';
 
-/** Python's str() of a float (0.0012 -> '0.0012', 0 -> '0.0') and of a bool ('True'/'False'), as the original wrote them. */
-export const pythonFloat = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
-const pythonBool = (v: boolean): string => (v ? 'True' : 'False');
+/**
+ * Python's str() of a float, as the original formatted its folder names: the shortest digits that read back
+ * as the same double (which JavaScript's String() also finds), in positional notation when the decimal
+ * exponent is in [-4, 16), else as d.ddde-XX / d.ddde+XX; integers keep '.0' (0.0012 -> '0.0012', 1e-05,
+ * 0 -> '0.0', 1e+16).
+ */
+export function pythonFloat(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const [mantissa, exp] = v.toExponential().split('e') as [string, string];
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 16) {
+    return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const sign = v < 0 ? '-' : '';
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  const fraction = digits.slice(exponent + 1);
+  return `${sign}${whole}.${fraction || '0'}`;
+}
+
+/** The original's str(bool).lower() ('true' / 'false'). */
+const pythonBool = (v: boolean): string => (v ? 'true' : 'false');
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 export const LAYER_FILES = ['hidden_1', 'hidden_2', 'output'] as const;
 
+/** The original's leaf folder: lr-{lr}_l1-{l1}_advtrain-{true|false} (run_experiments.py). */
+export const configLeaf = (c: ExperimentConfig): string =>
+  `lr-${pythonFloat(c.learning_rate)}_l1-${pythonFloat(c.l1_reg)}_advtrain-${pythonBool(c.adv_train)}`;
+
 export function configDir(baseDir: string, id: string, c: ExperimentConfig): string {
-  const leaf = `lr-${pythonFloat(c.learning_rate)}_l1-${pythonFloat(c.l1_reg)}_advtrain-${pythonBool(c.adv_train)}`;
-  return join(baseDir, id, c.dataset, c.model, c.experiment, c.attack, leaf);
+  return join(baseDir, id, c.dataset, c.model, c.experiment, c.attack, configLeaf(c));
+}
+
+/**
+ * Where versions of rsn before the original's exact names put the configuration whose directory is `dir`
+ * (advtrain-True/False and JavaScript's float formatting), so that their results can be found and moved.
+ */
+export function legacyConfigDir(dir: string, c: ExperimentConfig): string {
+  const jsFloat = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
+  return join(dirname(dir), `lr-${jsFloat(c.learning_rate)}_l1-${jsFloat(c.l1_reg)}_advtrain-${c.adv_train ? 'True' : 'False'}`);
 }
 
 /** config.json: the full configuration and experiment id, written once when the configuration is first run. */

@@ -4,9 +4,9 @@ import { toCsv, type CsvRow } from './csv.js';
 import { encodeNpy, readNpy } from './npy.js';
 import { RsnError } from '../errors.js';
 import type { LayerArrays, ModelSpec } from '../nn/model.js';
-import type { ExperimentConfig } from '../experiment/config.js';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from './paths.js';
-import { EVAL_COLUMNS, TRAIN_COLUMNS, type RoundSummary } from './records.js';
+import { EVAL_COLUMNS, STEP_COLUMN, TRAIN_COLUMNS, type RoundSummary } from './records.js';
 
 /** Results on disk that contradict the configuration being run. */
 export class ResultsConflictError extends RsnError {}
@@ -28,7 +28,9 @@ export function claimConfigDir(dir: string, id: string, config: ExperimentConfig
   if (existsSync(file)) {
     const recorded = JSON.parse(readFileSync(file, 'utf8')) as { config: Record<string, unknown> };
     const { trials: _t, eval_batch_size: _e, ...mine } = config;
-    const differing = Object.entries(mine).filter(([k, v]) => recorded.config[k] !== v).map(([k]) => k);
+    // A setting added after the results were written has its default there.
+    const was = (k: string) => (k in recorded.config ? recorded.config[k] : DEFAULT_CONFIG[k as keyof ExperimentConfig]);
+    const differing = Object.entries(mine).filter(([k, v]) => was(k) !== v).map(([k]) => k);
     if (differing.length > 0) {
       throw new ResultsConflictError(
         `${dir} holds results of a different configuration (differs in: ${differing.join(', ')})`,
@@ -53,9 +55,11 @@ export function saveRound(trialDir: string, round: number, spec: ModelSpec, reco
       writeFileAtomic(paths.kernelFile(dir, kind, layer.name), encodeNpy(arrays[i]!, [layer.fanIn, layer.fanOut]));
     });
   }
-  writeFileAtomic(paths.metricsFile(dir, 'train'), toCsv(TRAIN_COLUMNS, record.train));
-  writeFileAtomic(paths.metricsFile(dir, 'valid'), toCsv(EVAL_COLUMNS, record.valid));
-  writeFileAtomic(paths.metricsFile(dir, 'test'), toCsv(EVAL_COLUMNS, record.test));
+  // Rows that carry a step (schedules other than the default) get the step column last.
+  const columns = (base: readonly string[], rows: readonly CsvRow[]) => (rows[0] && STEP_COLUMN in rows[0] ? [...base, STEP_COLUMN] : base);
+  writeFileAtomic(paths.metricsFile(dir, 'train'), toCsv(columns(TRAIN_COLUMNS, record.train), record.train));
+  writeFileAtomic(paths.metricsFile(dir, 'valid'), toCsv(columns(EVAL_COLUMNS, record.valid), record.valid));
+  writeFileAtomic(paths.metricsFile(dir, 'test'), toCsv(columns(EVAL_COLUMNS, record.test), record.test));
   writeFileAtomic(paths.roundSummary(dir), `${JSON.stringify(record.summary, null, 2)}\n`);
 }
 

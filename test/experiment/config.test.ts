@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig } from '../../core/experiment/config.js';
-import { configDir, pythonFloat } from '../../core/results/paths.js';
+import { configDir, legacyConfigDir, pythonFloat } from '../../core/results/paths.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('experiment configuration', () => {
@@ -32,10 +34,25 @@ describe('experiment configuration', () => {
     expect(experimentId({ ...DEFAULT_CONFIG, train_iters: 2000 })).toBe(a);
   });
 
-  it("lays out results like the original code", () => {
+  it("lays out results like the original code (run_experiments.py: str(bool).lower(), str(float))", () => {
     expect(configDir('/r', 'default', { ...DEFAULT_CONFIG, attack: 'pgd', adv_train: true }))
-      .toBe('/r/default/digits/dense-300-100/reinit_orig/pgd/lr-0.0012_l1-0.0_advtrain-True');
-    expect(pythonFloat(0)).toBe('0.0');
-    expect(pythonFloat(1e-4)).toBe('0.0001');
+      .toBe('/r/default/digits/dense-300-100/reinit_orig/pgd/lr-0.0012_l1-0.0_advtrain-true');
+    expect(configDir('/r', 'x', { ...DEFAULT_CONFIG, learning_rate: 1e-5, l1_reg: 0.0001 }))
+      .toBe('/r/x/digits/dense-300-100/reinit_orig/fgsm/lr-1e-05_l1-0.0001_advtrain-false');
+    expect(legacyConfigDir('/r/x/digits/dense-300-100/reinit_orig/fgsm/lr-1e-05_l1-0.0001_advtrain-false', { ...DEFAULT_CONFIG, learning_rate: 1e-5, l1_reg: 0.0001 }))
+      .toBe('/r/x/digits/dense-300-100/reinit_orig/fgsm/lr-0.00001_l1-0.0001_advtrain-False');
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  it.skipIf(!python)("formats floats as Python's str() does (python3 is the oracle)", () => {
+    const values = [
+      0, -0, 1, 2, 10, 100, 0.5, 0.0012, 1.2e-3, 0.1, 0.3, 1e-4, 1e-5, 1.5e-5, 0.00012345, 123.456, 1e15, 1e16, 1.5e16,
+      12345678901234567, 1e22, 1e-7, 2.5e-10, 1 / 3, 2 / 3, 0.1 + 0.2, 5e-324, 1.7976931348623157e308, -0.0012, -1e-5, 99999.99, 1e-4 * 3,
+      ...fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), { seed: 7, numRuns: 300 }),
+    ];
+    const script = 'import sys\nfor line in sys.stdin.read().split():\n    print(str(float(line)))';
+    const result = spawnSync('python3', ['-c', script], { input: values.map((v) => (Object.is(v, -0) ? '-0.0' : v.toPrecision(17))).join('\n'), encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(values.map(pythonFloat)).toEqual(result.stdout.trim().split('\n'));
   });
 });

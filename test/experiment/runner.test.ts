@@ -143,3 +143,33 @@ describe('strategies start each round as specified', () => {
     rmSync(dir, { recursive: true });
   });
 });
+
+describe('evaluation schedules on disk', () => {
+  // 120 training images in batches of 20: epochs of 6 steps; eval_every 2 evaluates after within-epoch batches 0, 2, 4.
+  const scheduled = (eval_schedule: ExperimentConfig['eval_schedule']) =>
+    tiny({ eval_schedule, train_iters: 14, eval_every: 2, prune_iters: 1, adv_train: true, attack: 'fgsm' });
+  const csv = (dir: string, round: number, split: 'train' | 'valid' | 'test') =>
+    readFileSync(paths.metricsFile(paths.roundDir(paths.trialDir(dir, 0), round), split), 'utf8').trim().split('\n');
+
+  it("'original' writes the original's counter in batch and the true step last; 'every' keeps its columns", () => {
+    const original = run(scheduled('original'));
+    const lines = csv(original, 1, 'test');
+    expect(lines[0]).toBe('batch,loss,acc,adv_acc,adv_loss,step');
+    const cells = lines.slice(1).map((l) => l.split(','));
+    expect(cells.map((c) => Number(c[0]))).toEqual([0, 2, 4, 6, 8, 10, 12]);
+    expect(cells.map((c) => Number(c[5]))).toEqual([1, 3, 5, 7, 9, 11, 13]);
+    expect(csv(original, 0, 'train')[0]).toBe('batch,loss,acc,adv_acc,step');
+    const every = run(scheduled('every'));
+    expect(csv(every, 1, 'test')[0]).toBe('batch,loss,acc,adv_acc,adv_loss');
+    expect(csv(every, 1, 'test').slice(1).map((l) => Number(l.split(',')[0]))).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    const summary = loadSummary(paths.trialDir(original, 0), 1);
+    expect(summary.final).toMatchObject({ iteration: 12, step: 13 });
+    expect(summary.early_stopping_original.step).toBe(summary.early_stopping_original.iteration + 1);
+  });
+
+  it('the schedule changes what is evaluated, never the training: every schedule trains the same weights', () => {
+    const kernels = (dir: string) => [0, 1].map((round) => loadKernels(paths.trialDir(dir, 0), round, 'post_kernels', DENSE_300_100));
+    const every = kernels(run(scheduled('every')));
+    for (const schedule of ['original', 'paper_row'] as const) expect(kernels(run(scheduled(schedule)))).toEqual(every);
+  });
+});

@@ -38,7 +38,7 @@ describe('stat', () => {
 });
 
 describe('rowAtOrBelow', () => {
-  const row = (batch: number): EvalRow => ({ batch, loss: 0, acc: batch, adv_acc: 0, adv_loss: 0 });
+  const row = (batch: number): EvalRow => ({ batch, step: batch, loss: 0, acc: batch, adv_acc: 0, adv_loss: 0 });
   const rows = [row(1000), row(0), row(500)];
   it('picks the evaluation at or below the iteration, whatever the row order', () => {
     expect(rowAtOrBelow(rows, 500)?.batch).toBe(500);
@@ -61,7 +61,7 @@ describe('loadResults on the synthetic tree', () => {
     expect(set.notes.some((n) => n.includes('trial_02') && n.includes('round(s) 19 incomplete'))).toBe(true);
   });
   it('keys configurations by their path below the root', () => {
-    expect(find('reinit_orig', 'pgd', true).key).toMatch(/\/digits\/dense-300-100\/reinit_orig\/pgd\/lr-0\.0012_l1-0\.0_advtrain-True$/);
+    expect(find('reinit_orig', 'pgd', true).key).toMatch(/\/digits\/dense-300-100\/reinit_orig\/pgd\/lr-0\.0012_l1-0\.0_advtrain-true$/);
   });
 });
 

@@ -39,7 +39,7 @@ describe('accuracy tables', () => {
 
   it('Markdown: caption with the iteration and the cells as in docs/paper-results.md', () => {
     const md = tableMarkdown(table('reinit_orig'));
-    expect(md).toContain('mean ± sd over 3 trial(s), at iteration 30000');
+    expect(md).toContain('mean ± sample sd over 3 trial(s), at training step 30000');
     expect(md).toContain('| % remaining | FGSM nat | FGSM adv | PGD nat | PGD adv |');
     expect(md).toContain('| 51.3 | 93.50±2.00 / 93.50±2.00 | 13.50±2.00 / 63.50±2.00 | 93.50±2.00 / 93.50±2.00 | 12.50±2.00 / 62.50±2.00 |');
     expect(md).toContain('| 100.0 | 95.00±2.00 / 95.00±2.00 | 15.00±2.00 / 65.00±2.00 |');
@@ -62,7 +62,7 @@ describe('accuracy tables', () => {
 
   it('an iteration between evaluations: the caption names the one used', () => {
     const t = accuracyTables(set, 25000).find((x) => x.strategy === 'reinit_orig')!;
-    expect(iterationNote(t)).toContain('at the last evaluation at or below iteration 25000: iteration 20000');
+    expect(iterationNote(t)).toContain('at the last evaluation at or below training step 25000: step 20000');
     expect(row(t, 51.3).cells.fgsm_nat.natural!.stat.mean).toBeCloseTo(92.5, 10);
   });
 
@@ -72,7 +72,7 @@ describe('accuracy tables', () => {
     expect(t!.dataset).toBe('fashion');
     // fashion: 0.8 + 0.02 t + 0.002 at 2000 -> 0.802, 0.822
     expect(row(t!, 100).cells.fgsm_nat.natural!.stat.mean).toBeCloseTo(81.2, 10);
-    expect(tableMarkdown(t!)).toContain('mean ± sd over 2 trial(s), at the last evaluation at or below iteration 30000: iteration 2000');
+    expect(tableMarkdown(t!)).toContain('mean ± sample sd over 2 trial(s), at the last evaluation at or below training step 30000: step 2000');
     expect(tableMarkdown(t!)).toContain('| 51.3 | — / — |');
   });
 });

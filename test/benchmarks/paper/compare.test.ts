@@ -10,7 +10,7 @@ import { writeConfig, writeStandardTree, tempRoot } from '../../report/synthetic
 const temp = tempRoot('rsn-report-compare-');
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-const s = (mean: number, sd: number, n = 3) => ({ mean, sd, n, min: mean, max: mean });
+const s = (mean: number, sd: number, n = 3) => ({ mean, sd, sdPopulation: sd, n, min: mean, max: mean });
 
 describe('the verdict rule: |ours - paper| <= max(2 sqrt(sd1^2 + sd2^2), 1.0)', () => {
   it('tolerance', () => {
@@ -50,11 +50,13 @@ describe('comparison with the paper', () => {
     expect(standard.cells.filter((x) => x.dataset === 'digits').every((x) => x.verdict !== 'no data')).toBe(true);
   });
 
-  it('hand-derived cells: 95.00±2.00 vs 98.33±.33 agrees, 93.50±2.00 vs 98.35±.07 differs', () => {
+  it('hand-derived cells: 95.00±1.63 vs 98.33±.33 agrees, 93.50±1.63 vs 98.35±.07 differs (population sds)', () => {
     const a = cell(standard, 'digits', 100, 'fgsm_nat', 'natural');
     expect(a.ours!.stat.mean).toBeCloseTo(95, 10);
+    // trials at 93, 95, 97 %: population sd sqrt(8 / 3) = 1.633 (the sample sd would be 2)
+    expect(a.ours!.stat.sd).toBeCloseTo(Math.sqrt(8 / 3), 10);
     expect(a.diff).toBeCloseTo(-3.33, 10);
-    expect(a.tolerance).toBeCloseTo(2 * Math.sqrt(4 + 0.33 ** 2), 10);
+    expect(a.tolerance).toBeCloseTo(2 * Math.sqrt(8 / 3 + 0.33 ** 2), 10);
     expect(a.verdict).toBe('agrees');
     const b = cell(standard, 'digits', 51.3, 'fgsm_nat', 'natural');
     expect(b.diff).toBeCloseTo(-4.85, 10);
@@ -63,9 +65,10 @@ describe('comparison with the paper', () => {
 
   it('flags the settings that differ from the paper (the synthetic tree resets to theta_0)', () => {
     const a = cell(standard, 'digits', 100, 'fgsm_nat', 'natural');
-    expect(a.departures).toEqual(['reset_to=init (paper: round0_trained)']);
+    expect(a.departures).toEqual(['reset_to=init (paper: round0_trained)', 'compared at step 30,000 (paper: step 25,021, the row labelled 30,000)']);
     const md = comparisonMarkdown(standard);
-    expect(md).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±2.00, n=3 | 98.33±0.33 | -3.33 | 4.05 | agrees † |');
+    expect(md).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±1.63, n=3 | 98.33±0.33 | -3.33 | 3.33 | agrees † |');
+    expect(md).toContain('population sds');
     expect(md).toContain('reset_to=init (paper: round0_trained)');
     expect(md).toContain('really training step 25,021');
     expect(md).toMatch(/\*\*\d+ agree, \d+ differ, 48 without data\*\* \(of 96 cells\)/);
@@ -73,16 +76,17 @@ describe('comparison with the paper', () => {
 
   it('results with the paper\'s settings are not flagged; shorter training is', () => {
     const paperLike = join(temp, 'paperlike');
-    writeConfig(paperLike, { experiment: 'reinit_orig', reset_to: 'round0_trained' }, { trials: 2, rounds: 4, trainIters: 30000, evalEvery: 30000 });
-    const c = compareWithPaper(loadResults(paperLike), 30000);
+    writeConfig(paperLike, { experiment: 'reinit_orig', reset_to: 'round0_trained' }, { trials: 2, rounds: 4, trainIters: 25021, evalEvery: 25021 });
+    const c = compareWithPaper(loadResults(paperLike));
+    expect(c.step).toBe(25021);
     expect(cell(c, 'digits', 51.3, 'fgsm_nat', 'natural').departures).toEqual([]);
     expect(comparisonMarkdown(c)).not.toContain('†');
 
     const short = join(temp, 'short');
     writeConfig(short, { experiment: 'reinit_orig', reset_to: 'round0_trained', label_smoothing: 0 }, { trials: 1, rounds: 1, trainIters: 20000, evalEvery: 10000 });
-    const d = cell(compareWithPaper(loadResults(short), 30000), 'digits', 100, 'fgsm_nat', 'natural');
+    const d = cell(compareWithPaper(loadResults(short)), 'digits', 100, 'fgsm_nat', 'natural');
     expect(d.departures).toEqual([
-      'label_smoothing=0 (paper: 0.1)', 'train_iters=20000 (paper: >= 30000)', 'compared at iteration 20000 (paper: 30000)',
+      'label_smoothing=0 (paper: 0.1)', 'train_iters=20000 (paper: at least 25,021)', 'compared at step 20,000 (paper: step 25,021, the row labelled 30,000)',
     ]);
     // one trial: no sd of ours; 0.9 + 0.02 = 92.00 vs 98.33±.33 -> tolerance max(0.66, 1) = 1
     expect(d.tolerance).toBe(1);
