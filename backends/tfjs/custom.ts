@@ -163,9 +163,9 @@ export function tfjsCustomKernels({ kernel, scalars, constant, matmul, products,
         return [g];
       }),
 
-    mlpTrainingGradients: (inputs, { l1 }) => {
-      // The L1 penalty and other than one or two batches are left to the composition.
-      if (l1 !== 0 || inputs.batches.length < 1 || inputs.batches.length > 2) return undefined;
+    mlpTrainingGradients: (inputs, { l1, loss }) => {
+      // The L1 penalty, the clipped-probability loss and other than one or two batches are left to the composition.
+      if (l1 !== 0 || loss !== 'logits' || inputs.batches.length < 1 || inputs.batches.length > 2) return undefined;
       const adversarial = inputs.batches.length === 2;
       return scoped((s) => {
         const batches = inputs.batches.map((b) => b.handle);

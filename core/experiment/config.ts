@@ -3,6 +3,7 @@ import { ATTACKS, type AttackName } from '../attacks/attack.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { INITIALISERS, type Initialiser } from '../nn/init.js';
+import { LOSS_FORMS, type LossForm } from '../nn/loss.js';
 import { MODELS } from '../nn/model.js';
 import { EVAL_SCHEDULES, type EvalSchedule } from './schedule.js';
 
@@ -29,6 +30,7 @@ export interface ExperimentConfig {
   readonly valid_size: number;
   readonly test_size: number;
   readonly label_smoothing: number;
+  readonly loss: LossForm;
   readonly reset_to: ResetTarget;
   readonly init: Initialiser;
   readonly eps: number;
@@ -57,7 +59,7 @@ export interface FieldDef {
 export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
   dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
   learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500, eval_schedule: 'every',
-  batch_size: 60, valid_size: 10000, test_size: 10000, label_smoothing: 0.1, reset_to: 'init', init: 'glorot_uniform',
+  batch_size: 60, valid_size: 10000, test_size: 10000, label_smoothing: 0.1, loss: 'logits', reset_to: 'init', init: 'glorot_uniform',
   eps: 0.3, pgd_step: 0.05, pgd_iters: 10, seed: 0, eval_batch_size: 1000,
 });
 
@@ -79,6 +81,7 @@ export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'valid_size', kind: 'int', min: 0, help: 'validation images, taken from the start of the training file' },
   { key: 'test_size', kind: 'int', min: 1, help: 'test images evaluated, from the start of the test file (the protocol uses all 10000; smaller values are for quick checks)' },
   { key: 'label_smoothing', kind: 'float', min: 0, help: 'label smoothing of training and validation targets (0 disables it)' },
+  { key: 'loss', kind: 'choice', choices: LOSS_FORMS, help: "cross-entropy of the training and evaluation losses: from the 'logits' (default), or Keras' 'clipped_probabilities' (softmax output clipped to [1e-7, 1 - 1e-7]; docs/loss.md); the attacks always use the logits" },
   { key: 'reset_to', kind: 'choice', choices: RESET_TARGETS, help: "reinit_orig resets to theta_0 ('init', the paper) or to round 0's trained weights ('round0_trained', the original code)" },
   { key: 'init', kind: 'choice', choices: INITIALISERS, help: 'weight initialiser' },
   { key: 'eps', kind: 'float', min: 0, help: 'L-infinity attack budget' },

@@ -2,7 +2,7 @@ import { fromHost, tidy } from '../autodiff/engine.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
 import { IMAGE_SIZE } from '../data/index.js';
-import { countCorrect, crossEntropy } from '../nn/loss.js';
+import { countCorrect, crossEntropy, type LossForm } from '../nn/loss.js';
 import { forward } from '../nn/model.js';
 import type { Rng } from '../nn/rng.js';
 import type { SplitMetrics } from '../results/records.js';
@@ -20,7 +20,9 @@ export interface EvalSet {
  * Natural and adversarial loss and accuracy over a whole set, in batches. The adversarial examples are
  * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation).
  */
-export function evaluate(effective: readonly Tensor[], set: EvalSet, attack: AttackSpec, batchSize: number, rng: Rng): SplitMetrics {
+export function evaluate(
+  effective: readonly Tensor[], set: EvalSet, attack: AttackSpec, batchSize: number, rng: Rng, form: LossForm = 'logits',
+): SplitMetrics {
   const classes = set.targets.length / set.count;
   let loss = 0, advLoss = 0, hits = 0, advHits = 0;
   for (let start = 0; start < set.count; start += batchSize) {
@@ -29,10 +31,10 @@ export function evaluate(effective: readonly Tensor[], set: EvalSet, attack: Att
       const x = fromHost(set.images.subarray(start * IMAGE_SIZE, (start + n) * IMAGE_SIZE), [n, IMAGE_SIZE]);
       const targets = fromHost(set.targets.subarray(start * classes, (start + n) * classes), [n, classes]);
       const logits = forward(effective, x);
-      loss += crossEntropy(logits, targets).item() * n;
+      loss += crossEntropy(logits, targets, form).item() * n;
       hits += countCorrect(logits, set.labels, start);
       const adversarial = forward(effective, craft(attack, effective, x, rng));
-      advLoss += crossEntropy(adversarial, targets).item() * n;
+      advLoss += crossEntropy(adversarial, targets, form).item() * n;
       advHits += countCorrect(adversarial, set.labels, start);
     });
   }

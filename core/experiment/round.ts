@@ -69,8 +69,8 @@ export function trainRound(
     onIteration(iteration, 'eval');
     tidy(() => {
       const effective = effectiveWeights(net.weights, net.masks);
-      const valid = data.valid ? evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation) : NO_METRICS;
-      const test = evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation);
+      const valid = data.valid ? evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation, config.loss) : NO_METRICS;
+      const test = evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation, config.loss);
       rows.valid.push({ ...stamp(iteration), ...valid });
       rows.test.push({ ...stamp(iteration), ...test });
       let acc = NaN, advAcc = NaN;
@@ -95,7 +95,7 @@ export function trainRound(
         const x = fromHost(batch.images, [n, IMAGE_SIZE]);
         const y = fromHost(gatherTargets(data.train.targets, indices, classes), [n, classes]);
         const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, rngs.attack) : undefined;
-        return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial));
+        return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial, config.loss));
       });
       windowLoss += loss.item();
       loss.dispose();

@@ -12,6 +12,7 @@ import type { TensorInfo } from '../autodiff/backend.js';
 import { custom } from '../autodiff/engine.js';
 import type { Shape } from '../autodiff/primitives.js';
 import type { Tensor } from '../autodiff/tensor.js';
+import type { LossForm } from './loss.js';
 
 /** The kernels' inputs and attributes; `T` is Tensor at the call sites and TensorInfo<H> in a backend. */
 export interface CustomOps<T> {
@@ -36,9 +37,10 @@ export interface CustomOps<T> {
   /**
    * A training step's loss and its gradient with respect to the effective weights (nn/train-step.ts): with one
    * batch CE(targets, f(x)), with two 0.5 CE(targets, f(x)) + 0.5 CE(targets, f(x_adv)), plus l1 * sum |W_i|
-   * when l1 > 0; outputs [loss (shape []), dL/dW_1, ..., dL/dW_L] as reverse-mode autodiff computes them.
+   * when l1 > 0, the cross-entropy computed in the form `loss` (nn/loss.ts); outputs [loss (shape []),
+   * dL/dW_1, ..., dL/dW_L] as reverse-mode autodiff computes them.
    */
-  mlpTrainingGradients: { inputs: { batches: readonly T[]; targets: T; weights: readonly T[] }; attrs: { l1: number } };
+  mlpTrainingGradients: { inputs: { batches: readonly T[]; targets: T; weights: readonly T[] }; attrs: { l1: number; loss: LossForm } };
 }
 
 export type CustomOpName = keyof CustomOps<unknown>;

@@ -17,8 +17,26 @@ export function smoothedTargets(labels: ArrayLike<number>, classes: number, smoo
   return out;
 }
 
+/**
+ * How the cross-entropy of the training and evaluation losses is computed (docs/loss.md):
+ * - `logits`: from the logits, -sum(t * log_softmax(z)) (rsn's default; the attacks always use this form).
+ * - `clipped_probabilities`: Keras' computation from the softmax output p when it does not see the logits:
+ *   p / sum(p), clipped to [1e-7, 1 - 1e-7], then -sum(t * log(p)). It differs only where p saturates: the loss of
+ *   one example is at most -log(1e-7) = 16.1, and clipped probabilities pass no gradient.
+ */
+export const LOSS_FORMS = ['logits', 'clipped_probabilities'] as const;
+export type LossForm = (typeof LOSS_FORMS)[number];
+
+/** Keras' epsilon (backend.epsilon()), the clip of the probabilities. */
+export const KERAS_EPSILON = 1e-7;
+
 /** Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch. */
-export const crossEntropy = (logits: Tensor, targets: Tensor): Tensor => op.softmaxCrossEntropy(logits, targets);
+export const crossEntropy = (logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor => {
+  if (form === 'logits') return op.softmaxCrossEntropy(logits, targets);
+  const p = op.softmax(logits);
+  const clipped = op.clip(op.div(p, op.sum(p, -1, true)), KERAS_EPSILON, 1 - KERAS_EPSILON);
+  return op.neg(op.mean(op.sum(op.mul(targets, op.log(clipped)), -1)));
+};
 
 /** l1 * sum |W * M| over all layers (the optional l1_reg penalty). */
 export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {

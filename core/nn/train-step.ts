@@ -4,16 +4,16 @@ import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import type { Adam } from './adam.js';
 import { customOp } from './custom-ops.js';
-import { crossEntropy, l1Penalty } from './loss.js';
+import { crossEntropy, l1Penalty, type LossForm } from './loss.js';
 import { effectiveWeights, forward, type Network } from './model.js';
 
 /**
  * The training loss of the effective weights E = W * M: CE(y, f(x)), or 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv))
  * when adversarial examples are given (docs/PROTOCOL.md, Training), plus the optional L1 penalty on E.
  */
-function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor): Tensor {
-  let loss = crossEntropy(forward(effective, x), targets);
-  if (xAdv) loss = op.mul(op.add(loss, crossEntropy(forward(effective, xAdv), targets)), 0.5);
+function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor, form: LossForm = 'logits'): Tensor {
+  let loss = crossEntropy(forward(effective, x), targets, form);
+  if (xAdv) loss = op.mul(op.add(loss, crossEntropy(forward(effective, xAdv), targets, form)), 0.5);
   if (l1 > 0) loss = op.add(loss, l1Penalty(effective, l1));
   return loss;
 }
@@ -22,9 +22,9 @@ function effectiveLoss(effective: readonly Tensor[], x: Tensor, targets: Tensor,
  * The loss and its gradient with respect to the effective weights: one custom op (nn/custom-ops.ts,
  * mlpTrainingGradients) defined by this autodiff.
  */
-function lossAndGradients(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor) {
-  const [value, ...grads] = customOp('mlpTrainingGradients', { batches: xAdv ? [x, xAdv] : [x], targets, weights: effective }, { l1 }, () => {
-    const { value, grads } = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv))(...effective);
+function lossAndGradients(effective: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv: Tensor | undefined, form: LossForm) {
+  const [value, ...grads] = customOp('mlpTrainingGradients', { batches: xAdv ? [x, xAdv] : [x], targets, weights: effective }, { l1, loss: form }, () => {
+    const { value, grads } = valueAndGrad((...e: Tensor[]) => effectiveLoss(e, x, targets, l1, xAdv, form))(...effective);
     return [value, ...grads];
   }, [[], ...effective.map((e) => e.shape)]);
   return { value: value!, grads };
@@ -35,8 +35,8 @@ function lossAndGradients(effective: readonly Tensor[], x: Tensor, targets: Tens
  * through the attack that made it.
  */
 export const trainingLoss = (
-  weights: readonly Tensor[], masks: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor,
-): Tensor => effectiveLoss(effectiveWeights(weights, masks), x, targets, l1, xAdv);
+  weights: readonly Tensor[], masks: readonly Tensor[], x: Tensor, targets: Tensor, l1: number, xAdv?: Tensor, form: LossForm = 'logits',
+): Tensor => effectiveLoss(effectiveWeights(weights, masks), x, targets, l1, xAdv, form);
 
 /** Crafts the adversarial half of a batch from the effective weights of the step (core/attacks, craft). */
 export type CraftAdversarial = (effective: readonly Tensor[]) => Tensor;
@@ -52,12 +52,12 @@ export type CraftAdversarial = (effective: readonly Tensor[]) => Tensor;
  * product the VJP of W * M computes, so the weights are the same as when differentiating through the mask.
  */
 export function trainStep(
-  net: Network, optimiser: Adam, x: Tensor, targets: Tensor, l1 = 0, adversarial?: Tensor | CraftAdversarial,
+  net: Network, optimiser: Adam, x: Tensor, targets: Tensor, l1 = 0, adversarial?: Tensor | CraftAdversarial, form: LossForm = 'logits',
 ): Tensor {
   const effective = tidy(() => effectiveWeights(net.weights, net.masks));
   const crafted = typeof adversarial === 'function' ? keep(tidy(() => adversarial(effective))) : undefined;
   const xAdv = crafted ?? (adversarial as Tensor | undefined);
-  const { value, grads: effectiveGrads } = lossAndGradients(effective, x, targets, l1, xAdv);
+  const { value, grads: effectiveGrads } = lossAndGradients(effective, x, targets, l1, xAdv, form);
   const grads = tidy(() => effectiveGrads.map((g, i) => op.mul(g, net.masks[i]!)));
   disposeAll([effective, effectiveGrads, crafted]);
   const next = tidy(() => optimiser.apply(net.weights, grads));

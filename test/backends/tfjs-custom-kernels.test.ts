@@ -244,6 +244,25 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
     expect(spy).toHaveReturnedWith(undefined);
   });
 
+  it('mlpTrainingGradients declines the clipped-probability loss, whose composition then runs', () => {
+    const net = fc.sample(networkArb, { seed: 6, numRuns: 1 })[0]!;
+    const spy = spyCustom('mlpTrainingGradients');
+    const weightsAfter = (custom: boolean) => on(variant(subject, custom), () => tidy(() => {
+      const { x, weights, targets } = upload(net);
+      const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
+      const adam = new Adam();
+      trainStep(network, adam, x, targets, 0, undefined, 'clipped_probabilities').dispose();
+      const out = network.weights.map((w) => w.dataSync() as Float32Array);
+      disposeAll([network.weights, network.masks]);
+      adam.reset();
+      return out;
+    }));
+    const declined = weightsAfter(true);
+    expect(spy).toHaveBeenCalledOnce();
+    expect(spy).toHaveReturnedWith(undefined);
+    weightsAfter(false).forEach((want, i) => expectIdentical(declined[i]!, want, `layer ${i} weights`));
+  });
+
   it('is not used while a gradient is recorded through its inputs (custom kernels have no VJP)', () => {
     const net = fc.sample(networkArb, { seed: 4, numRuns: 1 })[0]!;
     const spy = spyCustom('mlpInputGradient');
