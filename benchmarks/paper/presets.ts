@@ -34,9 +34,9 @@ const AS_PUBLISHED: Partial<ExperimentConfig> = { reset_to: 'round0_trained', la
 export const PRESETS: Readonly<Record<string, Preset>> = {
   paper: {
     name: 'paper',
-    description: 'the protocol as published: 5 trials, 20 pruning rounds, 50,000 iterations per round, evaluation every 500',
+    description: "the protocol as published: 5 trials, 20 pruning rounds, 50,000 iterations per round, evaluated when the original did (every 500 within-epoch batches, so the paper's row is the evaluation after step 25,021)",
     axes: FULL_AXES,
-    config: { ...AS_PUBLISHED, trials: 5, prune_iters: 20, train_iters: 50000, eval_every: 500 },
+    config: { ...AS_PUBLISHED, trials: 5, prune_iters: 20, train_iters: 50000, eval_every: 500, eval_schedule: 'original' },
   },
   quick: {
     name: 'quick',
