@@ -4,7 +4,7 @@
  * place. Single-threaded by default; RSN_NATIVE_THREADS=n (or the `threads` option) gives OpenBLAS n threads.
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
-import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
+import { matmulBatches, sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, Kernel, KernelTable, OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
 import type { LibraryKernels } from '../../core/nn/custom-ops.js';
@@ -91,8 +91,22 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
     matmul: ([a, b], { transposeA, transposeB }, out) => {
       const result = alloc(out);
-      const k = transposeA ? a!.shape[0]! : a!.shape[1]!;
-      addon.matmul(f(a!), f(b!), result, out.shape[0]!, out.shape[1]!, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
+      const rank = a!.shape.length;
+      const k = transposeA ? a!.shape[rank - 2]! : a!.shape[rank - 1]!;
+      const [m, n] = [out.shape[out.shape.length - 2]!, out.shape[out.shape.length - 1]!];
+      if (a!.shape.length === 2 && b!.shape.length === 2) {
+        addon.matmul(f(a!), f(b!), result, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0);
+        return result;
+      }
+      // One sgemm per output matrix on views of the operands (the addon reads typed arrays at their offsets).
+      const batches = matmulBatches(a!.shape, b!.shape);
+      const [sizeA, sizeB] = [m * k, k * n];
+      for (let t = 0; t < batches.count; t++) {
+        addon.matmul(
+          f(a!).subarray(batches.a[t]! * sizeA, (batches.a[t]! + 1) * sizeA), f(b!).subarray(batches.b[t]! * sizeB, (batches.b[t]! + 1) * sizeB),
+          result.subarray(t * m * n, (t + 1) * m * n), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0,
+        );
+      }
       return result;
     },
     sum: reduce(REDUCE_CODES.sum),

@@ -1,5 +1,5 @@
 import type { Primitive } from '../../core/autodiff/primitives.js';
-import { sizeOf } from '../../core/autodiff/shapes.js';
+import { matmulBatches, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, HostData, Kernel, KernelTable, TensorInfo } from '../../core/autodiff/backend.js';
 import { binaryKernel, broadcastIndices, unaryKernel, type FloatCtor, type FloatData } from './elementwise.js';
@@ -62,8 +62,20 @@ export function createReferenceBackend(precision: Precision = 'float32'): Backen
       return out;
     },
     matmul: ([a, b], { transposeA, transposeB }, out) => {
-      const k = transposeA ? a!.shape[0]! : a!.shape[1]!;
-      return matmul(F, f(a!), f(b!), out.shape[0]!, k, out.shape[1]!, transposeA, transposeB);
+      const rank = a!.shape.length;
+      const k = transposeA ? a!.shape[rank - 2]! : a!.shape[rank - 1]!;
+      const [m, n] = [out.shape[out.shape.length - 2]!, out.shape[out.shape.length - 1]!];
+      if (a!.shape.length === 2 && b!.shape.length === 2) return matmul(F, f(a!), f(b!), m, k, n, transposeA, transposeB);
+      // One product per output matrix, each exactly the rank-2 product of its two slices.
+      const batches = matmulBatches(a!.shape, b!.shape);
+      const result = new F(batches.count * m * n);
+      const [sizeA, sizeB] = [m * k, k * n];
+      for (let t = 0; t < batches.count; t++) {
+        const sliceA = f(a!).subarray(batches.a[t]! * sizeA, (batches.a[t]! + 1) * sizeA);
+        const sliceB = f(b!).subarray(batches.b[t]! * sizeB, (batches.b[t]! + 1) * sizeB);
+        result.set(matmul(F, sliceA, sliceB, m, k, n, transposeA, transposeB), t * m * n);
+      }
+      return result;
     },
     sum: ([x], { axes }, out) => reduce(f(x!), x!.shape, axes, 0, (acc, v) => acc + v, new F(sizeOf(out.shape))),
     max: ([x], { axes }, out) =>

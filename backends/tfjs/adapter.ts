@@ -25,6 +25,9 @@ import type { WasmHeap } from './heap.js';
 import { heapMatmul } from './heap-matmul.js';
 import type { TfModule } from './types.js';
 
+/** The permutation that transposes the matrices of a tensor: its last two axes swapped. */
+const swapLastTwo = (rank: number): number[] => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+
 
 export interface TfjsAdapterOptions {
   /** rsn's name for the backend ('wasm', 'cuda', 'tfnode'). */
@@ -67,7 +70,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
   const kernel = (kernelName: string, inputs: Record<string, TfTensor>, attrs: Attrs = {}): TfTensor =>
     engine.runKernel(kernelName, inputs, attrs as never) as TfTensor;
   const scalars = new ScalarCache((v) => tf.scalar(v, 'float32'));
-  const transposes = new TransposeCache((x) => kernel('Transpose', { x }, { perm: [1, 0] }));
+  const transposes = new TransposeCache((x) => kernel('Transpose', { x }, { perm: swapLastTwo(x.shape.length) }));
 
   const constants = new Map<number, TfTensor>();
   const constant = (value: number): TfTensor => {

@@ -149,7 +149,8 @@ export function tfjsCustomKernels({ kernel, scalars, constant, matmul, products,
       });
     },
 
-    mlpInputGradient: ({ x, targets, weights }) =>
+    // Written for rank-2 operands (one network); a trial axis is left to the compositions.
+    mlpInputGradient: ({ x, targets, weights }) => !allMatrices(x, targets, ...weights) ? undefined :
       scoped((s) => {
         // Attacks call this kernel with the same weights again (PGD) or train on them next (FGSM): on the tfjs
         // kernel path (matmul.ts), pack them now.
@@ -166,6 +167,7 @@ export function tfjsCustomKernels({ kernel, scalars, constant, matmul, products,
     mlpTrainingGradients: (inputs, { l1, loss }) => {
       // The L1 penalty, the clipped-probability loss and other than one or two batches are left to the composition.
       if (l1 !== 0 || loss !== 'logits' || inputs.batches.length < 1 || inputs.batches.length > 2) return undefined;
+      if (!allMatrices(inputs.targets, ...inputs.batches, ...inputs.weights)) return undefined;
       const adversarial = inputs.batches.length === 2;
       return scoped((s) => {
         const batches = inputs.batches.map((b) => b.handle);
@@ -199,6 +201,9 @@ export function tfjsCustomKernels({ kernel, scalars, constant, matmul, products,
   };
   return heap ? { ...composed, ...onHeap(heap) } : composed;
 }
+
+/** Whether every operand is a matrix (rank 2). */
+const allMatrices = (...infos: readonly { readonly shape: readonly number[] }[]): boolean => infos.every((t) => t.shape.length === 2);
 
 /** Whether tensors all have one shape (the elementwise kernels' requirement; otherwise the composition broadcasts). */
 function sameShapes(...infos: readonly { readonly shape: readonly number[] }[]): boolean {

@@ -17,6 +17,7 @@
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TransposeCache } from './caches.js';
+import { broadcastShapes } from '../../core/autodiff/shapes.js';
 import type { MatmulPlanner, RunKernel } from './types.js';
 
 /** Measured on tfjs-wasm 4.22 (this machine, one core), in nanoseconds. */
@@ -39,12 +40,16 @@ export function matmulPlanner(kernel: RunKernel, transposes: TransposeCache, ren
     !t || transposes.has(x) ? 0 : COST.transposePerElement * size(x) + COST.perKernel;
 
   return (a, b, transposeA, transposeB, reused = false) => {
-    const depth = transposeA ? a.shape[0]! : a.shape[1]!;
+    const [ra, rb] = [a.shape.length, b.shape.length];
+    const depth = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
     if (depth === 0) {
       // tfjs-wasm's BatchMatMul leaves its output uninitialised when the sum is empty.
-      const shape = [transposeA ? a.shape[1]! : a.shape[0]!, transposeB ? b.shape[0]! : b.shape[1]!];
+      const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      const shape = [...batch, transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!, transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!];
       return kernel('Fill', {}, { shape, value: 0, dtype: 'float32' });
     }
+    // Batched products (a trial axis): BatchMatMul broadcasts the batch axes; operands transposed explicitly.
+    if (ra > 2 || rb > 2) return mm(opOf(a, transposeA), opOf(b, transposeB));
     const uses = transposeB ? usesTransposed : usesPlain;
     const n = uses.get(b) ?? 0;
     uses.set(b, n + 1);

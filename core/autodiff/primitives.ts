@@ -28,7 +28,10 @@ export interface PrimitiveAttrs {
   sqrt: NoAttrs;
   sign: NoAttrs;
   clip: { min: number; max: number };
-  /** Rank-2 only: [m,k] x [k,n] after optional transposes. */
+  /**
+   * [..., m, k] x [..., k, n] after optional transposes of the last two axes; the leading (batch) axes broadcast
+   * against each other as numpy's matmul does: [T, n, k] x [T, k, m], or [n, k] x [T, k, m] for an input shared by all.
+   */
   matmul: { transposeA: boolean; transposeB: boolean };
   sum: { axes: readonly number[]; keepDims: boolean };
   max: { axes: readonly number[]; keepDims: boolean };

@@ -44,6 +44,45 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
   return out;
 }
 
+/** [rows, columns] of op(X) for the last two axes of X. */
+function matrixDims(shape: Shape, transposed: boolean): [number, number] {
+  const [r, c] = [shape[shape.length - 2]!, shape[shape.length - 1]!];
+  return transposed ? [c, r] : [r, c];
+}
+
+/**
+ * The matrix products of a batched matmul: for each matrix of the output (row-major over its leading batch
+ * axes), the index of the matrix of `a` and of `b` it multiplies, their batch axes broadcast against each other
+ * (numpy's matmul). A rank-2 operand is one matrix shared by every product.
+ */
+export function matmulBatches(aShape: Shape, bShape: Shape): { count: number; a: Int32Array; b: Int32Array } {
+  const [aBatch, bBatch] = [aShape.slice(0, -2), bShape.slice(0, -2)];
+  const outBatch = broadcastShapes(aBatch, bBatch);
+  const count = sizeOf(outBatch);
+  const strides = (batch: Shape) => {
+    const own: number[] = [];
+    for (let i = batch.length - 1, s = 1; i >= 0; i--) {
+      own[i] = s;
+      s *= batch[i]!;
+    }
+    const lead = outBatch.length - batch.length;
+    return outBatch.map((_, axis) => (axis < lead || batch[axis - lead] === 1 ? 0 : own[axis - lead]!));
+  };
+  const [sa, sb] = [strides(aBatch), strides(bBatch)];
+  const a = new Int32Array(count);
+  const b = new Int32Array(count);
+  for (let t = 0; t < count; t++) {
+    let rest = t;
+    for (let axis = outBatch.length - 1; axis >= 0; axis--) {
+      const i = rest % outBatch[axis]!;
+      rest = (rest - i) / outBatch[axis]!;
+      a[t]! += i * sa[axis]!;
+      b[t]! += i * sb[axis]!;
+    }
+  }
+  return { count, a, b };
+}
+
 function requireDtype(op: string, dtype: DType, want: DType): void {
   if (dtype !== want) throw new ShapeError(`'${op}' takes ${want} inputs, got ${dtype}`);
 }
@@ -74,13 +113,15 @@ export const inferOutput: { [P in Primitive]: Infer<P> } = {
   },
   neg: unary, exp: unary, log: unary, sqrt: unary, sign: unary, clip: unary,
   matmul: ([a, b], { transposeA, transposeB }) => {
-    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
-      throw new ShapeError(`matmul takes rank-2 tensors, got [${a!.shape}] and [${b!.shape}]`);
+    requireDtype('matmul', a!.dtype, 'float32');
+    requireDtype('matmul', b!.dtype, 'float32');
+    if (a!.shape.length < 2 || b!.shape.length < 2) {
+      throw new ShapeError(`matmul takes tensors of rank 2 or more, got [${a!.shape}] and [${b!.shape}]`);
     }
-    const [m, k1] = transposeA ? [a!.shape[1]!, a!.shape[0]!] : [a!.shape[0]!, a!.shape[1]!];
-    const [k2, n] = transposeB ? [b!.shape[1]!, b!.shape[0]!] : [b!.shape[0]!, b!.shape[1]!];
+    const [m, k1] = matrixDims(a!.shape, transposeA);
+    const [k2, n] = matrixDims(b!.shape, transposeB);
     if (k1 !== k2) throw new ShapeError(`matmul inner dimensions differ: [${a!.shape}] x [${b!.shape}] (transposeA=${transposeA}, transposeB=${transposeB})`);
-    return { shape: [m, n], dtype: 'float32' };
+    return { shape: [...broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2)), m, n], dtype: 'float32' };
   },
   sum: reduce,
   max: reduce,

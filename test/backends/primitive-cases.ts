@@ -104,6 +104,19 @@ function layoutCases(): PrimitiveCase[] {
     cases.push({ primitive: 'matmul', name: `matmul transposeA=${tA} transposeB=${tB}`, inputs: [a, b], apply: (x, y) => op.matmul(x!, y!, tA, tB), tol: TOL.reduction, differentiable: true });
   }
   cases.push({ primitive: 'matmul', name: 'matmul [6,50] x [50,9] (k = 50)', inputs: [uniform([6, 50]), uniform([50, 9])], apply: (x, y) => op.matmul(x!, y!), tol: TOL.reduction, differentiable: true });
+  // A trial axis: batched products, with the batch axes broadcast (a shared input, a size-1 batch axis).
+  const batched: [string, Shape, Shape, boolean, boolean][] = [
+    ['[3,5,7] x [3,7,4]', [3, 5, 7], [3, 7, 4], false, false],
+    ['[5,7] x [3,7,4] (input shared by all trials)', [5, 7], [3, 7, 4], false, false],
+    ['[3,5,7] x [7,4] (weights shared)', [3, 5, 7], [7, 4], false, false],
+    ['[2,1,5,7] x [3,7,4] (broadcast batch axes)', [2, 1, 5, 7], [3, 7, 4], false, false],
+    ['[3,7,5]^T x [3,7,4]', [3, 7, 5], [3, 7, 4], true, false],
+    ['[3,5,7] x [3,4,7]^T', [3, 5, 7], [3, 4, 7], false, true],
+    ['[3,7,5]^T x [4,7]^T', [3, 7, 5], [4, 7], true, true],
+  ];
+  for (const [label, sa, sb, tA, tB] of batched) {
+    cases.push({ primitive: 'matmul', name: `matmul ${label}`, inputs: [uniform(sa), uniform(sb)], apply: (x, y) => op.matmul(x!, y!, tA, tB), tol: TOL.reduction, differentiable: true });
+  }
   for (const [reducer, apply] of [['sum', op.sum], ['max', op.max]] as const) {
     for (const [axes, keep] of [[[], false], [[0], false], [[1], true], [[2], false], [[0, 2], false], [[0, 1, 2], true]] as [number[], boolean][]) {
       const x = reducer === 'max' ? ties([2, 3, 4]) : uniform([2, 3, 4]);

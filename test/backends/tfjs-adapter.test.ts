@@ -116,6 +116,14 @@ describe('matmul in the heap (SIMD products, the wasm backend)', () => {
   });
 
   it('transposes a reused weight once, and frees the transpose with the weight', () => transposesOnce(heaped));
+
+  it('runs batched products (a trial axis) as one SIMD product per output matrix, without tfjs BatchMatMul', () => {
+    const input = (shape: number[]) => ({ values: rng.uniformArray(shape.reduce((x, y) => x * y, 1), -1, 1), shape });
+    for (const [sa, sb, tA, tB] of [[[3, 5, 7], [3, 7, 4], false, false], [[5, 7], [3, 7, 4], false, false], [[2, 1, 5, 7], [3, 7, 4], false, false], [[3, 7, 5], [4, 7], true, true]] as [number[], number[], boolean, boolean][]) {
+      agree(heaped, (x, y) => op.matmul(x!, y!, tA, tB), [input(sa), input(sb)]);
+    }
+    expect(kernelsCalled()).not.toContain('BatchMatMul');
+  });
 });
 
 describe('matmul through tfjs kernels (no heap: tfnode and cuda)', () => {
@@ -136,6 +144,16 @@ describe('matmul through tfjs kernels (no heap: tfnode and cuda)', () => {
   });
 
   it('computes products with an empty dimension: zeros, or an empty result', () => emptyProducts(plain));
+
+  it('runs batched products (a trial axis) as BatchMatMul with broadcast batch axes, transposes explicit', () => {
+    const input = (shape: number[]) => ({ values: rng.uniformArray(shape.reduce((x, y) => x * y, 1), -1, 1), shape });
+    for (const [sa, sb, tA, tB] of [[[3, 5, 7], [3, 7, 4], false, false], [[5, 7], [3, 7, 4], false, false], [[3, 7, 5], [4, 7], true, true]] as [number[], number[], boolean, boolean][]) {
+      agree(plain, (x, y) => op.matmul(x!, y!, tA, tB), [input(sa), input(sb)]);
+    }
+    const matmuls = calls.filter((c) => c.name === 'BatchMatMul');
+    expect(matmuls.length).toBeGreaterThan(0);
+    expect(matmuls.every((c) => c.attrs.transposeA === false && c.attrs.transposeB === false)).toBe(true);
+  });
 
   it('transposes a reused weight once, and frees the transpose with the weight', () => transposesOnce(plain));
 });
