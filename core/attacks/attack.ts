@@ -48,9 +48,12 @@ export function validateAttack(spec: AttackSpec): AttackSpec {
   return spec;
 }
 
+/** Classes of the network: the output layer's last axis (its fan-out, with or without a trial axis). */
+const classesOf = (effective: readonly Tensor[]): number => effective[effective.length - 1]!.shape.at(-1)!;
+
 /** One-hot of the model's own predictions on x: the attack labels (avoids label leaking). */
 export const predictedTargets = (effective: readonly Tensor[], x: Tensor): Tensor =>
-  tidy(() => op.oneHot(op.argmax(forward(effective, x), -1), effective[effective.length - 1]!.shape[1]!));
+  tidy(() => op.oneHot(op.argmax(forward(effective, x), -1), classesOf(effective)));
 
 /**
  * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. A backend may evaluate

@@ -30,13 +30,23 @@ export type LossForm = (typeof LOSS_FORMS)[number];
 /** Keras' epsilon (backend.epsilon()), the clip of the probabilities. */
 export const KERAS_EPSILON = 1e-7;
 
-/** Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch. */
-export const crossEntropy = (logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor => {
-  if (form === 'logits') return op.softmaxCrossEntropy(logits, targets);
+/** log of the predicted class probabilities in the chosen form, along the last axis. */
+function logProbabilities(logits: Tensor, form: LossForm): Tensor {
+  if (form === 'logits') return op.logSoftmax(logits);
   const p = op.softmax(logits);
-  const clipped = op.clip(op.div(p, op.sum(p, -1, true)), KERAS_EPSILON, 1 - KERAS_EPSILON);
-  return op.neg(op.mean(op.sum(op.mul(targets, op.log(clipped)), -1)));
-};
+  return op.log(op.clip(op.div(p, op.sum(p, -1, true)), KERAS_EPSILON, 1 - KERAS_EPSILON));
+}
+
+/**
+ * Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch: logits
+ * [n, classes]. With a trial axis, logits [T, n, classes], it is the sum over trials of each trial's mean, so
+ * that each trial's gradient is the one it would get alone, in the same float operations.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
+  const rows = op.sum(op.mul(targets, logProbabilities(logits, form)), -1);
+  if (rows.rank <= 1) return op.neg(op.mean(rows));
+  return op.sum(op.neg(op.mean(rows, -1)));
+}
 
 /** l1 * sum |W * M| over all layers (the optional l1_reg penalty). */
 export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {
