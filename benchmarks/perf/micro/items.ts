@@ -23,6 +23,8 @@ export interface Item {
   readonly budgetMs: number;
   readonly warmup: boolean;
   readonly run: () => void;
+  /** Units of work in one run (trials of a stacked step): reported times are per unit. */
+  readonly perRun?: number;
 }
 
 interface State {

@@ -1,5 +1,5 @@
 /**
- * npm run bench:micro [-- --backend wasm] [--out results/x.json] [--eval-images 10000] [--quick]
+ * npm run bench:micro [-- --backend wasm] [--out results/x.json] [--eval-images 10000] [--quick] [--trials 1,5,30]
  *
  * Times the dense-300-100 workloads (benchmarks/perf/micro/items.ts) with tinybench on each backend and writes the
  * figures as JSON (default results/bench-micro-<backend>.json). Without --backend it runs every registered
@@ -17,6 +17,7 @@ import { backendEntries, loadBackend } from '../../../backends/registry.js';
 import { setActiveBackend } from '../../../core/autodiff/engine.js';
 import { BackendError } from '../../../core/errors.js';
 import { workloads } from './items.js';
+import { trialItems } from './trial-items.js';
 
 interface ItemResult {
   name: string;
@@ -48,8 +49,15 @@ const { values: args } = parseArgs({
     'eval-images': { type: 'string', default: '10000' },
     'eval-batch': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
+    trials: { type: 'string' },
   },
 });
+/** --trials 1,5,30: also time stacked steps of that many networks (per trial-step). */
+const trialCounts = (args.trials ?? '').split(',').filter((t) => t.trim() !== '').map(Number);
+if (trialCounts.some((t) => !Number.isInteger(t) || t < 1)) {
+  process.stderr.write(`bench:micro: --trials takes whole numbers >= 1 separated by commas, e.g. --trials 1,5,30; got '${args.trials}'\n`);
+  process.exit(2);
+}
 const evalImages = args.quick ? 1000 : Number(args['eval-images']);
 const evalBatch = Number(args['eval-batch']);
 const defaultOut = (backend: string) => `results/bench-micro-${backend}.json`;
@@ -57,7 +65,10 @@ const defaultOut = (backend: string) => `results/bench-micro-${backend}.json`;
 async function benchmark(name: string): Promise<Report> {
   setActiveBackend(await loadBackend(name));
   const start = loadavg();
-  const { items, dispose } = workloads(evalImages, evalBatch);
+  const base = workloads(evalImages, evalBatch);
+  const stacked = trialCounts.map(trialItems);
+  const items = [...base.items, ...stacked.flatMap((s) => s.items)];
+  const dispose = () => [base, ...stacked].forEach((w) => w.dispose());
   const results: ItemResult[] = [];
   for (const item of items) {
     const scale = args.quick ? 0.3 : 1;
@@ -78,8 +89,10 @@ async function benchmark(name: string): Promise<Report> {
     const [task] = await bench.run();
     const r = task!.result!;
     const runs = r.latency.samples.length;
-    results.push({ name: item.name, medianMs: r.latency.p50 ?? r.latency.mean, meanMs: r.latency.mean, minMs: r.latency.min, cpuMs: cpu / runs, runs });
-    process.stderr.write(`  ${name}: ${item.name} ${(r.latency.p50 ?? r.latency.mean).toFixed(2)} ms\n`);
+    const per = item.perRun ?? 1;
+    const median = (r.latency.p50 ?? r.latency.mean) / per;
+    results.push({ name: item.name, medianMs: median, meanMs: r.latency.mean / per, minMs: r.latency.min / per, cpuMs: cpu / runs / per, runs });
+    process.stderr.write(`  ${name}: ${item.name} ${median.toFixed(2)} ms\n`);
   }
   dispose();
   return {
@@ -126,7 +139,7 @@ if (args.backend?.length === 1) {
   const self = fileURLToPath(import.meta.url);
   const reports: Report[] = [];
   for (const name of names) {
-    const extra = [...(args.quick ? ['--quick'] : []), '--eval-images', String(evalImages), '--eval-batch', String(evalBatch)];
+    const extra = [...(args.quick ? ['--quick'] : []), ...(args.trials ? ['--trials', args.trials] : []), '--eval-images', String(evalImages), '--eval-batch', String(evalBatch)];
     const child = spawnSync(process.execPath, [...process.execArgv, self, '--backend', name, '--out', defaultOut(name), ...extra], {
       stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
     });
