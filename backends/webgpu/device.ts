@@ -20,6 +20,12 @@ const SOFTWARE_PACKAGES = 'libegl-mesa0 libegl1 libgles2 libgl1-mesa-dri';
 type WebgpuModule = typeof import('webgpu');
 
 export interface AcquiredDevice {
+  /**
+   * The Dawn instance the device came from. Whoever holds the device must hold this too: when the GPU object
+   * is garbage-collected Dawn destroys its instance under the live device, and the process later crashes in
+   * a corrupted mutex (seen on llvmpipe after a few dozen reads).
+   */
+  readonly gpu: GPU;
   readonly device: GPUDevice;
   readonly software: boolean;
   /** The adapter in words, e.g. "software: llvmpipe-llvm-15 (OpenGL ES 3.2 Mesa 22.3.6, compatibility mode)". */
@@ -58,13 +64,13 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
   };
 }
 
-async function openDevice(adapter: GPUAdapter, software: boolean, text: string): Promise<AcquiredDevice> {
+async function openDevice(gpu: GPU, adapter: GPUAdapter, software: boolean, text: string): Promise<AcquiredDevice> {
   const limits = requiredLimits(adapter);
   if (limits.maxComputeInvocationsPerWorkgroup! < 256 || limits.maxStorageBuffersPerShaderStage! < 4) {
     throw new BackendError(`the WebGPU adapter (${text}) offers fewer than 256 invocations per workgroup or 4 storage buffers per stage`, 'rsn\'s kernels need both');
   }
   const device = await adapter.requestDevice({ requiredLimits: limits });
-  return { device, software, adapter: text };
+  return { gpu, device, software, adapter: text };
 }
 
 /**
@@ -75,12 +81,13 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env): Promi
   const { create } = await loadModule();
   const allowSoftware = env[SOFTWARE_ENV] === '1';
 
-  const hardware = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+  const defaultGpu = create([]);
+  const hardware = await defaultGpu.requestAdapter({ powerPreference: 'high-performance' });
   let found = 'no adapter from Dawn\'s default backends (Vulkan on Linux: is libvulkan1 and a GPU driver installed?)';
   if (hardware) {
     const { text, software } = describe(hardware);
-    if (!software) return openDevice(hardware, false, text);
-    if (allowSoftware) return openDevice(hardware, true, text);
+    if (!software) return openDevice(defaultGpu, hardware, false, text);
+    if (allowSoftware) return openDevice(defaultGpu, hardware, true, text);
     found = `only a software adapter (${text})`;
   }
 
@@ -94,7 +101,8 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env): Promi
   // Mesa llvmpipe through Dawn's OpenGL ES backend needs an EGL platform without a display.
   env.EGL_PLATFORM ??= 'surfaceless';
   env.XDG_RUNTIME_DIR ??= '/tmp';
-  const software = await create(['backend=opengles']).requestAdapter({ featureLevel: 'compatibility' });
+  const glesGpu = create(['backend=opengles']);
+  const software = await glesGpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!software) {
     throw new BackendError(
       `backend 'webgpu' found no WebGPU adapter, not even a software one (${SOFTWARE_ENV}=1: ${found}; Dawn's OpenGL ES backend found none)`,
@@ -102,5 +110,5 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env): Promi
     );
   }
   const { text } = describe(software, true);
-  return openDevice(software, true, text.startsWith('software') ? text : `software: ${text.slice('hardware: '.length)}`);
+  return openDevice(glesGpu, software, true, text.startsWith('software') ? text : `software: ${text.slice('hardware: '.length)}`);
 }

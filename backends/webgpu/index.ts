@@ -22,6 +22,8 @@ export interface WebgpuBackend extends Backend<WebgpuHandle> {
   /** The adapter in words ("hardware: ..." or "software: ..."). */
   readonly adapter: string;
   readonly software: boolean;
+  /** The Dawn instance (GPU object): kept alive with the device. */
+  readonly instance: GPU;
   /** Dispatches and submits so far, and the number of compiled programs. */
   stats(): { dispatches: number; submits: number; programs: number };
 }
@@ -31,7 +33,8 @@ export async function loadWebgpuBackend(env: NodeJS.ProcessEnv = process.env): P
   return createWebgpuBackend(await acquireDevice(env));
 }
 
-export function createWebgpuBackend({ device, adapter, software }: AcquiredDevice): WebgpuBackend {
+export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
+  const { device, adapter, software } = acquired;
   const pool = new BufferPool(device);
   const queue = new CommandQueue(device);
   const programs = new ProgramCache(device);
@@ -72,6 +75,8 @@ export function createWebgpuBackend({ device, adapter, software }: AcquiredDevic
   let closed = false;
   return {
     name: 'webgpu',
+    // Holds the Dawn instance for as long as the backend lives (see AcquiredDevice.gpu).
+    instance: acquired.gpu,
     adapter,
     software,
     upload(values, _shape, dtype) {
