@@ -98,9 +98,10 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env): Promi
         `(slow; for tests; apt-get install ${SOFTWARE_PACKAGES})`,
     );
   }
-  // Mesa llvmpipe through Dawn's OpenGL ES backend needs an EGL platform without a display.
-  env.EGL_PLATFORM ??= 'surfaceless';
-  env.XDG_RUNTIME_DIR ??= '/tmp';
+  // Mesa llvmpipe through Dawn's OpenGL ES backend needs an EGL platform without a display (read by Mesa
+  // from this process's environment).
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const glesGpu = create(['backend=opengles']);
   const software = await glesGpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!software) {

@@ -11,7 +11,7 @@ import { acquireDevice, type AcquiredDevice } from './device.js';
 import type { KernelContext, WebgpuHandle } from './kernels/context.js';
 import { binary, clip, unary, where } from './kernels/elementwise.js';
 import { broadcastTo, reshape, transpose } from './kernels/layout.js';
-import { matmul } from './kernels/matmul.js';
+import { matmul, matmulInto } from './kernels/matmul.js';
 import { argmax, max, oneHot, sum } from './kernels/reduce.js';
 import { ProgramCache } from './programs.js';
 import { CommandQueue } from './queue.js';
@@ -24,6 +24,11 @@ export interface WebgpuBackend extends Backend<WebgpuHandle> {
   readonly software: boolean;
   /** The Dawn instance (GPU object): kept alive with the device. */
   readonly instance: GPU;
+  /**
+   * [T,m,k] x [T,k,n] -> [T,m,n] in one dispatch (z = T): the batched product a trial axis will use. Not
+   * reachable from the core's primitives yet (matmul is rank 2 there).
+   */
+  matmulBatched(a: WebgpuHandle, b: WebgpuHandle, shape: { batch: number; m: number; k: number; n: number }): WebgpuHandle;
   /** Dispatches and submits so far, and the number of compiled programs. */
   stats(): { dispatches: number; submits: number; programs: number };
 }
@@ -103,6 +108,11 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
       const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, WebgpuHandle>) : undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'webgpu');
       return kernel(inputs, attrs, out);
+    },
+    matmulBatched(a, b, { batch, m, k, n }) {
+      const out = handle(batch * m * n);
+      matmulInto(ctx, a, b, out, { m, n, k, transposeA: false, transposeB: false, batch, strides: [m * k, k * n, m * n] });
+      return out;
     },
     stats: () => ({ ...queue.stats, programs: programs.size }),
     close() {
