@@ -1,7 +1,8 @@
 /**
  * Storage buffers of the webgpu backend, recycled by byte size. A disposed tensor's buffer goes back to the
- * pool and may become the output of the next kernel at once: every use of a buffer is an operation on the one
- * queue (writeBuffer, dispatches, copies), so the queue's order keeps earlier readers ahead of later writers.
+ * pool and may become the output of the next kernel at once: kernels and read-back copies are operations on
+ * the one queue, in recording order, so earlier readers stay ahead of later writers. Uploads never reuse a
+ * buffer (filled()), so they need no ordering.
  */
 
 // Numeric values of GPUBufferUsage (WebGPU spec); the globals object is not installed by rsn.
@@ -27,6 +28,17 @@ export class BufferPool {
       return reused;
     }
     return this.device.createBuffer({ size: bytes, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
+  }
+
+  /**
+   * A new buffer holding `data`, written through a mapping at creation: no queue operation, so uploads do not
+   * split the pending command batch (a recycled buffer would need a queue write ordered after its readers).
+   */
+  filled(data: Float32Array | Int32Array): GPUBuffer {
+    const buffer = this.device.createBuffer({ size: bytesFor(data.length), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, mappedAtCreation: true });
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    buffer.unmap();
+    return buffer;
   }
 
   release(buffer: GPUBuffer): void {

@@ -85,9 +85,11 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
     adapter,
     software,
     upload(values, _shape, dtype) {
-      const h = handle(values.length);
-      queue.write(h.buffer, dtype === 'int32' ? (values instanceof Int32Array ? values : Int32Array.from(values)) : values instanceof Float32Array ? values : Float32Array.from(values));
-      return h;
+      const data = dtype === 'int32'
+        ? (values instanceof Int32Array ? values : Int32Array.from(values))
+        : (values instanceof Float32Array ? values : Float32Array.from(values));
+      live++;
+      return { buffer: pool.filled(data), length: data.length };
     },
     read() {
       throw new BackendError(

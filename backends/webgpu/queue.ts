@@ -1,6 +1,6 @@
 /**
  * The command stream of the webgpu backend. Kernels are recorded into one compute pass and submitted in
- * batches (at most MAX_BATCH dispatches, and before any upload or read), so that a training step costs a few
+ * batches (at most MAX_BATCH dispatches, and before any read), so that a training step costs a few
  * submits rather than one per primitive. Each dispatch's parameters live in a slot of one uniform "arena",
  * written with a single writeBuffer just before its batch is submitted.
  *
@@ -61,12 +61,6 @@ export class CommandQueue {
     this.#encoder = undefined;
     this.#pass = undefined;
     this.#count = 0;
-  }
-
-  /** Write host values into a buffer, after everything recorded so far. */
-  write(buffer: GPUBuffer, data: Float32Array | Int32Array): void {
-    this.flush();
-    if (data.length > 0) this.device.queue.writeBuffer(buffer, 0, data);
   }
 
   /**
