@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { HostData } from '../../backends/backend.js';
 import { useBackend } from '../../backends/registry.js';
-import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
+import { acquireDevice, SOFTWARE_ENV } from '../../backends/webgpu/device.js';
+import { ProgramCache } from '../../backends/webgpu/programs.js';
+import { CommandQueue } from '../../backends/webgpu/queue.js';
 import { loadWebgpuBackend, type WebgpuBackend } from '../../backends/webgpu/index.js';
 import { main } from '../../cli/main.js';
 import { disposeAll, fromHost, setActiveBackend } from '../../core/autodiff/engine.js';
@@ -124,6 +126,19 @@ describe.skipIf(!backend)('webgpu kernels and reads', () => {
     });
     expectClose([got, want], TOL.reduction);
     expect(gpu.stats().submits).toBeGreaterThan(2);
+  });
+
+  it('reports a device error (here an invalid shader) as a BackendError at the next read', async () => {
+    const acquired = await acquireDevice();
+    const queue = new CommandQueue(acquired.device);
+    const programs = new ProgramCache(acquired.device);
+    const bad = programs.get('invalid', 0, () => '@compute @workgroup_size(1) fn main() { let x: u32 = undefined_name; }');
+    const out = acquired.device.createBuffer({ size: 4, usage: 0x80 | 0x4 });
+    queue.dispatch(bad, [out], [], [1, 1, 1]);
+    await expect(queue.read(out, 4)).rejects.toThrow(BackendError);
+    await expect(queue.read(out, 4)).resolves.toBeInstanceOf(ArrayBuffer);
+    queue.destroy();
+    acquired.device.destroy();
   });
 
   it('covers outputs past 65535 workgroups of 64 (dispatch folded into y)', async () => {
