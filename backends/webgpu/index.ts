@@ -4,7 +4,7 @@
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
-import { BackendError, UnsupportedOpError } from '../../core/errors.js';
+import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, HostData, Kernel, KernelTable } from '../backend.js';
 import { BufferPool, bytesFor } from './buffers.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
@@ -112,6 +112,9 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
       return kernel(inputs, attrs, out);
     },
     matmulBatched(a, b, { batch, m, k, n }) {
+      if (a.length !== batch * m * k || b.length !== batch * k * n) {
+        throw new ShapeError(`matmulBatched: [${batch},${m},${k}] x [${batch},${k},${n}] needs ${batch * m * k} and ${batch * k * n} elements, got ${a.length} and ${b.length}`);
+      }
       const out = handle(batch * m * n);
       matmulInto(ctx, a, b, out, { m, n, k, transposeA: false, transposeB: false, batch, strides: [m * k, k * n, m * n] });
       return out;

@@ -8,7 +8,7 @@ import { loadWebgpuBackend, type WebgpuBackend } from '../../backends/webgpu/ind
 import { main } from '../../cli/main.js';
 import { disposeAll, fromHost, setActiveBackend } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';
-import { BackendError } from '../../core/errors.js';
+import { BackendError, ShapeError } from '../../core/errors.js';
 import { Rng } from '../../core/nn/rng.js';
 import { compare, oracle, TOL } from './support.js';
 
@@ -109,6 +109,7 @@ describe.skipIf(!backend)('webgpu kernels and reads', () => {
     const hb = gpu.upload(b.values, b.shape, 'float32');
     const hc = gpu.matmulBatched(ha, hb, { batch: T, m, k, n });
     const got = await gpu.readAsync!({ handle: hc, shape: [T, m, n], dtype: 'float32' });
+    expect(() => gpu.matmulBatched(ha, hb, { batch: T, m, k: k + 1, n })).toThrow(ShapeError);
     [ha, hb, hc].forEach((h) => gpu.dispose(h));
     for (let t = 0; t < T; t++) {
       const slice = (x: Float32Array, size: number) => ({ values: x.slice(t * size, (t + 1) * size), shape: [] as number[] });
