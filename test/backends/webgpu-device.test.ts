@@ -93,6 +93,25 @@ describe.skipIf(!backend)('webgpu kernels and reads', () => {
     t.dispose();
   });
 
+  it('moves int32 tensors through reshape, transpose and broadcastTo exactly, as the reference', async () => {
+    const labels = Int32Array.from({ length: 24 }, (_, i) => (i * 7919) % 41 - 20 + (i === 5 ? 2 ** 31 - 1 : 0));
+    const results: HostData[][] = [];
+    for (const b of [gpu, reference]) {
+      setActiveBackend(b);
+      const x = fromHost(labels, [2, 3, 4], 'int32');
+      const s = fromHost(Int32Array.of(-7), [], 'int32');
+      const outs = [op.reshape(x, [4, 6]), op.transpose(x, [2, 0, 1]), op.broadcastTo(op.reshape(x, [2, 1, 3, 4]), [2, 5, 3, 4]), op.broadcastTo(s, [3, 2])];
+      const values: HostData[] = [];
+      for (const t of outs) values.push(await t.data());
+      results.push(values);
+      disposeAll([x, s, outs]);
+    }
+    results[0]!.forEach((got, i) => {
+      expect(got).toBeInstanceOf(Int32Array);
+      expect(Array.from(got), `output ${i}`).toEqual(Array.from(results[1]![i]!));
+    });
+  });
+
   it('multiplies across several 64x64 tiles and 16-deep steps, every transpose', async () => {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = tA ? random(37, 130) : random(130, 37);
