@@ -53,6 +53,24 @@ registerBackend({
   load: async () => (await import('./native/index.js')).createNativeBackend(),
 });
 
+{
+  // The adapter found at the last successful load joins the description (rsn backends prints it after loading).
+  let adapter = '';
+  const base = "rsn's WGSL kernels on WebGPU through the `webgpu` package (Dawn); optional; a hardware adapter, or Mesa's llvmpipe with RSN_WEBGPU_SOFTWARE=1";
+  registerBackend({
+    name: 'webgpu',
+    family: 'webgpu',
+    get description() {
+      return adapter ? `${base}; adapter: ${adapter}` : base;
+    },
+    load: async () => {
+      const backend = await (await import('./webgpu/index.js')).loadWebgpuBackend();
+      adapter = backend.adapter;
+      return backend;
+    },
+  });
+}
+
 /** The backend CPU runs use when neither --backend nor RSN_BACKEND names one. */
 export const DEFAULT_BACKEND = 'wasm';
 /** The environment variable that chooses the backend when no flag does. */

@@ -19,7 +19,7 @@ export interface OutputSpec {
 /**
  * A compute backend: owns the memory behind tensor handles and runs the primitive kernels. This is the whole
  * contract between the core and a backend; it knows nothing of models, losses or attacks.
- * Everything is synchronous. Handles are opaque to the core.
+ * Everything is synchronous except readAsync. Handles are opaque to the core.
  */
 export interface Backend<H = unknown> {
   readonly name: string;
@@ -27,6 +27,12 @@ export interface Backend<H = unknown> {
   upload(values: HostData, shape: Shape, dtype: DType): H;
   /** Copy a handle's values to the host. The result must not alias backend memory that is later mutated. */
   read(info: TensorInfo<H>): HostData;
+  /**
+   * The same copy, asynchronously (Tensor.data() uses it when present). Optional: a GPU backend that cannot
+   * wait for the device synchronously provides it and may throw a BackendError from read(). The copy must
+   * capture the handle's current values before this returns, so that the handle may be disposed at once.
+   */
+  readAsync?(info: TensorInfo<H>): Promise<HostData>;
   /** Release a handle. The core calls it exactly once per handle. */
   dispose(handle: H): void;
   /** Handles allocated and not yet disposed (for leak checks). */

@@ -48,6 +48,12 @@ export class Tensor {
     return this.backend.read({ handle: this.handle, shape: this.shape, dtype: this.dtype });
   }
 
+  /** A copy of the values on the host, on every backend (a GPU backend's reads are asynchronous only). */
+  async data(): Promise<HostData> {
+    const info = { handle: this.handle, shape: this.shape, dtype: this.dtype };
+    return this.backend.readAsync ? this.backend.readAsync(info) : this.backend.read(info);
+  }
+
   toArray(): number[] {
     return Array.from(this.dataSync());
   }

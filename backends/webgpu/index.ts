@@ -1,0 +1,133 @@
+/**
+ * The webgpu backend: rsn's own WGSL kernels (kernels/*) on a WebGPU device from the `webgpu` npm package
+ * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
+ * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
+ */
+import type { Primitive } from '../../core/autodiff/primitives.js';
+import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
+import type { Backend, HostData, Kernel, KernelTable } from '../../core/autodiff/backend.js';
+import { BufferPool, bytesFor } from './buffers.js';
+import { acquireDevice, type AcquiredDevice } from './device.js';
+import type { KernelContext, WebgpuHandle } from './kernels/context.js';
+import { binary, clip, unary, where } from './kernels/elementwise.js';
+import { broadcastTo, reshape, transpose } from './kernels/layout.js';
+import { matmul, matmulInto } from './kernels/matmul.js';
+import { argmax, max, oneHot, sum } from './kernels/reduce.js';
+import { ProgramCache } from './programs.js';
+import { CommandQueue } from './queue.js';
+
+export type { WebgpuHandle } from './kernels/context.js';
+
+export interface WebgpuBackend extends Backend<WebgpuHandle> {
+  /** The adapter in words ("hardware: ..." or "software: ..."). */
+  readonly adapter: string;
+  readonly software: boolean;
+  /** The Dawn instance (GPU object): kept alive with the device. */
+  readonly instance: GPU;
+  /**
+   * [T,m,k] x [T,k,n] -> [T,m,n] in one dispatch (z = T), as the matmul primitive runs with leading batch axes
+   * (kernels/matmul.ts).
+   */
+  matmulBatched(a: WebgpuHandle, b: WebgpuHandle, shape: { batch: number; m: number; k: number; n: number }): WebgpuHandle;
+  /** Dispatches and submits so far, and the number of compiled programs. */
+  stats(): { dispatches: number; submits: number; programs: number };
+}
+
+/** Find a device (device.ts decides which) and build the backend on it. */
+export async function loadWebgpuBackend(env: NodeJS.ProcessEnv = process.env): Promise<WebgpuBackend> {
+  return createWebgpuBackend(await acquireDevice(env));
+}
+
+export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
+  const { device, adapter, software } = acquired;
+  const pool = new BufferPool(device);
+  const queue = new CommandQueue(device);
+  const programs = new ProgramCache(device);
+  let live = 0;
+  const handle = (length: number): WebgpuHandle => {
+    live++;
+    return { buffer: pool.acquire(bytesFor(length)), length };
+  };
+  const release = (h: WebgpuHandle): void => {
+    live--;
+    pool.release(h.buffer);
+  };
+  const ctx: KernelContext = { queue, programs, output: handle, release };
+
+  const kernels: KernelTable<WebgpuHandle> = {
+    add: (inputs, _, out) => binary(ctx, 'add', inputs, out.shape),
+    sub: (inputs, _, out) => binary(ctx, 'sub', inputs, out.shape),
+    mul: (inputs, _, out) => binary(ctx, 'mul', inputs, out.shape),
+    div: (inputs, _, out) => binary(ctx, 'div', inputs, out.shape),
+    maximum: (inputs, _, out) => binary(ctx, 'maximum', inputs, out.shape),
+    minimum: (inputs, _, out) => binary(ctx, 'minimum', inputs, out.shape),
+    greater: (inputs, _, out) => binary(ctx, 'greater', inputs, out.shape),
+    greaterEqual: (inputs, _, out) => binary(ctx, 'greaterEqual', inputs, out.shape),
+    equal: (inputs, _, out) => binary(ctx, 'equal', inputs, out.shape),
+    where: (inputs, _, out) => where(ctx, inputs, out.shape),
+    neg: (inputs) => unary(ctx, 'neg', inputs),
+    exp: (inputs) => unary(ctx, 'exp', inputs),
+    log: (inputs) => unary(ctx, 'log', inputs),
+    sqrt: (inputs) => unary(ctx, 'sqrt', inputs),
+    sign: (inputs) => unary(ctx, 'sign', inputs),
+    clip: (inputs, { min, max: hi }) => clip(ctx, inputs, min, hi),
+    matmul: (inputs, { transposeA, transposeB }, out) => matmul(ctx, inputs, transposeA, transposeB, out.shape),
+    sum: ([x], { axes }) => sum(ctx, x!, axes),
+    max: ([x], { axes }) => max(ctx, x!, axes),
+    reshape: ([x], { shape }) => reshape(ctx, x!, shape),
+    transpose: ([x], { perm }) => transpose(ctx, x!, perm),
+    broadcastTo: ([x], { shape }) => broadcastTo(ctx, x!, shape),
+    argmax: ([x], { axis }) => argmax(ctx, x!, axis < 0 ? axis + x!.shape.length : axis),
+    oneHot: ([x], { depth }) => oneHot(ctx, x!, depth),
+  };
+
+  let closed = false;
+  return {
+    name: 'webgpu',
+    // Holds the Dawn instance for as long as the backend lives (see AcquiredDevice.gpu).
+    instance: acquired.gpu,
+    adapter,
+    software,
+    upload(values, _shape, dtype) {
+      const data = dtype === 'int32'
+        ? (values instanceof Int32Array ? values : Int32Array.from(values))
+        : (values instanceof Float32Array ? values : Float32Array.from(values));
+      live++;
+      return { buffer: pool.filled(data), length: data.length };
+    },
+    read() {
+      throw new BackendError(
+        "backend 'webgpu' reads asynchronously: a synchronous read (dataSync(), item(), toArray()) cannot wait for the GPU",
+        'read with `await tensor.data()` (Backend.readAsync), or run this command on a CPU backend',
+      );
+    },
+    async readAsync(info): Promise<HostData> {
+      const bytes = await queue.read(info.handle.buffer, info.handle.length * 4);
+      return info.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    },
+    dispose: release,
+    liveHandles: () => live,
+    run(primitive, inputs, attrs, out) {
+      const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, WebgpuHandle>) : undefined;
+      if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'webgpu');
+      return kernel(inputs, attrs, out);
+    },
+    matmulBatched(a, b, { batch, m, k, n }) {
+      if (a.length !== batch * m * k || b.length !== batch * k * n) {
+        throw new ShapeError(`matmulBatched: [${batch},${m},${k}] x [${batch},${k},${n}] needs ${batch * m * k} and ${batch * k * n} elements, got ${a.length} and ${b.length}`);
+      }
+      const out = handle(batch * m * n);
+      matmulInto(ctx, a, b, out, { m, n, k, transposeA: false, transposeB: false, batch, strides: [m * k, k * n, m * n] });
+      return out;
+    },
+    stats: () => ({ ...queue.stats, programs: programs.size }),
+    close() {
+      if (closed) return;
+      closed = true;
+      queue.flush();
+      pool.clear();
+      queue.destroy();
+      device.destroy();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../core/autodiff/backend.js';
+import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
+import { tryLoad } from './support.js';
+import { asyncPrimitiveConformance } from './webgpu-primitive-suite.js';
+import { asyncStepConformance } from './webgpu-step-suite.js';
+
+/**
+ * The conformance suite on 'webgpu' (a process of its own: family 'webgpu'). Without a GPU it runs on Mesa's
+ * llvmpipe, which the backend uses only when RSN_WEBGPU_SOFTWARE=1: this file sets it. Where no adapter at all
+ * exists (no GPU, no Mesa EGL/GLES packages) the suite is skipped with the reason; with RSN_REQUIRE_WEBGPU=1
+ * (.ci/run, which installs Mesa) that is a failure.
+ */
+process.env[SOFTWARE_ENV] ??= '1';
+const loaded = await tryLoad('webgpu');
+const get = (): Backend => loaded.backend!;
+
+describe('webgpu availability', () => {
+  it('loads here, or says why not', () => {
+    if (loaded.backend) return;
+    console.warn(`conformance: skipping backend 'webgpu': ${loaded.reason}`);
+    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
+  });
+});
+
+describe.skipIf(!loaded.backend)(loaded.backend ? "backend 'webgpu' conforms to the reference" : `backend 'webgpu' (skipped: ${loaded.reason})`, () => {
+  describe('primitives', () => asyncPrimitiveConformance(get));
+  describe('training steps', () => asyncStepConformance(get));
+});

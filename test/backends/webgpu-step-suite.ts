@@ -1,0 +1,148 @@
+import { expect, it } from 'vitest';
+import type { Backend, HostData } from '../../core/autodiff/backend.js';
+import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
+import { liveTensorCount } from '../../core/autodiff/tensor.js';
+import { attackSpec, craft, type AttackName } from '../../core/attacks/index.js';
+import { Adam } from '../../core/nn/adam.js';
+import { smoothedTargets } from '../../core/nn/loss.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, type LayerArrays } from '../../core/nn/model.js';
+import { Rng } from '../../core/nn/rng.js';
+import { trainStep } from '../../core/nn/train-step.js';
+import { compare, on, oracle, type Tolerance } from './support.js';
+
+/**
+ * step-suite.ts for a backend whose reads are asynchronous (webgpu): whole training steps of dense-300-100 at
+ * batch 60 against the reference backend, with the same problem, tolerances and checks (see step-suite.ts for
+ * how the tolerances were derived). The steps run synchronously; their losses, adversarial batch and weights
+ * are read with `await Tensor.data()` afterwards.
+ */
+const LOSS_TOL = { rtol: 1e-5, atol: 1e-6 };
+const WEIGHT_TOL = { rtol: 1e-5, atol: 1e-5 };
+const BATCH = 60;
+
+interface Problem {
+  weights: LayerArrays;
+  masks: LayerArrays;
+  x: Float32Array;
+  targets: Float32Array;
+}
+
+/** MNIST-like inputs (60% exact zeros), random labels with 0.1 label smoothing, 30%-pruned masks. */
+function problem(seed: number): Problem {
+  const rng = new Rng(seed);
+  const weights = initialWeights(DENSE_300_100, rng);
+  const masks = weights.map((w) => Float32Array.from(w, () => (rng.next() < 0.3 ? 0 : 1)));
+  const x = Float32Array.from({ length: BATCH * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
+  const labels = Array.from({ length: BATCH }, () => rng.int(10));
+  return { weights, masks, x, targets: smoothedTargets(labels, 10, 0.1) };
+}
+
+interface StepResult {
+  losses: number[];
+  weights: LayerArrays;
+  xAdv?: HostData;
+}
+
+/** `steps` training steps from the problem's state; `attack` crafts x_adv (PGD's random start from Rng(seed)). */
+async function run(backend: Backend, p: Problem, steps: number, attack?: AttackName, givenAdv?: HostData): Promise<StepResult> {
+  const { net, adam, losses, firstAdv } = on(backend, () => {
+    const net = createNetwork(DENSE_300_100, p.weights, p.masks);
+    const adam = new Adam();
+    const x = keep(fromHost(p.x, [BATCH, 784]));
+    const y = keep(fromHost(p.targets, [BATCH, 10]));
+    const rng = new Rng(99);
+    const losses: Tensor[] = [];
+    let firstAdv: Tensor | undefined;
+    for (let s = 0; s < steps; s++) {
+      let xAdv: Tensor | undefined;
+      if (givenAdv) xAdv = keep(fromHost(givenAdv, [BATCH, 784]));
+      else if (attack) xAdv = keep(tidy(() => craft(attackSpec(attack), effectiveWeights(net.weights, net.masks), x, rng)));
+      losses.push(trainStep(net, adam, x, y, 0, xAdv));
+      if (s === 0) firstAdv = xAdv;
+      else disposeAll([xAdv]);
+    }
+    disposeAll([x, y]);
+    return { net, adam, losses, firstAdv };
+  });
+  try {
+    const [lossValues, weights, xAdv] = await Promise.all([
+      Promise.all(losses.map(async (l) => (await l.data())[0]!)),
+      Promise.all(net.weights.map(async (w) => (await w.data()) as Float32Array)),
+      firstAdv?.data(),
+    ]);
+    return { losses: lossValues, weights, xAdv };
+  } finally {
+    disposeAll([losses, firstAdv]);
+    disposeNetwork(net);
+    adam.reset();
+  }
+}
+
+function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance) {
+  const { ratio, detail } = compare(Float32Array.from(actual), Float32Array.from(expected), tol);
+  expect(ratio, `${what} (${detail}; rtol ${tol.rtol}, atol ${tol.atol})`).toBeLessThanOrEqual(1);
+}
+
+/** Fraction of elements farther apart than atol, and the largest difference. */
+function mismatch(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): { fraction: number; worst: number } {
+  let n = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (d > atol) n++;
+    worst = Math.max(worst, d);
+  }
+  return { fraction: n / a.length, worst };
+}
+
+export function asyncStepConformance(getBackend: () => Backend): void {
+  const reference = oracle();
+  const p = problem(2024);
+
+  it('two natural training steps match the reference (loss and updated weights)', async () => {
+    const got = await run(getBackend(), p, 2);
+    const want = await run(reference, p, 2);
+    expectClose('losses', got.losses, want.losses, LOSS_TOL);
+    got.weights.forEach((w, i) => expectClose(`layer ${i} weights`, w, want.weights[i]!, WEIGHT_TOL));
+  });
+
+  for (const attack of ['fgsm', 'pgd'] as const) {
+    it(`an ${attack.toUpperCase()}-adversarial training step matches the reference`, async () => {
+      const want = await run(reference, p, 1, attack);
+      const got = await run(getBackend(), p, 1, attack);
+      const adv = mismatch(got.xAdv!, want.xAdv!, 1e-5);
+      expect(adv.fraction, `fraction of adversarial pixels that differ (worst ${adv.worst})`).toBeLessThanOrEqual(1e-3);
+      const shared = await run(getBackend(), p, 1, undefined, want.xAdv);
+      expectClose('loss from the shared adversarial batch', shared.losses, want.losses, LOSS_TOL);
+      shared.weights.forEach((w, i) => expectClose(`layer ${i} weights from the shared adversarial batch`, w, want.weights[i]!, WEIGHT_TOL));
+      expectClose('end-to-end loss', got.losses, want.losses, { rtol: 1e-3, atol: 1e-5 });
+      got.weights.forEach((w, i) => {
+        const m = mismatch(w, want.weights[i]!, WEIGHT_TOL.atol);
+        expect(m.fraction, `layer ${i}: fraction of weights beyond ${WEIGHT_TOL.atol}`).toBeLessThanOrEqual(0.01);
+        expect(m.worst, `layer ${i}: largest weight difference`).toBeLessThanOrEqual(2.4e-3);
+      });
+    });
+  }
+
+  it('gives the same bits when a step is run twice (deterministic kernels)', async () => {
+    const first = await run(getBackend(), p, 1, 'pgd');
+    const second = await run(getBackend(), p, 1, 'pgd');
+    expect(second.losses).toEqual(first.losses);
+    first.weights.forEach((w, i) => expect(Buffer.from(second.weights[i]!.buffer).equals(Buffer.from(w.buffer)), `layer ${i}`).toBe(true));
+  });
+
+  it('leaks no tensor or handle over many natural, FGSM and PGD steps', async () => {
+    const backend = getBackend();
+    const counts = () => [backend.liveHandles(), liveTensorCount()];
+    const cycle = async () => {
+      await run(backend, p, 2);
+      await run(backend, p, 2, 'fgsm');
+      await run(backend, p, 2, 'pgd');
+    };
+    await cycle();
+    const before = counts();
+    for (let i = 0; i < 3; i++) await cycle();
+    expect(counts(), 'live handles, core tensors').toEqual(before);
+  });
+}
