@@ -167,6 +167,12 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+/**
+ * The host values of several tensors, read through Tensor.data(): a backend whose reads are asynchronous (a GPU)
+ * answers them all after one wait, the CPU backends at once. The caller still owns (and disposes) the tensors.
+ */
+export const readAll = (tensors: readonly Tensor[]): Promise<HostData[]> => Promise.all(tensors.map((t) => t.data()));
+
 /** Dispose every tensor in a tree. */
 export function disposeAll(tree: unknown): void {
   const all = new Set<Tensor>();

@@ -1,10 +1,11 @@
-import { fromHost, keep, tidy } from '../autodiff/engine.js';
+import { disposeAll, fromHost, keep, readAll, tidy } from '../autodiff/engine.js';
+import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
 import { BatchSampler, gather, IMAGE_SIZE } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
-import { countCorrect } from '../nn/loss.js';
-import { createNetwork, disposeNetwork, effectiveWeights, forward, readLayers, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { countMatches } from '../nn/loss.js';
+import { createNetwork, disposeNetwork, effectiveWeights, forward, type LayerArrays, type ModelSpec } from '../nn/model.js';
 import type { Rng } from '../nn/rng.js';
 import { trainStep } from '../nn/train-step.js';
 import type { CsvRow } from '../results/csv.js';
@@ -40,14 +41,19 @@ export interface RoundRngs {
 
 const NO_METRICS: SplitMetrics = { loss: NaN, acc: NaN, adv_acc: NaN, adv_loss: NaN };
 
+/** Training losses kept on the device between reads: a backend with asynchronous reads waits once per this many steps. */
+const LOSSES_PER_READ = 1000;
+
 /**
  * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating on the full
- * validation and test sets at the points of the configuration's schedule (schedule.ts).
+ * validation and test sets at the points of the configuration's schedule (schedule.ts). Values are read from
+ * the backend only at evaluations (and every LOSSES_PER_READ steps), never once per step, so a backend whose
+ * reads are asynchronous (a GPU) is not made to wait for each step.
  */
-export function trainRound(
+export async function trainRound(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
   rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
-): TrainedRound {
+): Promise<TrainedRound> {
   const net = createNetwork(spec, start, masks);
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
   const sampler = new BatchSampler(data.train.count, config.batch_size, rngs.batches);
@@ -55,6 +61,15 @@ export function trainRound(
   const rows = { train: [] as CsvRow[], valid: [] as CsvRow[], test: [] as CsvRow[] };
   let windowLoss = 0;
   let windowSteps = 0;
+  /** Each step's loss, not yet read: summed in step order in double precision when read. */
+  const pendingLosses: Tensor[] = [];
+  const readLosses = async () => {
+    const values = await readAll(pendingLosses);
+    disposeAll(pendingLosses);
+    pendingLosses.length = 0;
+    for (const v of values) windowLoss += v[0]!;
+    windowSteps += values.length;
+  };
   let last: { x: Float32Array; labels: Int32Array; n: number } | undefined;
 
   const points = evaluationPoints({
@@ -65,28 +80,39 @@ export function trainRound(
   // Under the default schedule the counter is the step; the others also record the step (docs/results.md).
   const stamp = (step: number): CsvRow => (config.eval_schedule === 'every' ? { batch: step } : { batch: counterAt.get(step)!, step });
 
-  const evaluateAt = (iteration: number) => {
+  const evaluateAt = async (iteration: number) => {
     onIteration(iteration, 'eval');
-    tidy(() => {
-      const effective = effectiveWeights(net.weights, net.masks);
-      const valid = data.valid ? evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation, config.loss) : NO_METRICS;
-      const test = evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation, config.loss);
+    await readLosses();
+    const effective = tidy(() => effectiveWeights(net.weights, net.masks));
+    try {
+      const valid = data.valid ? await evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation, config.loss) : NO_METRICS;
+      const test = await evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation, config.loss);
       rows.valid.push({ ...stamp(iteration), ...valid });
       rows.test.push({ ...stamp(iteration), ...test });
       let acc = NaN, advAcc = NaN;
       if (last) {
-        const x = fromHost(last.x, [last.n, IMAGE_SIZE]);
-        acc = countCorrect(forward(effective, x), last.labels) / last.n;
-        if (config.adv_train) advAcc = countCorrect(forward(effective, craft(attack, effective, x, rngs.evaluation)), last.labels) / last.n;
+        const { n, labels } = last;
+        const x = last.x;
+        const predictions = tidy(() => {
+          const input = fromHost(x, [n, IMAGE_SIZE]);
+          const natural = op.argmax(forward(effective, input), -1);
+          return config.adv_train ? [natural, op.argmax(forward(effective, craft(attack, effective, input, rngs.evaluation)), -1)] : [natural];
+        });
+        const [natural, adversarial] = await readAll(predictions);
+        disposeAll(predictions);
+        acc = countMatches(natural!, labels) / n;
+        if (adversarial) advAcc = countMatches(adversarial, labels) / n;
       }
       rows.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss / windowSteps : NaN, acc, adv_acc: advAcc });
-    });
+    } finally {
+      disposeAll(effective);
+    }
     windowLoss = 0;
     windowSteps = 0;
   };
 
   try {
-    if (counterAt.has(0)) evaluateAt(0);
+    if (counterAt.has(0)) await evaluateAt(0);
     for (let iteration = 1; iteration <= config.train_iters; iteration++) {
       const indices = sampler.next();
       const batch = gather(data.train, indices);
@@ -97,14 +123,13 @@ export function trainRound(
         const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, rngs.attack) : undefined;
         return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial, config.loss));
       });
-      windowLoss += loss.item();
-      loss.dispose();
-      windowSteps++;
+      pendingLosses.push(loss);
       last = { x: batch.images, labels: batch.labels, n };
       onIteration(iteration, 'train');
-      if (counterAt.has(iteration)) evaluateAt(iteration);
+      if (counterAt.has(iteration)) await evaluateAt(iteration);
+      else if (pendingLosses.length >= LOSSES_PER_READ) await readLosses();
     }
-    const postKernels = readLayers(net.weights);
+    const postKernels = (await readAll(net.weights)) as LayerArrays;
     return {
       postKernels, ...rows,
       earlyStopping: earlyStopping(rows.valid, rows.test),
@@ -112,6 +137,7 @@ export function trainRound(
       final: finalMetrics(rows.valid, rows.test),
     };
   } finally {
+    disposeAll(pendingLosses);
     optimiser.reset();
     disposeNetwork(net);
   }

@@ -72,6 +72,6 @@ export async function runConfiguration(config: ExperimentConfig, options: RunOpt
   const first = options.firstTrial ?? 0;
   const count = options.trialCount ?? config.trials;
   for (let trial = first; trial < first + count; trial++) {
-    runTrial(config, data, trial, { configDir: options.dir, backend: options.backend, onProgress: options.onProgress, onRound: options.onRound });
+    await runTrial(config, data, trial, { configDir: options.dir, backend: options.backend, onProgress: options.onProgress, onRound: options.onRound });
   }
 }

@@ -49,7 +49,7 @@ function readManifest(file: string, trial: number, config: ExperimentConfig, bac
  * weights and restarts from the strategy's weights. Completed rounds on disk are loaded instead of retrained,
  * so a killed run resumes at the last completed round with the same results as an uninterrupted one.
  */
-export function runTrial(config: ExperimentConfig, data: PreparedData, trial: number, options: TrialOptions): void {
+export async function runTrial(config: ExperimentConfig, data: PreparedData, trial: number, options: TrialOptions): Promise<void> {
   const spec = modelSpec(config.model);
   const attack = attackSpec(config.attack, { eps: config.eps, step: config.pgd_step, iterations: config.pgd_iters });
   const root = new Rng(config.seed).derive(trial);
@@ -77,7 +77,7 @@ export function runTrial(config: ExperimentConfig, data: PreparedData, trial: nu
             spec, config.init, root.derive(PURPOSE.reinit, round));
       if (round > 0) masks = pruneLayers(lastTrained!, masks);
       const began = performance.now();
-      const result = trainRound(config, spec, attack, data, start, masks, {
+      const result = await trainRound(config, spec, attack, data, start, masks, {
         batches: root.derive(PURPOSE.batches, round),
         attack: root.derive(PURPOSE.attack, round),
         evaluation: root.derive(PURPOSE.evaluation, round),

@@ -55,10 +55,13 @@ export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {
   return op.mul(total, l1);
 }
 
-/** How many rows' argmax matches the integer label labels[offset + row]. */
-export function countCorrect(logits: Tensor, labels: ArrayLike<number>, offset = 0): number {
-  const predicted = op.argmax(logits, -1).dataSync();
+/** How many predicted classes equal the integer label labels[offset + row]. */
+export function countMatches(predicted: ArrayLike<number>, labels: ArrayLike<number>, offset = 0): number {
   let correct = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[offset + i]) correct++;
   return correct;
 }
+
+/** How many rows' argmax matches the integer label labels[offset + row] (a synchronous read). */
+export const countCorrect = (logits: Tensor, labels: ArrayLike<number>, offset = 0): number =>
+  countMatches(op.argmax(logits, -1).dataSync(), labels, offset);

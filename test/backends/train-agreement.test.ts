@@ -25,7 +25,7 @@ async function trainOn(backend: string): Promise<string> {
   await useBackend(backend);
   const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend}-`));
   claimConfigDir(dir, 'test', config, false);
-  runTrial(config, data, 0, { configDir: dir, backend });
+  await runTrial(config, data, 0, { configDir: dir, backend });
   return paths.trialDir(dir, 0);
 }
 
