@@ -28,10 +28,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof RsnError) {
-      process.stderr.write(`rsn: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    return error instanceof RsnError ? 2 : 70;
   }
+}
+
+/**
+ * The message a user sees: an rsn error's own message; a file-system error as the file, the operation and what
+ * to check; anything else as an internal error, with its stack only when RSN_DEBUG is set.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof RsnError) return error.message;
+  const e = error as Partial<NodeJS.ErrnoException> & { message?: string; stack?: string };
+  if (typeof e?.code === 'string' && typeof e.path === 'string') {
+    const what: Record<string, string> = {
+      EACCES: 'permission denied', EPERM: 'operation not permitted', ENOENT: 'no such file or folder', ENOTDIR: 'a part of the path is a file, not a folder',
+      EISDIR: 'is a folder, not a file', ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
+    };
+    return `cannot ${e.syscall ?? 'access'} ${e.path}: ${what[e.code] ?? e.code} (${e.code})\n  -> check that path (free space, permissions, --base_dir) and run the same command again; completed rounds are kept`;
+  }
+  const detail = process.env.RSN_DEBUG ? `\n${e?.stack ?? String(error)}` : '\n  -> this is a bug in rsn: please report it with the command line (RSN_DEBUG=1 prints the stack trace)';
+  return `internal error: ${e?.message ?? String(error)}${detail}`;
 }
