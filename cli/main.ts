@@ -6,6 +6,7 @@ import { benchCommand } from './commands/bench.js';
 import { workerCommand } from './commands/worker.js';
 import { reportCommand } from './commands/report.js';
 import { expandLegacyShortFlags } from './options.js';
+import { InterruptedError } from './interrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command('rsn')
@@ -28,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`rsn: ${error.message}\n`);
+      return error.exitCode;
+    }
     process.stderr.write(`rsn: ${describeError(error)}\n`);
     return error instanceof RsnError ? 2 : 70;
   }
