@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireLease, type Holder, type Lease } from '../../core/results/lease.js';
 import { trialDir } from '../../core/results/paths.js';
 import type { RoundSummary } from '../../core/results/records.js';
-import type { Job } from './jobs.js';
+import { isJobDone, type Job } from './jobs.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { WorkerOptions } from './worker.js';
 
@@ -22,6 +22,8 @@ export interface PoolEvents {
   onFailed?(job: Job, message: string): void;
   /** The job's trial is leased by another live process: it is skipped, untouched. */
   onHeld?(job: Job, holder: Holder): void;
+  /** The job was completed by another process between the queue being made and its lease being taken. */
+  onAlreadyDone?(job: Job): void;
   /** A round was saved, or found complete on disk (skipped = true). */
   onRound?(job: Job, summary: RoundSummary, skipped: boolean): void;
   /** A line the worker wants shown (where its data came from). */
@@ -42,6 +44,8 @@ export interface PoolResult {
   readonly held: { job: Job; holder: Holder }[];
   /** Jobs running when the pool was aborted. */
   readonly interrupted: Job[];
+  /** Jobs found complete once their lease was taken (another process finished them meanwhile). */
+  readonly alreadyDone: Job[];
 }
 
 const RSN_BIN = fileURLToPath(new URL('../../bin/rsn.js', import.meta.url));
@@ -55,7 +59,7 @@ const RSN_BIN = fileURLToPath(new URL('../../bin/rsn.js', import.meta.url));
  */
 export function runPool(jobs: readonly Job[], workers: number, options: WorkerOptions, events: PoolEvents = {}, control: PoolControl = {}): Promise<PoolResult> {
   const queue = [...jobs];
-  const result: PoolResult = { done: [], failed: [], held: [], interrupted: [] };
+  const result: PoolResult = { done: [], failed: [], held: [], interrupted: [], alreadyDone: [] };
   const byIndex = new Map(jobs.map((j) => [j.index, j]));
   const count = Math.max(1, Math.min(workers, jobs.length));
   if (jobs.length === 0) return Promise.resolve(result);
@@ -103,6 +107,12 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
           if (aborted() || !child.connected) {
             got.lease.release();
             queue.unshift(job);
+            continue;
+          }
+          if (isJobDone(job)) {
+            got.lease.release();
+            result.alreadyDone.push(job);
+            events.onAlreadyDone?.(job);
             continue;
           }
           current = job;

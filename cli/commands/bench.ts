@@ -97,6 +97,11 @@ export function benchCommand(): Command {
       },
       onFailed: (job, message) => display.log(`FAILED  ${job.name}: ${message}`),
       onHeld: (job, holder) => display.log(`skipped ${job.name}: being run by ${describeHolder(holder)}`),
+      onAlreadyDone: (job) => {
+        finished++;
+        progressOf.set(job.index, work(job));
+        display.log(`done    ${job.name} (by another process meanwhile)`);
+      },
     }, { signal: abort }));
     display.draw(fraction(), `${finished}/${pending.length} jobs`, true);
     if (signal !== undefined || result.interrupted.length > 0) {

@@ -98,6 +98,10 @@ export function trainCommand(): Command {
             `${config.attack} acc ${pct(s.final.test.adv_acc)}%${skipped ? ' (already done)' : ` (${formatDuration(s.wall_seconds)})`}\n`,
         );
       },
+      onAlreadyDone: (job) => {
+        bar.done();
+        process.stderr.write(`trial ${job.trial}: completed by another process meanwhile\n`);
+      },
       onHeld: (job, holder) => {
         bar.done();
         process.stderr.write(`trial ${job.trial}: skipped, it is being run by ${describeHolder(holder)}\n`);

@@ -13,7 +13,7 @@ import { writeFileAtomic } from './atomic.js';
 
 /** The lease folder inside a work folder (hidden: the report and numpy habits never see it). */
 export const LEASE_DIR = '.lease';
-const OWNER_FILE = 'owner.json';
+const OWNER_FILE = '.lease-owner.json';
 
 export interface LeaseOwner {
   readonly host: string;
@@ -66,14 +66,7 @@ const lockfile = async (): Promise<Library> => {
   return (lockfileModule ??= module.default ?? module);
 };
 
-/** The lease folder's removal must take owner.json with it (proper-lockfile removes with rmdir). */
-const leaseFs = {
-  ...fs,
-  rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(path, { recursive: true }, callback),
-  rmdirSync: (path: string) => fs.rmSync(path, { recursive: true }),
-};
-
-const lockOptions = (dir: string) => ({ realpath: false, lockfilePath: join(dir, LEASE_DIR), fs: leaseFs });
+const lockOptions = (dir: string) => ({ realpath: false, lockfilePath: join(dir, LEASE_DIR) });
 
 export const leaseDir = (dir: string): string => join(dir, LEASE_DIR);
 
@@ -87,7 +80,7 @@ export function readHolder(dir: string): Holder | undefined {
   }
   let owner: LeaseOwner | undefined;
   try {
-    owner = JSON.parse(fs.readFileSync(join(leaseDir(dir), OWNER_FILE), 'utf8')) as LeaseOwner;
+    owner = JSON.parse(fs.readFileSync(join(dir, OWNER_FILE), 'utf8')) as LeaseOwner;
   } catch {
     owner = undefined;
   }
@@ -133,13 +126,14 @@ export async function acquireLease(dir: string, options: LeaseOptions = {}): Pro
     host: hostname(), pid: process.pid, since: new Date().toISOString(),
     command: options.command ?? ['rsn', ...process.argv.slice(2)].join(' '),
   };
-  writeFileAtomic(join(leaseDir(dir), OWNER_FILE), `${JSON.stringify(owner, null, 2)}\n`);
+  writeFileAtomic(join(dir, OWNER_FILE), `${JSON.stringify(owner, null, 2)}\n`);
   return {
     lease: {
       dir, owner,
       release: () => {
         if (released) return;
         released = true;
+        fs.rmSync(join(dir, OWNER_FILE), { force: true });
         try {
           library.unlockSync(dir, lockOptions(dir));
         } catch (error) {
