@@ -22,6 +22,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * An error thrown outside the command's own flow (an event handler) still ends as one rsn: line, never a stack.
+ * Installed by bin/rsn.js only (not by main(), which tests call in-process).
+ */
+export function reportStrayErrors(): void {
+  const stray = (error: unknown) => {
+    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    process.exit(error instanceof RsnError ? 2 : 70);
+  };
+  process.on('uncaughtException', stray);
+  process.on('unhandledRejection', stray);
+}
+
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {

@@ -92,13 +92,21 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
             if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
             return;
           }
-          const got = await acquireLease(trialDir(job.dir, job.trial), {
-            staleMs: control.staleMs,
-            onLost: (error) => {
-              lost = `lost the lease of this trial (${error.message}): another process took it over; this run stopped without writing more`;
-              child.kill('SIGKILL');
-            },
-          });
+          let got: Awaited<ReturnType<typeof acquireLease>>;
+          try {
+            got = await acquireLease(trialDir(job.dir, job.trial), {
+              staleMs: control.staleMs,
+              onLost: (error) => {
+                lost = `lost the lease of this trial (${error.message}): another process took it over; this run stopped without writing more`;
+                child.kill('SIGKILL');
+              },
+            });
+          } catch (error) {
+            const message = `cannot take the lease of ${trialDir(job.dir, job.trial)} (${(error as Error).message}); check that the results folder is writable`;
+            result.failed.push({ job, message });
+            events.onFailed?.(job, message);
+            continue;
+          }
           if ('heldBy' in got) {
             result.held.push({ job, holder: got.heldBy });
             events.onHeld?.(job, got.heldBy);

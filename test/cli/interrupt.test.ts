@@ -74,6 +74,23 @@ describe('interrupting rsn train', () => {
     expect(rounds(base)).toEqual(before);
   }, 120_000);
 
+  it('rsn bench on SIGTERM stops its workers, releases the leases and prints the command that resumes', async () => {
+    const base = temp('rsn-bench-term-');
+    const args = ['bench', '--preset', 'smoke', '--base_dir', base, '--jobs', '1'];
+    const child = spawn('node', ['bin/rsn.js', ...args], { env: { ...process.env, RSN_BACKEND: 'reference' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const until = Date.now() + 60_000;
+    while (!readdirSync(base, { recursive: true, encoding: 'utf8' }).some((p) => p.endsWith('summary.json')) && Date.now() < until) await sleep(50);
+    child.kill('SIGTERM');
+    expect(await closed, stderr).toBe(143);
+    expect(stderr).toMatch(/rsn: interrupted \(SIGTERM\); \d of 6 jobs are complete in /);
+    expect(stderr).toContain(`resume with:\n  rsn ${args.join(' ')}`);
+    expect(hasStackTrace(stderr)).toBe(false);
+    expect(readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((p) => p.includes('.lease'))).toEqual([]);
+  }, 120_000);
+
   it('--force is left out of the resume command (it would delete what was kept)', async () => {
     const { resumeCommand } = await import('../../cli/interrupt.js');
     expect(resumeCommand(['train', '--force', '--base_dir', 'my results', '--seed', '3'])).toBe("rsn train --base_dir 'my results' --seed 3");
