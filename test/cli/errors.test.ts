@@ -2,6 +2,7 @@
  * What a user can get wrong on the command line: each case is an rsn error (exit 2) that names the flag or
  * file and the fix, raised before the data loads, never a stack trace.
  */
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,10 +81,22 @@ describe('a wrong --base_dir is found before the data loads', () => {
     await refused(['bench', '--preset', 'smoke', '--base_dir', ''], '--base_dir is empty');
   });
 
-  it.skipIf(process.getuid?.() === 0)('a folder that is not writable (not testable as root)', async () => {
+  it('a folder that is not writable (as root: run as the user nobody)', async () => {
     const dir = temp('rsn-readonly-');
-    chmodSync(dir, 0o500);
-    await refused(['train', '--base_dir', join(dir, 'results'), ...NO_DATA, ...SMALL], 'is not writable');
+    chmodSync(dir, 0o555);
+    const args = ['train', '--base_dir', join(dir, 'results'), ...NO_DATA, ...SMALL];
+    if (process.getuid?.() !== 0) {
+      await refused(args, 'is not writable');
+      return;
+    }
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile('runuser', ['-u', 'nobody', '--', 'env', 'HOME=/tmp', 'RSN_BACKEND=reference', 'node', 'bin/rsn.js', ...args], (error, _stdout, stderr) => {
+        resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr });
+      });
+    });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`--base_dir ${join(dir, 'results')} is not writable (EACCES)`);
+    expect(hasStackTrace(result.stderr)).toBe(false);
   });
 });
 
