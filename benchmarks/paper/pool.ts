@@ -86,12 +86,13 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
         current = undefined;
       };
       const next = async () => {
+        const stop = () => {
+          if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+        };
         for (;;) {
+          if (aborted() || child.exitCode !== null || child.signalCode !== null || !child.connected) return stop();
           const job = queue.shift();
-          if (!job || aborted() || child.exitCode !== null || child.signalCode !== null) {
-            if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
-            return;
-          }
+          if (!job) return stop();
           let got: Awaited<ReturnType<typeof acquireLease>>;
           try {
             got = await acquireLease(trialDir(job.dir, job.trial), {
@@ -113,9 +114,10 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
             continue;
           }
           if (aborted() || !child.connected) {
+            // This worker is gone or stopping: the job goes back for another worker (or stays undone).
             got.lease.release();
             queue.unshift(job);
-            continue;
+            return stop();
           }
           if (isJobDone(job)) {
             got.lease.release();
