@@ -3,5 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
+const { main, reportStrayErrors } = await import('../cli/main.ts');
+reportStrayErrors();
 process.exitCode = await main(process.argv);

@@ -6,6 +6,7 @@ import { benchCommand } from './commands/bench.js';
 import { workerCommand } from './commands/worker.js';
 import { reportCommand } from './commands/report.js';
 import { expandLegacyShortFlags } from './options.js';
+import { InterruptedError } from './interrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command('rsn')
@@ -21,6 +22,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * An error thrown outside the command's own flow (an event handler) still ends as one rsn: line, never a stack.
+ * Installed by bin/rsn.js only (not by main(), which tests call in-process).
+ */
+export function reportStrayErrors(): void {
+  const stray = (error: unknown) => {
+    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    process.exit(error instanceof RsnError ? 2 : 70);
+  };
+  process.on('uncaughtException', stray);
+  process.on('unhandledRejection', stray);
+}
+
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -28,10 +42,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof RsnError) {
+    if (error instanceof InterruptedError) {
       process.stderr.write(`rsn: ${error.message}\n`);
-      return 2;
+      return error.exitCode;
     }
-    throw error;
+    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    return error instanceof RsnError ? 2 : 70;
   }
+}
+
+/**
+ * The message a user sees: an rsn error's own message; a file-system error as the file, the operation and what
+ * to check; anything else as an internal error, with its stack only when RSN_DEBUG is set.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof RsnError) return error.message;
+  const e = error as Partial<NodeJS.ErrnoException> & { message?: string; stack?: string };
+  if (typeof e?.code === 'string' && typeof e.path === 'string') {
+    const what: Record<string, string> = {
+      EACCES: 'permission denied', EPERM: 'operation not permitted', ENOENT: 'no such file or folder', ENOTDIR: 'a part of the path is a file, not a folder',
+      EISDIR: 'is a folder, not a file', ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
+    };
+    return `cannot ${e.syscall ?? 'access'} ${e.path}: ${what[e.code] ?? e.code} (${e.code})\n  -> check that path (free space, permissions, --base_dir) and run the same command again; completed rounds are kept`;
+  }
+  const detail = process.env.RSN_DEBUG ? `\n${e?.stack ?? String(error)}` : '\n  -> this is a bug in rsn: please report it with the command line (RSN_DEBUG=1 prints the stack trace)';
+  return `internal error: ${e?.message ?? String(error)}${detail}`;
 }

@@ -37,3 +37,12 @@ export class ChecksumError extends DataError {
     super(`checksum mismatch for ${file}: expected MD5 ${expected}, got ${actual}`, hint);
   }
 }
+
+/** A results file that cannot be read back (truncated, not JSON, wrong shape). The message names it and what to delete. */
+export class ResultsDamagedError extends RsnError {}
+
+/** Work (a trial of a configuration) that another live process holds the lease of. The message names the holder. */
+export class LeaseHeldError extends RsnError {}
+
+/** A lease this process held was taken over (it looked stale to another process): the work was stopped unwritten. */
+export class LeaseLostError extends RsnError {}

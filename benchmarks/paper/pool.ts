@@ -1,6 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Job } from './jobs.js';
+import { acquireLease, type Holder, type Lease } from '../../core/results/lease.js';
+import { trialDir } from '../../core/results/paths.js';
+import type { RoundSummary } from '../../core/results/records.js';
+import { isJobDone, type Job } from './jobs.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { WorkerOptions } from './worker.js';
 
@@ -17,60 +20,164 @@ export interface PoolEvents {
   onProgress?(progress: JobProgress): void;
   onDone?(job: Job, seconds: number): void;
   onFailed?(job: Job, message: string): void;
+  /** The job's trial is leased by another live process: it is skipped, untouched. */
+  onHeld?(job: Job, holder: Holder): void;
+  /** The job was completed by another process between the queue being made and its lease being taken. */
+  onAlreadyDone?(job: Job): void;
+  /** A round was saved, or found complete on disk (skipped = true). */
+  onRound?(job: Job, summary: RoundSummary, skipped: boolean): void;
+  /** A line the worker wants shown (where its data came from). */
+  onLog?(job: Job, text: string): void;
+}
+
+export interface PoolControl {
+  /** Aborting stops the workers at once (SIGTERM), hands out no more jobs and releases every lease. */
+  readonly signal?: AbortSignal;
+  /** Lease staleness (default: leaseStaleMs(), RSN_LEASE_STALE_S). */
+  readonly staleMs?: number;
 }
 
 export interface PoolResult {
   readonly done: Job[];
   readonly failed: { job: Job; message: string }[];
+  /** Jobs skipped because another live process held their lease. */
+  readonly held: { job: Job; holder: Holder }[];
+  /** Jobs running when the pool was aborted. */
+  readonly interrupted: Job[];
+  /** Jobs found complete once their lease was taken (another process finished them meanwhile). */
+  readonly alreadyDone: Job[];
 }
 
 const RSN_BIN = fileURLToPath(new URL('../../bin/rsn.js', import.meta.url));
 
 /**
  * Run jobs on `workers` child processes (each `rsn _worker`, with its own backend instance), handing out
- * the next job whenever one finishes. A worker that dies fails its job; the others carry on.
+ * the next job whenever one finishes. Before a job is handed out its trial's lease is taken (results/lease.ts):
+ * a job another live process holds is skipped and reported, never written into; the lease is released when
+ * the job ends, and a lease lost to a takeover kills the worker before it writes more. A worker that dies
+ * fails its job; the others carry on.
  */
-export function runPool(jobs: readonly Job[], workers: number, options: WorkerOptions, events: PoolEvents = {}): Promise<PoolResult> {
+export function runPool(jobs: readonly Job[], workers: number, options: WorkerOptions, events: PoolEvents = {}, control: PoolControl = {}): Promise<PoolResult> {
   const queue = [...jobs];
-  const done: Job[] = [];
-  const failed: { job: Job; message: string }[] = [];
+  const result: PoolResult = { done: [], failed: [], held: [], interrupted: [], alreadyDone: [] };
   const byIndex = new Map(jobs.map((j) => [j.index, j]));
   const count = Math.max(1, Math.min(workers, jobs.length));
-  if (jobs.length === 0) return Promise.resolve({ done, failed });
+  if (jobs.length === 0) return Promise.resolve(result);
 
   const args = ['_worker', '--backend', options.backend, ...(options.dataDir ? ['--data_dir', options.dataDir] : []), ...(options.download ? [] : ['--no_download'])];
+  const children = new Set<ChildProcess>();
+  const aborted = () => control.signal?.aborted === true;
+  control.signal?.addEventListener('abort', () => {
+    queue.length = 0;
+    for (const child of children) child.kill('SIGTERM');
+  }, { once: true });
+
   return new Promise((resolve) => {
     let alive = count;
     const start = (slot: number) => {
       const child: ChildProcess = fork(RSN_BIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.add(child);
       let current: Job | undefined;
-      const next = () => {
-        current = queue.shift();
-        child.send((current ? { type: 'job', job: current } : { type: 'stop' }) satisfies ToWorker);
+      let lease: Lease | undefined;
+      let lost: string | undefined;
+      const finish = () => {
+        lease?.release();
+        lease = undefined;
+        current = undefined;
+      };
+      const next = async () => {
+        const stop = () => {
+          if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+        };
+        for (;;) {
+          if (aborted() || child.exitCode !== null || child.signalCode !== null || !child.connected) return stop();
+          const job = queue.shift();
+          if (!job) return stop();
+          let got: Awaited<ReturnType<typeof acquireLease>>;
+          try {
+            got = await acquireLease(trialDir(job.dir, job.trial), {
+              staleMs: control.staleMs,
+              onLost: (error) => {
+                lost = `lost the lease of this trial (${error.message}): another process took it over; this run stopped without writing more`;
+                child.kill('SIGKILL');
+              },
+            });
+          } catch (error) {
+            const message = `cannot take the lease of ${trialDir(job.dir, job.trial)} (${(error as Error).message}); check that the results folder is writable`;
+            result.failed.push({ job, message });
+            events.onFailed?.(job, message);
+            continue;
+          }
+          if ('heldBy' in got) {
+            result.held.push({ job, holder: got.heldBy });
+            events.onHeld?.(job, got.heldBy);
+            continue;
+          }
+          if (aborted() || !child.connected) {
+            // This worker is gone or stopping: the job goes back for another worker (or stays undone).
+            got.lease.release();
+            queue.unshift(job);
+            return stop();
+          }
+          if (isJobDone(job)) {
+            got.lease.release();
+            result.alreadyDone.push(job);
+            events.onAlreadyDone?.(job);
+            continue;
+          }
+          current = job;
+          lease = got.lease;
+          lost = undefined;
+          child.send({ type: 'job', job } satisfies ToWorker);
+          return;
+        }
       };
       child.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
-            return next();
+            return void next();
           case 'progress':
             return events.onProgress?.({ worker: slot, job: byIndex.get(message.index)!, ...message });
+          case 'round':
+            return events.onRound?.(byIndex.get(message.index)!, message.summary, message.skipped);
+          case 'log':
+            return events.onLog?.(byIndex.get(message.index)!, message.text);
           case 'done':
-            done.push(current!);
+            result.done.push(current!);
             events.onDone?.(current!, message.seconds);
-            return next();
+            finish();
+            return void next();
           case 'failed':
-            failed.push({ job: current!, message: message.message });
+            result.failed.push({ job: current!, message: message.message });
             events.onFailed?.(current!, message.message);
-            return next();
+            finish();
+            return void next();
         }
       });
       child.on('exit', (code, signal) => {
-        if (current && !done.includes(current) && !failed.some((f) => f.job === current)) {
-          const message = `worker ${slot} exited (${signal ?? `code ${code}`}) while running this job`;
-          failed.push({ job: current, message });
-          events.onFailed?.(current, message);
+        children.delete(child);
+        // A worker stopped by SIGINT/SIGTERM was interrupted (Ctrl-C reaches the whole process group), not broken.
+        const interrupted = lost === undefined && (aborted() || signal === 'SIGINT' || signal === 'SIGTERM');
+        if (interrupted) queue.length = 0;
+        if (current) {
+          if (interrupted) {
+            result.interrupted.push(current);
+          } else {
+            const message = lost ?? `worker ${slot} exited (${signal ?? `code ${code}`}) while running this job`;
+            result.failed.push({ job: current, message });
+            events.onFailed?.(current, message);
+          }
         }
-        if (--alive === 0) resolve({ done, failed });
+        finish();
+        if (--alive > 0) return;
+        if (!aborted()) {
+          for (const job of queue.splice(0)) {
+            const message = 'not run: every worker process exited (see the messages above)';
+            result.failed.push({ job, message });
+            events.onFailed?.(job, message);
+          }
+        }
+        resolve(result);
       });
     };
     for (let slot = 0; slot < count; slot++) start(slot);

@@ -16,21 +16,31 @@ export interface WorkerOptions {
 export async function serveJobs(options: WorkerOptions): Promise<void> {
   const send = (message: FromWorker) => process.send!(message);
   setActiveBackend(await loadBackend(options.backend));
-  const loadData = cachedDataLoader({ dataDir: options.dataDir, download: options.download });
+  let currentIndex = -1;
+  const loadData = cachedDataLoader({ dataDir: options.dataDir, download: options.download }, (dataset) => {
+    send({ type: 'log', index: currentIndex, text: `data: ${dataset.name} from ${dataset.source}` });
+  });
+  // The parent holds this job's lease and refreshes it. Should the parent die, the lease goes stale and another
+  // process may take the trial over: a worker whose parent is gone stops at once rather than write into it.
+  const parent = process.ppid;
+  const orphaned = () => process.ppid !== parent;
 
   await new Promise<void>((resolve) => {
     process.on('message', async (message: ToWorker) => {
       if (message.type === 'stop') return resolve();
       const { job } = message;
+      currentIndex = job.index;
       const began = performance.now();
       try {
         await runConfiguration(job.config, {
           dir: job.dir, experimentId: job.experimentId, backend: options.backend, loadData, firstTrial: job.trial, trialCount: 1,
           onProgress: (p) => {
+            if (orphaned()) process.exit(1);
             if (p.phase !== 'train' || p.iteration % 10 === 0) {
               send({ type: 'progress', index: job.index, round: p.round, rounds: p.rounds, iteration: p.iteration, trainIters: p.trainIters });
             }
           },
+          onRound: (_trial, summary, skipped) => send({ type: 'round', index: job.index, summary, skipped }),
         });
         send({ type: 'done', index: job.index, seconds: (performance.now() - began) / 1000 });
       } catch (error) {

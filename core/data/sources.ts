@@ -131,6 +131,13 @@ export async function locateDataset(name: DatasetName, options: SourceOptions = 
     const found = await findDatasetFiles(c.dir);
     if (found.files !== undefined) return { kind: c.kind, source: c.label, files: found.files, fixHint: c.fixHint };
     looked.push(`${c.label}: missing ${found.missing.join(', ')}`);
+    if (c.kind === 'data_dir' && options.dataDir !== undefined && c.dir === resolve(options.dataDir)) {
+      // An explicit --data_dir is what the user wants read: never fall back to other copies behind their back.
+      throw new DataError(
+        `--data_dir ${c.dir} does not hold the ${name} dataset; looked in:\n  - ${looked.join('\n  - ')}`,
+        `put the four files (${FILE_KEYS.map((k) => CANONICAL_NAMES[k]).join(', ')}; raw or .gz) in ${c.dir} or ${join(c.dir, name)}, or leave out --data_dir to use the cache, the packaged copy or a download`,
+      );
+    }
   }
   const cache = join(cacheRoot(options), name);
   const mirrors = options.mirrors ?? MIRRORS[name];

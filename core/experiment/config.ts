@@ -54,7 +54,18 @@ export interface FieldDef {
   readonly neutral?: boolean;
   /** Lower bound for numbers. */
   readonly min?: number;
+  /** Values must be strictly above `min` (positive learning rate, attack budget). */
+  readonly exclusiveMin?: boolean;
+  /** Upper bound for numbers (inclusive): beyond it a value is a typo or cannot be honoured exactly. */
+  readonly max?: number;
+  /** Why `max` is the bound, for the error message. */
+  readonly maxWhy?: string;
 }
+
+/** Seeds feed a 32-bit generator (core/nn/rng.ts): larger ones would alias smaller ones, so they are refused. */
+export const MAX_SEED = 0xffffffff;
+/** The training file of either data set holds 60,000 images. */
+export const TRAIN_FILE_SIZE = 60000;
 
 export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
   dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
@@ -70,24 +81,24 @@ export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'experiment', kind: 'choice', choices: STRATEGIES, inPath: true, help: 'pruning strategy: no pruning, lottery-ticket reset (reinit_orig), random reinit, or continued training (reinit_none)' },
   { key: 'attack', kind: 'choice', choices: ATTACKS, inPath: true, help: 'attack used for adversarial training and evaluation' },
   { key: 'adv_train', kind: 'bool', inPath: true, help: 'train on 0.5 clean + 0.5 adversarial loss' },
-  { key: 'learning_rate', kind: 'float', short: 'lr', inPath: true, min: 0, help: 'Adam learning rate' },
+  { key: 'learning_rate', kind: 'float', short: 'lr', inPath: true, min: 0, exclusiveMin: true, max: 1, maxWhy: 'Adam diverges long before; the protocol uses 0.0012', help: 'Adam learning rate' },
   { key: 'l1_reg', kind: 'float', short: 'l1', inPath: true, min: 0, help: 'L1 penalty on the (masked) weights' },
-  { key: 'trials', kind: 'int', neutral: true, min: 1, help: 'independent trials' },
+  { key: 'trials', kind: 'int', neutral: true, min: 1, max: 100, maxWhy: 'trial folders are trial_00..trial_99; the paper used 5', help: 'independent trials' },
   { key: 'train_iters', kind: 'int', min: 1, help: 'training iterations (batches) per pruning round' },
   { key: 'prune_iters', kind: 'int', min: 0, help: 'pruning rounds after the dense round 0' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate on the validation and test sets every N iterations' },
   { key: 'eval_schedule', kind: 'choice', choices: EVAL_SCHEDULES, help: "when to evaluate: 'every' (at 0, every eval_every iterations and at the end), 'original' (exactly when the original code did: after within-epoch batches 0, eval_every, ..., labelled 0, eval_every, 2 eval_every, ...), or 'paper_row' (only the original's evaluation that the paper's tables read, after step 25,021, and the last step)" },
-  { key: 'batch_size', kind: 'int', min: 1, help: 'training batch size' },
+  { key: 'batch_size', kind: 'int', min: 1, max: TRAIN_FILE_SIZE, maxWhy: 'the training file holds 60,000 images', help: 'training batch size' },
   { key: 'valid_size', kind: 'int', min: 0, help: 'validation images, taken from the start of the training file' },
   { key: 'test_size', kind: 'int', min: 1, help: 'test images evaluated, from the start of the test file (the protocol uses all 10000; smaller values are for quick checks)' },
   { key: 'label_smoothing', kind: 'float', min: 0, help: 'label smoothing of training and validation targets (0 disables it)' },
   { key: 'loss', kind: 'choice', choices: LOSS_FORMS, help: "cross-entropy of the training and evaluation losses: from the 'logits' (default), or Keras' 'clipped_probabilities' (softmax output clipped to [1e-7, 1 - 1e-7]; docs/loss.md); the attacks always use the logits" },
   { key: 'reset_to', kind: 'choice', choices: RESET_TARGETS, help: "reinit_orig resets to theta_0 ('init', the paper) or to round 0's trained weights ('round0_trained', the original code)" },
   { key: 'init', kind: 'choice', choices: INITIALISERS, help: 'weight initialiser' },
-  { key: 'eps', kind: 'float', min: 0, help: 'L-infinity attack budget' },
-  { key: 'pgd_step', kind: 'float', min: 0, help: 'PGD step size' },
+  { key: 'eps', kind: 'float', min: 0, exclusiveMin: true, max: 1, maxWhy: 'pixels are in [0, 1]; the protocol uses 0.3', help: 'L-infinity attack budget' },
+  { key: 'pgd_step', kind: 'float', min: 0, exclusiveMin: true, max: 1, maxWhy: 'pixels are in [0, 1]; the protocol uses 0.05', help: 'PGD step size' },
   { key: 'pgd_iters', kind: 'int', min: 1, help: 'PGD iterations' },
-  { key: 'seed', kind: 'int', min: 0, help: 'seed of every random draw (initialisation, batches, PGD starts)' },
+  { key: 'seed', kind: 'int', min: 0, max: MAX_SEED, maxWhy: 'the generator takes 32-bit seeds; a larger one would repeat a smaller seed\'s draws', help: 'seed of every random draw (initialisation, batches, PGD starts)' },
   { key: 'eval_batch_size', kind: 'int', neutral: true, min: 1, help: 'batch size for evaluation (no effect on results)' },
 ];
 
@@ -105,12 +116,21 @@ export function validateConfig(config: ExperimentConfig): ExperimentConfig {
       if (typeof n !== 'number' || !Number.isFinite(n) || (field.kind === 'int' && !Number.isInteger(n))) {
         throw new ConfigError(`${flag} must be ${field.kind === 'int' ? 'a whole number' : 'a number'}; got '${String(value)}'`);
       }
-      if (field.min !== undefined && n < field.min) throw new ConfigError(`${flag} must be >= ${field.min}; got ${n}`);
+      if (field.min !== undefined && (field.exclusiveMin ? n <= field.min : n < field.min)) {
+        throw new ConfigError(`${flag} must be ${field.exclusiveMin ? '>' : '>='} ${field.min}; got ${n}`, `the default is ${String(DEFAULT_CONFIG[field.key])}`);
+      }
+      if (field.max !== undefined && n > field.max) {
+        throw new ConfigError(`${flag} must be at most ${field.max} (${field.maxWhy}); got ${n}`, `the default is ${String(DEFAULT_CONFIG[field.key])}`);
+      }
     }
   }
   if (config.label_smoothing >= 1) throw new ConfigError(`--label_smoothing must be below 1; got ${config.label_smoothing}`);
   if (config.test_size > 10000) throw new ConfigError(`--test_size must be at most 10000 (the test set's size); got ${config.test_size}`);
-  if (config.valid_size >= 60000) throw new ConfigError(`--valid_size ${config.valid_size} leaves no training images`, 'use at most 59999 (the protocol uses 10000)');
+  if (config.valid_size >= TRAIN_FILE_SIZE) throw new ConfigError(`--valid_size ${config.valid_size} leaves no training images`, 'use at most 59999 (the protocol uses 10000)');
+  const trainImages = TRAIN_FILE_SIZE - config.valid_size;
+  if (config.batch_size > trainImages) {
+    throw new ConfigError(`--batch_size ${config.batch_size} is larger than the ${trainImages} training images left after --valid_size ${config.valid_size}`, 'the protocol uses 60');
+  }
   return Object.freeze({ ...config });
 }
 
@@ -125,4 +145,14 @@ export function experimentId(config: ExperimentConfig): string {
   const hash = createHash('sha256').update(parts.join(';')).digest('hex').slice(0, 8);
   const prefix = changed.slice(0, 3).map((f) => `${f.key.replace(/_/g, '')}${String(config[f.key])}`).join('_');
   return `${prefix}${changed.length > 3 ? '_etc' : ''}-${hash}`;
+}
+
+/**
+ * Settings that the chosen strategy never reads: no_pruning trains one dense round (so --prune_iters and
+ * --reset_to do nothing), and only reinit_orig resets (so --reset_to does nothing elsewhere).
+ */
+export function ignoredFields(experiment: Strategy): (keyof ExperimentConfig)[] {
+  if (experiment === 'no_pruning') return ['prune_iters', 'reset_to'];
+  if (experiment === 'reinit_orig') return [];
+  return ['reset_to'];
 }

@@ -20,7 +20,7 @@ export type DataLoader = (config: ExperimentConfig) => Promise<PreparedData>;
  * A DataLoader that reads each data set once and prepares each (data set, split sizes, label smoothing) once:
  * a worker that runs many configurations loads the files once.
  */
-export function cachedDataLoader(options: LoadOptions = {}): DataLoader {
+export function cachedDataLoader(options: LoadOptions = {}, onLoaded?: (dataset: Dataset) => void): DataLoader {
   const datasets = new Map<string, Promise<Dataset>>();
   const prepared = new Map<string, Promise<PreparedData>>();
   return (config) => {
@@ -28,7 +28,13 @@ export function cachedDataLoader(options: LoadOptions = {}): DataLoader {
     let data = prepared.get(key);
     if (!data) {
       let dataset = datasets.get(config.dataset);
-      if (!dataset) datasets.set(config.dataset, (dataset = loadDataset(config.dataset, options)));
+      if (!dataset) {
+        dataset = loadDataset(config.dataset, options).then((d) => {
+          onLoaded?.(d);
+          return d;
+        });
+        datasets.set(config.dataset, dataset);
+      }
       data = dataset.then((d) => prepareData(d, config));
       prepared.set(key, data);
     }

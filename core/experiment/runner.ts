@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { ResultsDamagedError } from '../errors.js';
 import { cpus, hostname, platform, totalmem } from 'node:os';
 import { attackSpec } from '../attacks/index.js';
 import { writeFileAtomic } from '../results/atomic.js';
@@ -10,7 +11,7 @@ import type { ExperimentConfig } from './config.js';
 import * as paths from '../results/paths.js';
 import { trainRound, type PreparedData } from './round.js';
 import type { RoundSummary, TrialManifest } from '../results/records.js';
-import { isRoundComplete, loadKernels, loadSummary, saveRound } from '../results/store.js';
+import { isRoundComplete, loadKernels, loadSummary, readResultsJson, saveRound } from '../results/store.js';
 import { nextRoundWeights, roundsFor } from './strategies.js';
 import { RSN_VERSION } from './version.js';
 
@@ -35,7 +36,12 @@ export interface TrialOptions {
 const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
 
 function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): TrialManifest {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TrialManifest;
+  if (existsSync(file)) {
+    const manifest = readResultsJson<TrialManifest>(file,
+      `delete it (rm '${file}'): the next run writes a new one; the rounds on disk are kept, but the manifest then lists only rounds trained from then on`);
+    if (!Array.isArray(manifest.rounds)) throw new ResultsDamagedError(`${file} is damaged (no "rounds" list)`, `delete it (rm '${file}'): the next run writes a new one`);
+    return manifest;
+  }
   return {
     trial, seed: config.seed, backend,
     versions: { rsn: RSN_VERSION, node: process.version },
@@ -68,7 +74,8 @@ export async function runTrial(config: ExperimentConfig, data: PreparedData, tri
       lastTrained = loadKernels(dir, round, 'post_kernels', spec);
       masks = loadKernels(dir, round, 'masks', spec);
       options.onProgress?.({ trial, round, rounds, iteration: config.train_iters, trainIters: config.train_iters, phase: 'skip' });
-      options.onRound?.(trial, loadSummary(dir, round), true);
+      const summary = loadSummary(dir, round); // read even when nobody listens: a damaged summary is found now
+      options.onRound?.(trial, summary, true);
     } else {
       // Each round's draws come from its own derived streams, so skipping completed rounds changes nothing here.
       const start = round === 0

@@ -38,7 +38,7 @@ export function decodeNpy(bytes: Uint8Array, name = 'npy data'): { values: Float
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLength;
   if (bytes.length - offset !== count * 4) {
-    throw new NpyFormatError(`${name} is truncated: ${bytes.length - offset} data bytes for shape (${shape})`, 'delete it; the round is recomputed');
+    throw new NpyFormatError(`${name} is truncated: ${bytes.length - offset} data bytes for shape (${shape})`, "delete its round's folder (prune_iter_YY); the next run recomputes the round");
   }
   const values = new Float32Array(count);
   new Uint8Array(values.buffer).set(bytes.subarray(offset));

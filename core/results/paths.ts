@@ -3,7 +3,8 @@
  * {base_dir}/{dataset}/{model}/{experiment}/{attack}/lr-{lr}_l1-{l1}_advtrain-{bool}/trial_XX/prune_iter_YY/
  * below one extra level, the experiment id, so that runs differing in other settings never mix.
  */
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { ExperimentConfig } from '../experiment/config.js';
 
 /**
@@ -35,12 +36,31 @@ const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 export const LAYER_FILES = ['hidden_1', 'hidden_2', 'output'] as const;
 
+/** An experiment id is one folder name: letters, digits, '.', '_', '-', not starting with '.'; at most 100 characters. */
+const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+
+/** Refuse an experiment id that is not a single plain folder name (so no id can lead outside base_dir). */
+export function checkExperimentId(id: string): string {
+  if (!SAFE_ID.test(id)) {
+    throw new ConfigError(
+      `--experiment_id '${id}' is not a plain folder name`,
+      "use letters, digits, '.', '_' and '-' only (no '/', no leading '.', at most 100 characters), e.g. --experiment_id my-run-1",
+    );
+  }
+  return id;
+}
+
 /** The original's leaf folder: lr-{lr}_l1-{l1}_advtrain-{true|false} (run_experiments.py). */
 export const configLeaf = (c: ExperimentConfig): string =>
   `lr-${pythonFloat(c.learning_rate)}_l1-${pythonFloat(c.l1_reg)}_advtrain-${pythonBool(c.adv_train)}`;
 
+/** The configuration's folder; throws a ConfigError when the id would leave baseDir. */
 export function configDir(baseDir: string, id: string, c: ExperimentConfig): string {
-  return join(baseDir, id, c.dataset, c.model, c.experiment, c.attack, configLeaf(c));
+  checkExperimentId(id);
+  const dir = join(baseDir, id, c.dataset, c.model, c.experiment, c.attack, configLeaf(c));
+  const inside = relative(baseDir, dir);
+  if (inside.startsWith('..') || isAbsolute(inside)) throw new ConfigError(`results folder ${dir} would lie outside --base_dir ${baseDir}`);
+  return dir;
 }
 
 /**

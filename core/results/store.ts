@@ -2,7 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { toCsv, type CsvRow } from './csv.js';
 import { encodeNpy, readNpy } from './npy.js';
-import { RsnError } from '../errors.js';
+import { ResultsDamagedError, RsnError } from '../errors.js';
+import { NpyFormatError } from './npy.js';
 import type { LayerArrays, ModelSpec } from '../nn/model.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from './paths.js';
@@ -21,15 +22,36 @@ export interface RoundRecord {
   summary: RoundSummary;
 }
 
+/** Parse a JSON results file, or raise a ResultsDamagedError that names it and says what to do. */
+export function readResultsJson<T>(file: string, hint: string): T {
+  const text = readFileSync(file, 'utf8');
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object') throw new SyntaxError('not a JSON object');
+    return value as T;
+  } catch (error) {
+    throw new ResultsDamagedError(`${file} is damaged (${(error as Error).message})`, hint);
+  }
+}
+
+/** What to do about a damaged file of a completed round: delete the round's folder, which the next run recomputes. */
+export const deleteRoundHint = (roundDir: string): string =>
+  `delete the folder ${roundDir} (rm -r '${roundDir}') and run the same command again: that round is recomputed, with the same numbers on the same backend`;
+
 /** Claims a configuration directory: records config.json, or checks that the one there matches. */
 export function claimConfigDir(dir: string, id: string, config: ExperimentConfig, force: boolean): void {
   const file = paths.configFile(dir);
   if (force) rmSync(dir, { recursive: true, force: true });
   if (existsSync(file)) {
-    const recorded = JSON.parse(readFileSync(file, 'utf8')) as { config: Record<string, unknown> };
+    const recorded = readResultsJson<{ config?: Record<string, unknown> }>(file,
+      `delete it (rm '${file}'): the next run writes it again from the flags; the trials' results are kept`);
+    if (recorded.config === null || typeof recorded.config !== 'object') {
+      throw new ResultsDamagedError(`${file} is damaged (it has no "config" object)`, `delete it (rm '${file}'): the next run writes it again from the flags`);
+    }
     const { trials: _t, eval_batch_size: _e, ...mine } = config;
     // A setting added after the results were written has its default there.
-    const was = (k: string) => (k in recorded.config ? recorded.config[k] : DEFAULT_CONFIG[k as keyof ExperimentConfig]);
+    const given = recorded.config;
+    const was = (k: string) => (k in given ? given[k] : DEFAULT_CONFIG[k as keyof ExperimentConfig]);
     const differing = Object.entries(mine).filter(([k, v]) => was(k) !== v).map(([k]) => k);
     if (differing.length > 0) {
       throw new ResultsConflictError(
@@ -41,8 +63,16 @@ export function claimConfigDir(dir: string, id: string, config: ExperimentConfig
   writeFileAtomic(file, `${JSON.stringify({ experiment_id: id, config }, null, 2)}\n`);
 }
 
-export const isRoundComplete = (trialDir: string, round: number): boolean =>
-  existsSync(paths.roundSummary(paths.roundDir(trialDir, round)));
+const KERNEL_KINDS: readonly paths.KernelKind[] = ['init_kernels', 'masks', 'post_kernels'];
+
+/**
+ * A round is complete when its summary.json (written last) and every kernel file are there. A round whose
+ * kernel file was deleted (the fix for a damaged one) counts as incomplete, so the next run recomputes it.
+ */
+export function isRoundComplete(trialDir: string, round: number): boolean {
+  const dir = paths.roundDir(trialDir, round);
+  return existsSync(paths.roundSummary(dir)) && KERNEL_KINDS.every((kind) => paths.LAYER_FILES.every((layer) => existsSync(paths.kernelFile(dir, kind, layer))));
+}
 
 /** Write a finished round; summary.json goes last so that a killed write leaves the round incomplete. */
 export function saveRound(trialDir: string, round: number, spec: ModelSpec, record: RoundRecord): void {
@@ -66,13 +96,26 @@ export function saveRound(trialDir: string, round: number, spec: ModelSpec, reco
 export function loadKernels(trialDir: string, round: number, kind: paths.KernelKind, spec: ModelSpec): LayerArrays {
   const dir = paths.roundDir(trialDir, round);
   return spec.layers.map((layer) => {
-    const { values, shape } = readNpy(paths.kernelFile(dir, kind, layer.name));
-    if (shape[0] !== layer.fanIn || shape[1] !== layer.fanOut) {
-      throw new ResultsConflictError(`${paths.kernelFile(dir, kind, layer.name)} has shape (${shape}), expected (${layer.fanIn}, ${layer.fanOut})`);
+    const file = paths.kernelFile(dir, kind, layer.name);
+    let npy: { values: Float32Array; shape: number[] };
+    try {
+      npy = readNpy(file);
+    } catch (error) {
+      if (!(error instanceof NpyFormatError)) throw error;
+      throw new ResultsDamagedError(error.message.split('\n  -> ')[0]!, deleteRoundHint(dir));
     }
-    return values;
+    if (npy.shape[0] !== layer.fanIn || npy.shape[1] !== layer.fanOut) {
+      throw new ResultsConflictError(`${file} has shape (${npy.shape}), expected (${layer.fanIn}, ${layer.fanOut})`, deleteRoundHint(dir));
+    }
+    return npy.values;
   });
 }
 
-export const loadSummary = (trialDir: string, round: number): RoundSummary =>
-  JSON.parse(readFileSync(paths.roundSummary(paths.roundDir(trialDir, round)), 'utf8')) as RoundSummary;
+export function loadSummary(trialDir: string, round: number): RoundSummary {
+  const dir = paths.roundDir(trialDir, round);
+  const summary = readResultsJson<RoundSummary>(paths.roundSummary(dir), deleteRoundHint(dir));
+  if (typeof summary.percent_remaining !== 'number' || typeof summary.final !== 'object' || summary.final === null) {
+    throw new ResultsDamagedError(`${paths.roundSummary(dir)} is damaged (fields missing)`, deleteRoundHint(dir));
+  }
+  return summary;
+}

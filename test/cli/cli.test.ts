@@ -47,7 +47,7 @@ describe('rsn command line', () => {
     expect(backend.stderr).toMatch(/unknown backend 'tpu'[\s\S]*rsn backends/);
     const lr = await run('train', '-lr', '-1');
     expect(lr.code).not.toBe(0);
-    expect(lr.stderr).toContain('--learning_rate must be >= 0');
+    expect(lr.stderr).toContain('--learning_rate must be > 0');
   });
 
   it('lists the bench jobs of a preset, one per line, and honours --shard', async () => {

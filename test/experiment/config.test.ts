@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig } from '../../core/experiment/config.js';
-import { configDir, legacyConfigDir, pythonFloat } from '../../core/results/paths.js';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, ignoredFields, validateConfig } from '../../core/experiment/config.js';
+import { checkExperimentId, configDir, legacyConfigDir, pythonFloat } from '../../core/results/paths.js';
 import { ConfigError } from '../../core/errors.js';
 
 describe('experiment configuration', () => {
@@ -24,6 +24,23 @@ describe('experiment configuration', () => {
     expect(() => validateConfig({ ...DEFAULT_CONFIG, valid_size: 60000 })).toThrow(/no training images/);
   });
 
+  it('bounds seeds to the generator, learning rate and attack budgets to (0, 1], trials and batch sizes to what can run', () => {
+    expect(validateConfig({ ...DEFAULT_CONFIG, seed: 4294967295 }).seed).toBe(4294967295);
+    expect(() => validateConfig({ ...DEFAULT_CONFIG, seed: 4294967296 })).toThrow(/--seed must be at most 4294967295/);
+    for (const [key, bad] of [['learning_rate', 0], ['learning_rate', 1e6], ['eps', 0], ['eps', 1.5], ['pgd_step', 0], ['trials', 101], ['batch_size', 60001]] as const) {
+      expect(() => validateConfig({ ...DEFAULT_CONFIG, [key]: bad }), `${key} ${bad}`).toThrow(new RegExp(`--${key} must be`));
+    }
+    expect(() => validateConfig({ ...DEFAULT_CONFIG, batch_size: 50001 })).toThrow(/larger than the 50000 training images/);
+    expect(validateConfig({ ...DEFAULT_CONFIG, learning_rate: 1, eps: 1, batch_size: 50000, trials: 100 }).trials).toBe(100);
+  });
+
+  it('names the settings each strategy ignores', () => {
+    expect(ignoredFields('no_pruning')).toEqual(['prune_iters', 'reset_to']);
+    expect(ignoredFields('reinit_rand')).toEqual(['reset_to']);
+    expect(ignoredFields('reinit_none')).toEqual(['reset_to']);
+    expect(ignoredFields('reinit_orig')).toEqual([]);
+  });
+
   it("derives the experiment id from result-changing settings outside the directory layout", () => {
     expect(experimentId(DEFAULT_CONFIG)).toBe('default');
     expect(experimentId({ ...DEFAULT_CONFIG, trials: 3, eval_batch_size: 10, dataset: 'fashion', adv_train: true })).toBe('default');
@@ -32,6 +49,14 @@ describe('experiment configuration', () => {
     expect(a).toMatch(/^trainiters2000-[0-9a-f]{8}$/);
     expect(b).not.toBe(a);
     expect(experimentId({ ...DEFAULT_CONFIG, train_iters: 2000 })).toBe(a);
+  });
+
+  it('keeps every configuration folder inside base_dir', () => {
+    for (const id of ['..', '../x', '../../../x', '/abs', 'a/b', 'a\\b', '.', '.x', '', 'x'.repeat(101)]) {
+      expect(() => configDir('/r', id, DEFAULT_CONFIG), id).toThrow(ConfigError);
+    }
+    expect(checkExperimentId('my-run_1.2')).toBe('my-run_1.2');
+    expect(configDir('/r', 'my-run_1.2', DEFAULT_CONFIG).startsWith('/r/my-run_1.2/')).toBe(true);
   });
 
   it("lays out results like the original code (run_experiments.py: str(bool).lower(), str(float))", () => {
