@@ -29,6 +29,26 @@ export interface NativeAddon {
     x: Float32Array, current: Float32Array, g: Float32Array, out: Float32Array,
     step: number, eps: number, min: number, max: number,
   ): void;
+  /**
+   * Sparse kernels (native/src/sparse.c). out[m, groups]: out[i, j] = sum over p in [ptr[j], ptr[j+1]) of
+   * vals[at[p]] * src[i, idx[p]], with src [m, inner].
+   */
+  sparseProduct(
+    src: Float32Array, m: number, inner: number, vals: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, out: Float32Array,
+  ): void;
+  /** out[p] = sum_i a[i, r] * b[i, colIdx[p]] for the positions p of row r: a^T b at a layout's positions (CSR order). */
+  sampledProduct(a: Float32Array, b: Float32Array, m: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
+  /** out[p] = x[at[p]]. */
+  gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
+  /** out = background (zeros when null), then out[at[p]] = vals[p]. */
+  scatterAt(vals: Float32Array, at: Int32Array, out: Float32Array, background: Float32Array | null): void;
+  /** Adam at the positions at[p]: g, m, v, mOut, vOut compact; w, wOut dense (wOut = w elsewhere). */
+  adamSparse(
+    w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, at: Int32Array,
+    wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    learningRate: number, beta1: number, beta2: number, epsilon: number,
+  ): void;
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;

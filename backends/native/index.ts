@@ -2,14 +2,17 @@
  * The native backend: the primitive kernels run in C (native/src, an N-API addon), the matrix product through
  * OpenBLAS's cblas_sgemm. Handles are JS typed arrays recycled by a pool; the addon reads and writes them in
  * place. Single-threaded by default; RSN_NATIVE_THREADS=n (or the `threads` option) gives OpenBLAS n threads.
+ * Masked weights below a measured density run on sparse kernels (sparse.ts), unseen by the core.
  */
-import type { Primitive } from '../../core/autodiff/primitives.js';
+import type { Primitive, PrimitiveAttrs } from '../../core/autodiff/primitives.js';
 import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, FusedKernels, Kernel, KernelTable, OutputSpec, TensorInfo } from '../backend.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
+import { CROSSOVER, type Crossover } from './crossover.js';
+import { SparseKernels } from './sparse.js';
 
 export type NativeHandle = Float32Array | Int32Array;
 type Info = TensorInfo<NativeHandle>;
@@ -21,12 +24,21 @@ export interface NativeOptions {
   readonly threads?: number;
   /** Provide the fused kernels (default true); false leaves the core to run their compositions. */
   readonly fused?: boolean;
+  /**
+   * Densities below which masked weights use the sparse kernels (default: the measured CROSSOVER);
+   * `false` keeps every product dense.
+   */
+  readonly sparse?: Crossover | false;
 }
 
 /** `addon` is the compiled addon (tests and profiling may substitute their own). */
 export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): Backend<NativeHandle> {
   if (options.threads !== undefined) addon.setThreads(options.threads);
   const pool = new BufferPool();
+  const sparse = options.sparse === false ? undefined : new SparseKernels(addon, pool, options.sparse ?? CROSSOVER);
+  const materialize = (inputs: readonly Info[]): void => {
+    if (sparse) for (const t of inputs) sparse.materialize(t.handle);
+  };
   const f = (t: Info): Float32Array => t.handle as Float32Array;
   const alloc = (out: OutputSpec): Float32Array => pool.float32(sizeOf(out.shape));
 
@@ -128,18 +140,27 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
   };
 
   const fused: FusedKernels<NativeHandle> = {
-    adam: ([w, g, m, v], { learningRate, beta1, beta2, epsilon }) => {
+    adam: (inputs, attrs) => {
+      const sparseResult = sparse?.adam(inputs, attrs);
+      if (sparseResult) return sparseResult;
+      materialize(inputs);
+      const [w, g, m, v] = inputs;
+      const { learningRate, beta1, beta2, epsilon } = attrs;
       const n = f(w!).length;
       const [wOut, mOut, vOut] = [pool.float32(n), pool.float32(n), pool.float32(n)];
       addon.adam(f(w!), f(g!), f(m!), f(v!), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
       return [wOut, mOut, vOut];
     },
-    signStep: ([x, g], { scale, min, max }) => {
+    signStep: (inputs, { scale, min, max }) => {
+      materialize(inputs);
+      const [x, g] = inputs;
       const result = pool.float32(f(x!).length);
       addon.signStep(f(x!), f(g!), result, scale, min, max);
       return [result];
     },
-    pgdStep: ([x, current, g], { step, eps, min, max }) => {
+    pgdStep: (inputs, { step, eps, min, max }) => {
+      materialize(inputs);
+      const [x, current, g] = inputs;
       const result = pool.float32(f(x!).length);
       addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
       return [result];
@@ -154,19 +175,33 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       return handle;
     },
     read(info) {
+      sparse?.materialize(info.handle);
       return info.handle.slice();
     },
     dispose(handle) {
+      sparse?.forget(handle);
       pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
+      if (sparse) {
+        if (primitive === 'mul') {
+          const result = sparse.mul(inputs[0]!, inputs[1]!, out);
+          if (result) return result;
+        } else if (primitive === 'matmul') {
+          const { transposeA, transposeB } = attrs as PrimitiveAttrs['matmul'];
+          const result = sparse.matmul(inputs[0]!, inputs[1]!, transposeA, transposeB, out);
+          if (result) return result;
+        }
+        materialize(inputs);
+      }
       return kernel(inputs, attrs, out);
     },
     ...(options.fused === false ? {} : { fused }),
     close() {
+      sparse?.clear();
       pool.clear();
     },
   };

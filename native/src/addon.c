@@ -229,6 +229,85 @@ FN(pgd_step) { /* (x, current, g, out, step, eps, lo, hi) */
   DONE();
 }
 
+/* Every index of idx[0..n) lies in [0, bound): a wrong layout throws instead of reading out of bounds. */
+static int indices_within(args_t *a, const int32_t *idx, int64_t n, int64_t bound) {
+  if (a->failed) return 0;
+  for (int64_t p = 0; p < n; p++)
+    if (idx[p] < 0 || idx[p] >= bound) return fail(a, "sparse layout index out of range");
+  return 1;
+}
+
+/* ptr[0..groups] starts at 0, never decreases and ends at most at `limit`. */
+static int pointers_valid(args_t *a, const int32_t *ptr, int64_t groups, int64_t limit) {
+  if (a->failed) return 0;
+  if (ptr[0] != 0 || ptr[groups] > limit) return fail(a, "bad sparse layout pointers");
+  for (int64_t j = 0; j < groups; j++)
+    if (ptr[j + 1] < ptr[j]) return fail(a, "bad sparse layout pointers");
+  return 1;
+}
+
+FN(sparse_product) { /* (src, m, inner, vals, ptr, idx, at, groups, out) */
+  ARGS(9);
+  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), nvals, nidx, nat;
+  const float *src = F32(0, m * inner, NULL), *vals = F32(3, 0, &nvals);
+  const int32_t *ptr = I32(4, groups + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(8, m * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups];
+  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
+  rsn_sparse_product(src, m, inner, vals, ptr, idx, at, groups, out);
+  DONE();
+}
+
+FN(sampled_product) { /* (a, b, m, rows, cols, rowPtr, colIdx, out) */
+  ARGS(8);
+  int64_t m = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), nidx, nout;
+  const float *x = F32(0, m * rows, NULL), *y = F32(1, m * cols, NULL);
+  const int32_t *ptr = I32(5, rows + 1, NULL), *idx = I32(6, 0, &nidx);
+  float *out = F32(7, 0, &nout);
+  if (!pointers_valid(&a, ptr, rows, nidx < nout ? nidx : nout)) return NULL;
+  if (!indices_within(&a, idx, ptr[rows], cols)) return NULL;
+  rsn_sampled_product(x, y, m, rows, cols, ptr, idx, out);
+  DONE();
+}
+
+FN(gather_at) { /* (x, at, out): out[p] = x[at[p]] */
+  ARGS(3);
+  int64_t nx, nout;
+  const float *x = F32(0, 0, &nx);
+  float *out = F32(2, 0, &nout);
+  const int32_t *at = I32(1, nout, NULL);
+  if (!indices_within(&a, at, nout, nx)) return NULL;
+  rsn_gather(x, at, out, nout);
+  DONE();
+}
+
+FN(scatter_at) { /* (vals, at, out, background | null) */
+  ARGS(4);
+  int64_t nvals, size;
+  const float *vals = F32(0, 0, &nvals);
+  const int32_t *at = I32(1, nvals, NULL);
+  float *out = F32(2, 0, &size);
+  napi_valuetype kind;
+  napi_typeof(env, a.argv[3], &kind);
+  const float *background = kind == napi_null ? NULL : F32(3, size, NULL);
+  if (!indices_within(&a, at, nvals, size)) return NULL;
+  rsn_scatter(vals, at, out, nvals, size, background);
+  DONE();
+}
+
+FN(adam_sparse) { /* (w, g, m, v, at, wOut, mOut, vOut, lrT, beta1, beta2, epsilon) */
+  ARGS(12);
+  int64_t size, nnz;
+  const float *w = F32(0, 0, &size), *g = F32(1, 0, &nnz), *m = F32(2, nnz, NULL), *v = F32(3, nnz, NULL);
+  const int32_t *at = I32(4, nnz, NULL);
+  float *wo = F32(5, size, NULL), *mo = F32(6, nnz, NULL), *vo = F32(7, nnz, NULL);
+  double lr = number(&a, 8), b1 = number(&a, 9), b2 = number(&a, 10), eps = number(&a, 11);
+  if (!indices_within(&a, at, nnz, size)) return NULL;
+  rsn_adam_sparse(w, g, m, v, at, nnz, size, wo, mo, vo, lr, b1, b2, eps);
+  DONE();
+}
+
 FN(set_threads) {
   ARGS(1);
   int64_t t = integer(&a, 0);
@@ -258,6 +337,8 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("argmax", argmax), EXPORT("oneHot", one_hot), EXPORT("matmul", matmul), EXPORT("adam", adam),
       EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
+      EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
+      EXPORT("gatherAt", gather_at), EXPORT("scatterAt", scatter_at), EXPORT("adamSparse", adam_sparse),
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   /* Single-threaded kernels by default; RSN_NATIVE_THREADS asks for more OpenBLAS threads. */

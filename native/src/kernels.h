@@ -20,6 +20,28 @@ enum { RED_SUM, RED_MAX };
 #define RSN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define RSN_HOT
+/*
+ * Sparse kernels (sparse.c). A kept position p of a layout has an index at[p] into `vals`.
+ * rsn_sparse_product: out[m, groups] with out[i, j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * src[i, idx[p]],
+ * src [m, inner]: x @ E with the CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows).
+ * rsn_sampled_product: out[p] = sum_i a[i, r] * b[i, col_idx[p]] for the positions p of row r (a^T b sampled).
+ */
+void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
+                        const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                        int64_t groups, float *restrict out);
+void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
+                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+/* out[p] = x[at[p]]. */
+void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
+/* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
+void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *restrict out, int64_t nnz,
+                 int64_t size, const float *restrict background);
+/* Adam on the kept positions: g, m, v, m_out, v_out compact [nnz]; w, w_out dense [size] (w copied, then updated at at[p]). */
+void rsn_adam_sparse(const float *restrict w, const float *restrict g, const float *restrict m,
+                     const float *restrict v, const int32_t *restrict at, int64_t nnz, int64_t size,
+                     float *restrict w_out, float *restrict m_out, float *restrict v_out, double lr_t,
+                     double beta1, double beta2, double eps);
+
 #endif
 
 /*
@@ -92,5 +114,27 @@ void rsn_sign_step(const float *restrict x, const float *restrict g, float *rest
                    double lo, double hi);
 void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g, float *restrict out,
                   int64_t n, double step, double eps, double lo, double hi);
+
+/*
+ * Sparse kernels (sparse.c). A kept position p of a layout has an index at[p] into `vals`.
+ * rsn_sparse_product: out[m, groups] with out[i, j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * src[i, idx[p]],
+ * src [m, inner]: x @ E with the CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows).
+ * rsn_sampled_product: out[p] = sum_i a[i, r] * b[i, col_idx[p]] for the positions p of row r (a^T b sampled).
+ */
+void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
+                        const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                        int64_t groups, float *restrict out);
+void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
+                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+/* out[p] = x[at[p]]. */
+void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
+/* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
+void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *restrict out, int64_t nnz,
+                 int64_t size, const float *restrict background);
+/* Adam on the kept positions: g, m, v, m_out, v_out compact [nnz]; w, w_out dense [size] (w copied, then updated at at[p]). */
+void rsn_adam_sparse(const float *restrict w, const float *restrict g, const float *restrict m,
+                     const float *restrict v, const int32_t *restrict at, int64_t nnz, int64_t size,
+                     float *restrict w_out, float *restrict m_out, float *restrict v_out, double lr_t,
+                     double beta1, double beta2, double eps);
 
 #endif

@@ -1,0 +1,253 @@
+/**
+ * The native backend's sparse path: pruned weight matrices cost what their kept weights cost, while the core
+ * keeps seeing dense primitives (backends/backend.ts knows nothing of it).
+ *
+ * How a step looks from here (core/nn/train-step.ts): E = mul(W, M) with M the round's 0/1 mask; E enters
+ * matmul(x, E) and matmul(g, E, transposeB) (forward passes, attacks, backward); the weight gradient is
+ * matmul(h, g, transposeA) = dE, masked by mul(dE, M); then Adam on W, dE * M and its moments.
+ *
+ * - A mask is recognised by its values: a float32 matrix of 0s and 1s (at least CROSSOVER.minSize elements)
+ *   used in mul with a same-shaped operand. It is checked once per handle, and its layout (layout.ts) built
+ *   once, then kept until the handle is disposed (pool buffers are recycled, so every cache entry is dropped
+ *   on dispose). Only masks below the measured density crossover (crossover.ts) get a layout; above it every
+ *   kernel runs as before.
+ * - mul(X, M) with such a mask gives a handle with a compact form (one value per kept position) whose dense
+ *   values are filled only when something other than these kernels reads it (`materialize`). Its pruned
+ *   positions read as +0 (the dense product gives X * 0: -0 for negative X, NaN for non-finite X).
+ * - matmul with a compact right operand runs the sparse product; matmul(h, g, transposeA) whose shape is that
+ *   of a live sparse mask is deferred (its operands copied): when its first use is mul(., M) it is computed
+ *   at the kept positions only, otherwise by sgemm when read.
+ * - Adam with a compact gradient and moments that are compact or zero outside the kept positions updates only
+ *   those positions; the weights elsewhere are copied, the new moments are compact.
+ */
+import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
+import type { FusedAttrs, OutputSpec, TensorInfo } from '../backend.js';
+import type { NativeAddon } from './addon.js';
+import { CROSSOVER, type Crossover } from './crossover.js';
+import { isZeroOne, maskLayout, type MaskLayout } from './layout.js';
+import { BufferPool } from './pool.js';
+
+type Handle = Float32Array | Int32Array;
+type Info = TensorInfo<Handle>;
+
+/** A handle's values at the kept positions of a layout (CSR order); zero elsewhere. */
+interface Compact {
+  readonly layout: MaskLayout;
+  readonly vals: Float32Array;
+}
+
+/** A deferred a^T b ([m, rows]^T [m, cols]) with private copies of its operands. */
+interface Product {
+  readonly a: Float32Array;
+  readonly b: Float32Array;
+  readonly m: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export class SparseKernels {
+  /** Per handle: its layout when it is a 0/1 mask below the crossover, null when it is not. */
+  private readonly masks = new Map<Handle, MaskLayout | null>();
+  /** Live sparse masks per shape "rows x cols". */
+  private readonly liveShapes = new Map<string, number>();
+  private readonly compact = new Map<Handle, Compact>();
+  private readonly products = new Map<Handle, Product>();
+  /** Handles whose dense values are not yet written, with the function that writes them. */
+  private readonly pending = new Map<Handle, () => void>();
+  /** Handles checked to be zero outside a layout. */
+  private readonly zeroOutside = new Map<Handle, MaskLayout>();
+  /** Compact values and operand copies: not tensor handles, so not counted in liveHandles(). */
+  private readonly internal = new BufferPool();
+
+  constructor(
+    private readonly addon: NativeAddon,
+    private readonly pool: BufferPool,
+    private readonly crossover: Crossover = CROSSOVER,
+  ) {}
+
+  /** Write the dense values of a deferred handle (before any dense kernel or read uses it). */
+  materialize(handle: Handle): void {
+    if (this.pending.size === 0) return;
+    const fill = this.pending.get(handle);
+    if (!fill) return;
+    this.pending.delete(handle);
+    fill();
+  }
+
+  /** Drop everything known about a handle that is being disposed (its buffer will be recycled). */
+  forget(handle: Handle): void {
+    this.pending.delete(handle);
+    this.zeroOutside.delete(handle);
+    const layout = this.masks.get(handle);
+    if (layout !== undefined) {
+      this.masks.delete(handle);
+      if (layout) {
+        const key = shapeKey(layout.rows, layout.cols);
+        const left = this.liveShapes.get(key)! - 1;
+        if (left === 0) this.liveShapes.delete(key);
+        else this.liveShapes.set(key, left);
+      }
+    }
+    const c = this.compact.get(handle);
+    if (c) {
+      this.compact.delete(handle);
+      this.internal.release(c.vals);
+    }
+    const p = this.products.get(handle);
+    if (p) {
+      this.products.delete(handle);
+      this.internal.release(p.a);
+      this.internal.release(p.b);
+    }
+  }
+
+  /** The sparse layout of a mask handle, or undefined (not a mask, too small, or above the crossover). */
+  layoutOf(info: Info): MaskLayout | undefined {
+    const h = info.handle;
+    const known = this.masks.get(h);
+    if (known !== undefined) return known ?? undefined;
+    let layout: MaskLayout | null = null;
+    if (info.dtype === 'float32' && info.shape.length === 2 && h.length >= this.crossover.minSize && !this.pending.has(h)) {
+      const values = h as Float32Array;
+      if (isZeroOne(values)) {
+        const candidate = maskLayout(values, info.shape[0]!, info.shape[1]!);
+        if (candidate.density < this.crossover.product) layout = candidate;
+      }
+    }
+    this.masks.set(h, layout);
+    if (layout) {
+      const key = shapeKey(layout.rows, layout.cols);
+      this.liveShapes.set(key, (this.liveShapes.get(key) ?? 0) + 1);
+    }
+    return layout ?? undefined;
+  }
+
+  /** mul(X, M) or mul(M, X) with M a sparse mask: a compact result, or undefined for the dense kernel. */
+  mul(a: Info, b: Info, out: OutputSpec): Float32Array | undefined {
+    if (out.shape.length !== 2 || !sameShape(a.shape, out.shape) || !sameShape(b.shape, out.shape)) return undefined;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || sizeOf(out.shape) < this.crossover.minSize) return undefined;
+    let layout = this.layoutOf(b);
+    let other = a.handle as Float32Array;
+    if (!layout) {
+      layout = this.layoutOf(a);
+      other = b.handle as Float32Array;
+    }
+    if (!layout) return undefined;
+    const vals = this.internal.float32(layout.nnz);
+    const known = this.compact.get(other);
+    const product = this.products.get(other);
+    if (known && known.layout === layout) {
+      vals.set(known.vals);
+    } else if (product && product.rows === layout.rows && product.cols === layout.cols && layout.density < this.crossover.sampled) {
+      this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
+    } else {
+      this.materialize(other);
+      this.addon.gatherAt(other, layout.flat, vals);
+    }
+    return this.deferCompact(this.pool.float32(sizeOf(out.shape)), { layout, vals });
+  }
+
+  /** A matrix product with a compact right operand, or a deferred weight gradient; undefined for sgemm. */
+  matmul(a: Info, b: Info, transposeA: boolean, transposeB: boolean, out: OutputSpec): Float32Array | undefined {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+    const [m, n] = [out.shape[0]!, out.shape[1]!];
+    const c = this.compact.get(b.handle);
+    if (c && !transposeA) {
+      const L = c.layout;
+      const x = a.handle as Float32Array;
+      this.materialize(x);
+      const result = this.pool.float32(m * n);
+      if (!transposeB) this.addon.sparseProduct(x, m, L.rows, c.vals, L.colPtr, L.rowIdx, L.cscToCsr, L.cols, result);
+      else this.addon.sparseProduct(x, m, L.cols, c.vals, L.rowPtr, L.colIdx, L.identity, L.rows, result);
+      return result;
+    }
+    if (transposeA && !transposeB && this.liveShapes.has(shapeKey(m, n))) {
+      const batch = a.shape[0]!;
+      const [x, g] = [a.handle as Float32Array, b.handle as Float32Array];
+      this.materialize(x);
+      this.materialize(g);
+      const p: Product = { a: this.copy(x), b: this.copy(g), m: batch, rows: m, cols: n };
+      const result = this.pool.float32(m * n);
+      this.products.set(result, p);
+      this.pending.set(result, () => this.addon.matmul(p.a, p.b, result, m, n, batch, 1, 0));
+      return result;
+    }
+    return undefined;
+  }
+
+  /** Adam on the kept positions, or undefined when the gradient is not compact or a moment is not zero outside. */
+  adam([w, g, m, v]: readonly Info[], attrs: FusedAttrs['adam']): Float32Array[] | undefined {
+    const grad = this.compact.get(g!.handle);
+    if (!grad) return undefined;
+    const { layout } = grad;
+    const mVals = this.compactIn(m!.handle as Float32Array, layout);
+    const vVals = mVals && this.compactIn(v!.handle as Float32Array, layout);
+    if (!mVals || !vVals) {
+      if (mVals?.owned) this.internal.release(mVals.vals);
+      return undefined;
+    }
+    const weights = w!.handle as Float32Array;
+    this.materialize(weights);
+    const size = weights.length;
+    const [wOut, mOut, vOut] = [this.pool.float32(size), this.pool.float32(size), this.pool.float32(size)];
+    const [mNext, vNext] = [this.internal.float32(layout.nnz), this.internal.float32(layout.nnz)];
+    this.addon.adamSparse(weights, grad.vals, mVals.vals, vVals.vals, layout.flat, wOut, mNext, vNext,
+      attrs.learningRate, attrs.beta1, attrs.beta2, attrs.epsilon);
+    if (mVals.owned) this.internal.release(mVals.vals);
+    if (vVals.owned) this.internal.release(vVals.vals);
+    return [wOut, this.deferCompact(mOut, { layout, vals: mNext }), this.deferCompact(vOut, { layout, vals: vNext })];
+  }
+
+  /** A handle's values at the layout's positions when it is zero elsewhere (checked once per handle). */
+  private compactIn(handle: Float32Array, layout: MaskLayout): { vals: Float32Array; owned: boolean } | undefined {
+    const known = this.compact.get(handle);
+    if (known?.layout === layout) return { vals: known.vals, owned: false };
+    this.materialize(handle);
+    if (this.zeroOutside.get(handle) !== layout) {
+      if (!zeroOutside(handle, layout)) return undefined;
+      this.zeroOutside.set(handle, layout);
+    }
+    const vals = this.internal.float32(layout.nnz);
+    this.addon.gatherAt(handle, layout.flat, vals);
+    return { vals, owned: true };
+  }
+
+  private deferCompact(result: Float32Array, c: Compact): Float32Array {
+    this.compact.set(result, c);
+    this.pending.set(result, () => this.addon.scatterAt(c.vals, c.layout.flat, result, null));
+    return result;
+  }
+
+  private copy(x: Float32Array): Float32Array {
+    const y = this.internal.float32(x.length);
+    y.set(x);
+    return y;
+  }
+
+  /** Internal buffers and caches (close()). */
+  clear(): void {
+    this.masks.clear();
+    this.liveShapes.clear();
+    this.compact.clear();
+    this.products.clear();
+    this.pending.clear();
+    this.zeroOutside.clear();
+    this.internal.clear();
+  }
+}
+
+const shapeKey = (rows: number, cols: number): string => `${rows}x${cols}`;
+
+/** True when every value outside the layout's kept positions is zero. */
+function zeroOutside(values: Float32Array, layout: MaskLayout): boolean {
+  let p = 0;
+  const { flat, nnz } = layout;
+  for (let i = 0; i < values.length; i++) {
+    if (p < nnz && flat[p] === i) {
+      p++;
+      continue;
+    }
+    if (values[i] !== 0) return false;
+  }
+  return true;
+}
