@@ -43,12 +43,6 @@ export interface NativeAddon {
   gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
   /** out = background (zeros when null), then out[at[p]] = vals[p]. */
   scatterAt(vals: Float32Array, at: Int32Array, out: Float32Array, background: Float32Array | null): void;
-  /** Adam at the positions at[p]: g, m, v, mOut, vOut compact; w, wOut dense (wOut = w elsewhere). */
-  adamSparse(
-    w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, at: Int32Array,
-    wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
-    learningRate: number, beta1: number, beta2: number, epsilon: number,
-  ): void;
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;

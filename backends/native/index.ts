@@ -12,6 +12,7 @@ import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } 
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
+import { mlpKernels } from './mlp.js';
 import { SparseKernels } from './sparse.js';
 
 export type NativeHandle = Float32Array | Int32Array;
@@ -165,6 +166,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
       return [result];
     },
+    ...mlpKernels(addon, pool, sparse),
   };
 
   return {

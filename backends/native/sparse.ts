@@ -18,7 +18,9 @@
  *   of a live sparse mask is deferred (its operands copied): when its first use is mul(., M) it is computed
  *   at the kept positions only, otherwise by sgemm when read.
  * - Adam with a compact gradient and moments that are compact or zero outside the kept positions updates only
- *   those positions; the weights elsewhere are copied, the new moments are compact.
+ *   those positions (the Adam kernel on compact arrays: elsewhere g = m = v = 0 leaves w unchanged). The new
+ *   weights are compact over a background: a copy of the first weights of the round's chain, shared by every
+ *   later step, so a step writes nothing of size rows * cols.
  */
 import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import type { FusedAttrs, OutputSpec, TensorInfo } from '../backend.js';
@@ -30,10 +32,14 @@ import { BufferPool } from './pool.js';
 type Handle = Float32Array | Int32Array;
 type Info = TensorInfo<Handle>;
 
-/** A handle's values at the kept positions of a layout (CSR order); zero elsewhere. */
+/**
+ * A handle's values at the kept positions of a layout (CSR order); elsewhere those of `background` (a dense
+ * array that nothing writes to once made), or zero without one.
+ */
 interface Compact {
   readonly layout: MaskLayout;
   readonly vals: Float32Array;
+  readonly background?: Float32Array;
 }
 
 /** A deferred a^T b ([m, rows]^T [m, cols]) with private copies of its operands. */
@@ -136,7 +142,7 @@ export class SparseKernels {
     const vals = this.internal.float32(layout.nnz);
     const known = this.compact.get(other);
     const product = this.products.get(other);
-    if (known && known.layout === layout) {
+    if (known?.layout === layout) {
       vals.set(known.vals);
     } else if (product && product.rows === layout.rows && product.cols === layout.cols && layout.density < this.crossover.sampled) {
       this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
@@ -187,15 +193,31 @@ export class SparseKernels {
       return undefined;
     }
     const weights = w!.handle as Float32Array;
-    this.materialize(weights);
+    let wVals: Float32Array;
+    let background: Float32Array;
+    let ownedW = false;
+    const known = this.compact.get(weights);
+    if (known?.layout === layout && known.background) {
+      wVals = known.vals;
+      background = known.background;
+    } else {
+      this.materialize(weights);
+      background = weights.slice();
+      wVals = this.internal.float32(layout.nnz);
+      this.addon.gatherAt(weights, layout.flat, wVals);
+      ownedW = true;
+    }
     const size = weights.length;
-    const [wOut, mOut, vOut] = [this.pool.float32(size), this.pool.float32(size), this.pool.float32(size)];
-    const [mNext, vNext] = [this.internal.float32(layout.nnz), this.internal.float32(layout.nnz)];
-    this.addon.adamSparse(weights, grad.vals, mVals.vals, vVals.vals, layout.flat, wOut, mNext, vNext,
-      attrs.learningRate, attrs.beta1, attrs.beta2, attrs.epsilon);
-    if (mVals.owned) this.internal.release(mVals.vals);
-    if (vVals.owned) this.internal.release(vVals.vals);
-    return [wOut, this.deferCompact(mOut, { layout, vals: mNext }), this.deferCompact(vOut, { layout, vals: vNext })];
+    const [wNext, mNext, vNext] = [this.internal.float32(layout.nnz), this.internal.float32(layout.nnz), this.internal.float32(layout.nnz)];
+    this.addon.adam(wVals, grad.vals, mVals.vals, vVals.vals, wNext, mNext, vNext, attrs.learningRate, attrs.beta1, attrs.beta2, attrs.epsilon);
+    for (const [owned, vals] of [[ownedW, wVals], [mVals.owned, mVals.vals], [vVals.owned, vVals.vals]] as const) {
+      if (owned) this.internal.release(vals);
+    }
+    return [
+      this.deferCompact(this.pool.float32(size), { layout, vals: wNext, background }),
+      this.deferCompact(this.pool.float32(size), { layout, vals: mNext }),
+      this.deferCompact(this.pool.float32(size), { layout, vals: vNext }),
+    ];
   }
 
   /** A handle's values at the layout's positions when it is zero elsewhere (checked once per handle). */
@@ -214,7 +236,7 @@ export class SparseKernels {
 
   private deferCompact(result: Float32Array, c: Compact): Float32Array {
     this.compact.set(result, c);
-    this.pending.set(result, () => this.addon.scatterAt(c.vals, c.layout.flat, result, null));
+    this.pending.set(result, () => this.addon.scatterAt(c.vals, c.layout.flat, result, c.background ?? null));
     return result;
   }
 

@@ -38,9 +38,40 @@ function images(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
 }
 
-function makeState(seed: number): State {
+/**
+ * Pruning rounds whose step times the benchmark reports, with the share of weights they keep: round r keeps
+ * 0.8^r of each hidden layer and 0.9^r of the output layer (PROTOCOL.md, 20% / 20% / 10% per round).
+ */
+export const PRUNED_ROUNDS: readonly number[] = [0, 3, 8, 11, 15, 18];
+const LAYER_RATES = [0.8, 0.8, 0.9];
+
+/** Masks of pruning round r: in each layer round(rate^r * size) kept positions, chosen at random. */
+export function roundMasks(round: number, rng: Rng): Float32Array[] {
+  return DENSE_300_100.layers.map((l, i) => {
+    const size = l.fanIn * l.fanOut;
+    const keep = Math.round(LAYER_RATES[i]! ** round * size);
+    const order = Int32Array.from({ length: size }, (_, j) => j);
+    for (let j = size - 1; j > 0; j--) {
+      const k = rng.int(j + 1);
+      [order[j], order[k]] = [order[k]!, order[j]!];
+    }
+    const mask = new Float32Array(size);
+    for (let j = 0; j < keep; j++) mask[order[j]!] = 1;
+    return mask;
+  });
+}
+
+/** Percentage of dense-300-100's weights that round r keeps (one decimal, as the results print it). */
+export const remainingPercent = (round: number): string => {
+  const kept = DENSE_300_100.layers.reduce((n, l, i) => n + Math.round(LAYER_RATES[i]! ** round * l.fanIn * l.fanOut), 0);
+  const total = DENSE_300_100.layers.reduce((n, l) => n + l.fanIn * l.fanOut, 0);
+  return ((100 * kept) / total).toFixed(1);
+};
+
+function makeState(seed: number, round = 0): State {
   const rng = new Rng(seed);
-  const net = createNetwork(DENSE_300_100, initialWeights(DENSE_300_100, rng));
+  const weights = initialWeights(DENSE_300_100, rng);
+  const net = createNetwork(DENSE_300_100, weights, round === 0 ? undefined : roundMasks(round, new Rng(seed + 100)));
   const labels = Array.from({ length: BATCH }, () => rng.int(10));
   return {
     net, adam: new Adam(), rng,
@@ -121,7 +152,17 @@ export function workloads(evalImages: number, evalBatch: number): Workloads {
   const evalXs = Array.from({ length: Math.ceil(evalImages / evalBatch) }, (_, i) =>
     hold(fromHost(images(rng, Math.min(evalBatch, evalImages - i * evalBatch)), [Math.min(evalBatch, evalImages - i * evalBatch), 784])));
   const evalLabels = evalXs.map((x) => Int32Array.from({ length: x.shape[0]! }, () => rng.int(10)));
+  const pruned = PRUNED_ROUNDS.map((round) => makeState(1, round));
+  const prunedItems = pruned.flatMap((p, i): Item[] => {
+    const at = `at ${remainingPercent(PRUNED_ROUNDS[i]!)}% weights`;
+    return [
+      { name: `natural step ${at}`, minRuns: 10, budgetMs: 1000, warmup: true, run: () => step(p) },
+      { name: `FGSM step ${at}`, minRuns: 8, budgetMs: 1000, warmup: true, run: () => step(p, 'fgsm') },
+      { name: `PGD-10 step ${at}`, minRuns: 5, budgetMs: 1500, warmup: true, run: () => step(p, 'pgd') },
+    ];
+  });
   const items: Item[] = [
+    ...prunedItems,
     mm('matmul [60,784]x[784,300]', () => op.matmul(xs(), w1)),
     mm('matmul [60,300]x[300,100]', () => op.matmul(h1s(), w2)),
     mm('matmul [60,100]x[100,10]', () => op.matmul(h2s(), w3)),
@@ -145,8 +186,11 @@ export function workloads(evalImages: number, evalBatch: number): Workloads {
     items,
     dispose: () => {
       disposeAll(owned);
-      disposeNetwork(s.net);
-      s.adam.reset();
+      for (const state of [s, ...pruned]) {
+        disposeNetwork(state.net);
+        state.adam.reset();
+      }
+      disposeAll(pruned.map((p) => [p.x, p.y]));
     },
   };
 }

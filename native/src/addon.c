@@ -296,18 +296,6 @@ FN(scatter_at) { /* (vals, at, out, background | null) */
   DONE();
 }
 
-FN(adam_sparse) { /* (w, g, m, v, at, wOut, mOut, vOut, lrT, beta1, beta2, epsilon) */
-  ARGS(12);
-  int64_t size, nnz;
-  const float *w = F32(0, 0, &size), *g = F32(1, 0, &nnz), *m = F32(2, nnz, NULL), *v = F32(3, nnz, NULL);
-  const int32_t *at = I32(4, nnz, NULL);
-  float *wo = F32(5, size, NULL), *mo = F32(6, nnz, NULL), *vo = F32(7, nnz, NULL);
-  double lr = number(&a, 8), b1 = number(&a, 9), b2 = number(&a, 10), eps = number(&a, 11);
-  if (!indices_within(&a, at, nnz, size)) return NULL;
-  rsn_adam_sparse(w, g, m, v, at, nnz, size, wo, mo, vo, lr, b1, b2, eps);
-  DONE();
-}
-
 FN(set_threads) {
   ARGS(1);
   int64_t t = integer(&a, 0);
@@ -338,7 +326,7 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
       EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
-      EXPORT("gatherAt", gather_at), EXPORT("scatterAt", scatter_at), EXPORT("adamSparse", adam_sparse),
+      EXPORT("gatherAt", gather_at), EXPORT("scatterAt", scatter_at),
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   /* Single-threaded kernels by default; RSN_NATIVE_THREADS asks for more OpenBLAS threads. */

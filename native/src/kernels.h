@@ -36,11 +36,6 @@ void rsn_gather(const float *restrict x, const int32_t *restrict at, float *rest
 /* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
 void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *restrict out, int64_t nnz,
                  int64_t size, const float *restrict background);
-/* Adam on the kept positions: g, m, v, m_out, v_out compact [nnz]; w, w_out dense [size] (w copied, then updated at at[p]). */
-void rsn_adam_sparse(const float *restrict w, const float *restrict g, const float *restrict m,
-                     const float *restrict v, const int32_t *restrict at, int64_t nnz, int64_t size,
-                     float *restrict w_out, float *restrict m_out, float *restrict v_out, double lr_t,
-                     double beta1, double beta2, double eps);
 
 #endif
 

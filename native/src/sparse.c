@@ -136,22 +136,3 @@ void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *
   else memset(out, 0, (size_t)size * sizeof(float));
   for (int64_t p = 0; p < nnz; p++) out[at[p]] = vals[p];
 }
-
-RSN_HOT void rsn_adam_sparse(const float *restrict w, const float *restrict g, const float *restrict m,
-                             const float *restrict v, const int32_t *restrict at, int64_t nnz, int64_t size,
-                             float *restrict w_out, float *restrict m_out, float *restrict v_out, double lr_t,
-                             double beta1, double beta2, double eps) {
-  const float b1 = (float)beta1, c1 = (float)(1.0 - beta1);
-  const float b2 = (float)beta2, c2 = (float)(1.0 - beta2);
-  const float e = (float)eps, lr = (float)lr_t;
-  memcpy(w_out, w, (size_t)size * sizeof(float));
-  for (int64_t p = 0; p < nnz; p++) {
-    const float gi = g[p];
-    const float mi = m[p] * b1 + gi * c1;
-    const float vi = v[p] * b2 + (gi * gi) * c2;
-    m_out[p] = mi;
-    v_out[p] = vi;
-    const int32_t k = at[p];
-    w_out[k] = w[k] - (mi / (sqrtf(vi) + e)) * lr;
-  }
-}
