@@ -13,7 +13,7 @@ import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
 import { mlpKernels } from './mlp.js';
-import { SparseKernels } from './sparse.js';
+import { SparseKernels, type SparseCounts } from './sparse.js';
 
 export type NativeHandle = Float32Array | Int32Array;
 type Info = TensorInfo<NativeHandle>;
@@ -32,8 +32,14 @@ export interface NativeOptions {
   readonly sparse?: Crossover | false;
 }
 
+/** The native backend, plus what its sparse path did (for tests and benchmarks; the core never asks). */
+export interface NativeBackend extends Backend<NativeHandle> {
+  /** Counts of the sparse kernels run so far (all zero when the sparse path is off). */
+  sparseCounts(): SparseCounts;
+}
+
 /** `addon` is the compiled addon (tests and profiling may substitute their own). */
-export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): Backend<NativeHandle> {
+export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): NativeBackend {
   if (options.threads !== undefined) addon.setThreads(options.threads);
   const pool = new BufferPool();
   const sparse = options.sparse === false ? undefined : new SparseKernels(addon, pool, options.sparse ?? CROSSOVER);
@@ -185,6 +191,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
+    sparseCounts: () => ({ ...(sparse?.counts ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0 }) }),
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');

@@ -51,7 +51,22 @@ interface Product {
   readonly cols: number;
 }
 
+/** How often each sparse path ran (tests check that a workload took it). */
+export interface SparseCounts {
+  /** Masks given a sparse layout. */
+  layouts: number;
+  /** x @ E and g @ E^T on the sparse kernel. */
+  products: number;
+  /** Weight gradients computed at the kept positions only. */
+  sampled: number;
+  /** Adam steps on the kept positions. */
+  adam: number;
+  /** Deferred dense values written because a dense kernel or a read needed them. */
+  materialized: number;
+}
+
 export class SparseKernels {
+  readonly counts: SparseCounts = { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0 };
   /** Per handle: its layout when it is a 0/1 mask below the crossover, null when it is not. */
   private readonly masks = new Map<Handle, MaskLayout | null>();
   /** Live sparse masks per shape "rows x cols". */
@@ -77,6 +92,7 @@ export class SparseKernels {
     const fill = this.pending.get(handle);
     if (!fill) return;
     this.pending.delete(handle);
+    this.counts.materialized++;
     fill();
   }
 
@@ -122,6 +138,7 @@ export class SparseKernels {
     }
     this.masks.set(h, layout);
     if (layout) {
+      this.counts.layouts++;
       const key = shapeKey(layout.rows, layout.cols);
       this.liveShapes.set(key, (this.liveShapes.get(key) ?? 0) + 1);
     }
@@ -145,6 +162,7 @@ export class SparseKernels {
     if (known?.layout === layout) {
       vals.set(known.vals);
     } else if (product && product.rows === layout.rows && product.cols === layout.cols && layout.density < this.crossover.sampled) {
+      this.counts.sampled++;
       this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
     } else {
       this.materialize(other);
@@ -163,6 +181,7 @@ export class SparseKernels {
       const x = a.handle as Float32Array;
       this.materialize(x);
       const result = this.pool.float32(m * n);
+      this.counts.products++;
       if (!transposeB) this.addon.sparseProduct(x, m, L.rows, c.vals, L.colPtr, L.rowIdx, L.cscToCsr, L.cols, result);
       else this.addon.sparseProduct(x, m, L.cols, c.vals, L.rowPtr, L.colIdx, L.identity, L.rows, result);
       return result;
@@ -209,6 +228,7 @@ export class SparseKernels {
     }
     const size = weights.length;
     const [wNext, mNext, vNext] = [this.internal.float32(layout.nnz), this.internal.float32(layout.nnz), this.internal.float32(layout.nnz)];
+    this.counts.adam++;
     this.addon.adam(wVals, grad.vals, mVals.vals, vVals.vals, wNext, mNext, vNext, attrs.learningRate, attrs.beta1, attrs.beta2, attrs.epsilon);
     for (const [owned, vals] of [[ownedW, wVals], [mVals.owned, mVals.vals], [vVals.owned, vVals.vals]] as const) {
       if (owned) this.internal.release(vals);
