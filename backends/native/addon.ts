@@ -39,6 +39,20 @@ export interface NativeAddon {
   ): void;
   /** out[p] = sum_i a[i, r] * b[i, colIdx[p]] for the positions p of row r: a^T b at a layout's positions (CSR order). */
   sampledProduct(a: Float32Array, b: Float32Array, m: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
+  /**
+   * The lane layout: a batch matrix [m, cols] stored transposed as [cols, lanes(m)] (m rounded up to 64), zeros
+   * in the padding; the fused MLP kernels keep activations and gradients in it between layers.
+   */
+  lanes(m: number): number;
+  toLanes(src: Float32Array, m: number, cols: number, dst: Float32Array): void;
+  fromLanes(srcT: Float32Array, m: number, cols: number, out: Float32Array): void;
+  /** sparseProduct on operands already in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]]. */
+  sparseLanes(
+    srcT: Float32Array, lanes: number, inner: number, vals: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, outT: Float32Array,
+  ): void;
+  /** sampledProduct on operands in the lane layout: out[p] = aT[r] . bT[colIdx[p]]. */
+  sampledLanes(aT: Float32Array, bT: Float32Array, lanes: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
   /** out[p] = x[at[p]]. */
   gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
   /** out = background (zeros when null), then out[at[p]] = vals[p]. */

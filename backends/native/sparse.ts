@@ -42,13 +42,17 @@ interface Compact {
   readonly background?: Float32Array;
 }
 
-/** A deferred a^T b ([m, rows]^T [m, cols]) with private copies of its operands. */
+/**
+ * A deferred a^T b ([m, rows]^T [m, cols]) with private copies of its operands, or, when `lanes`, the same
+ * product of operands in the lane layout (a [rows, m], b [cols, m], m the padded lane count).
+ */
 interface Product {
   readonly a: Float32Array;
   readonly b: Float32Array;
   readonly m: number;
   readonly rows: number;
   readonly cols: number;
+  readonly lanes: boolean;
 }
 
 /** How often each sparse path ran (tests check that a workload took it). */
@@ -163,7 +167,8 @@ export class SparseKernels {
       vals.set(known.vals);
     } else if (product && product.rows === layout.rows && product.cols === layout.cols && layout.density < this.crossover.sampled) {
       this.counts.sampled++;
-      this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
+      if (product.lanes) this.addon.sampledLanes(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
+      else this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
     } else {
       this.materialize(other);
       this.addon.gatherAt(other, layout.flat, vals);
@@ -191,13 +196,33 @@ export class SparseKernels {
       const [x, g] = [a.handle as Float32Array, b.handle as Float32Array];
       this.materialize(x);
       this.materialize(g);
-      const p: Product = { a: this.copy(x), b: this.copy(g), m: batch, rows: m, cols: n };
-      const result = this.pool.float32(m * n);
-      this.products.set(result, p);
-      this.pending.set(result, () => this.addon.matmul(p.a, p.b, result, m, n, batch, 1, 0));
-      return result;
+      return this.deferProduct({ a: this.copy(x), b: this.copy(g), m: batch, rows: m, cols: n, lanes: false });
     }
     return undefined;
+  }
+
+  /** The compact form of a handle, if it has one. */
+  compactOf(handle: Handle): Compact | undefined {
+    return this.compact.get(handle);
+  }
+
+  /**
+   * hT gT^T for hT [rows, lanes], gT [cols, lanes] in the lane layout, deferred like matmul(h, g, transposeA)
+   * when a live sparse mask has its shape; undefined otherwise (the caller runs sgemm).
+   */
+  laneProduct(hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array | undefined {
+    if (!this.liveShapes.has(shapeKey(rows, cols))) return undefined;
+    return this.deferProduct({ a: this.copy(hT), b: this.copy(gT), m: lanes, rows, cols, lanes: true });
+  }
+
+  private deferProduct(p: Product): Float32Array {
+    const result = this.pool.float32(p.rows * p.cols);
+    this.products.set(result, p);
+    this.pending.set(result, () => {
+      if (p.lanes) this.addon.matmul(p.a, p.b, result, p.rows, p.cols, p.m, 0, 1);
+      else this.addon.matmul(p.a, p.b, result, p.rows, p.cols, p.m, 1, 0);
+    });
+    return result;
   }
 
   /** Adam on the kept positions, or undefined when the gradient is not compact or a moment is not zero outside. */

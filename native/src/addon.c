@@ -271,6 +271,60 @@ FN(sampled_product) { /* (a, b, m, rows, cols, rowPtr, colIdx, out) */
   DONE();
 }
 
+FN(lanes) { /* (m): the padded lane count */
+  ARGS(1);
+  int64_t m = integer(&a, 0);
+  if (a.failed) return NULL;
+  napi_value result;
+  napi_create_int64(env, rsn_lanes(m), &result);
+  return result;
+}
+
+FN(to_lanes) { /* (src, m, cols, dst): dst [cols, lanes(m)] */
+  ARGS(4);
+  int64_t m = integer(&a, 1), cols = integer(&a, 2), mp = rsn_lanes(m);
+  const float *src = F32(0, m * cols, NULL);
+  float *dst = F32(3, cols * mp, NULL);
+  if (!a.failed) rsn_to_lanes(src, m, cols, dst, mp);
+  DONE();
+}
+
+FN(from_lanes) { /* (srcT, m, cols, out): out [m, cols] */
+  ARGS(4);
+  int64_t m = integer(&a, 1), cols = integer(&a, 2), mp = rsn_lanes(m);
+  const float *src = F32(0, cols * mp, NULL);
+  float *out = F32(3, m * cols, NULL);
+  if (!a.failed) rsn_from_lanes(src, mp, m, cols, out);
+  DONE();
+}
+
+FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, outT) */
+  ARGS(9);
+  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), nvals, nidx, nat;
+  if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
+  const float *src = F32(0, mp * inner, NULL), *vals = F32(3, 0, &nvals);
+  const int32_t *ptr = I32(4, groups + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(8, mp * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups];
+  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
+  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, out);
+  DONE();
+}
+
+FN(sampled_lanes) { /* (aT, bT, mp, rows, cols, rowPtr, colIdx, out) */
+  ARGS(8);
+  int64_t mp = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), nidx, nout;
+  if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
+  const float *x = F32(0, mp * rows, NULL), *y = F32(1, mp * cols, NULL);
+  const int32_t *ptr = I32(5, rows + 1, NULL), *idx = I32(6, 0, &nidx);
+  float *out = F32(7, 0, &nout);
+  if (!pointers_valid(&a, ptr, rows, nidx < nout ? nidx : nout)) return NULL;
+  if (!indices_within(&a, idx, ptr[rows], cols)) return NULL;
+  rsn_sampled_lanes(x, y, mp, rows, ptr, idx, out);
+  DONE();
+}
+
 FN(gather_at) { /* (x, at, out): out[p] = x[at[p]] */
   ARGS(3);
   int64_t nx, nout;
@@ -326,7 +380,8 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
       EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
-      EXPORT("gatherAt", gather_at), EXPORT("scatterAt", scatter_at),
+      EXPORT("gatherAt", gather_at), EXPORT("lanes", lanes), EXPORT("toLanes", to_lanes),
+      EXPORT("fromLanes", from_lanes), EXPORT("sparseLanes", sparse_lanes), EXPORT("sampledLanes", sampled_lanes), EXPORT("scatterAt", scatter_at),
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   /* Single-threaded kernels by default; RSN_NATIVE_THREADS asks for more OpenBLAS threads. */

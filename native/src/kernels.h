@@ -31,6 +31,19 @@ void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, con
                         int64_t groups, float *restrict out);
 void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
                          const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+/*
+ * The lane layout: a batch matrix [m, cols] stored transposed as [cols, mp], mp = rsn_lanes(m) (m rounded up
+ * to 64), with zeros in the padding lanes. The *_lanes kernels work on it without transposing.
+ */
+int64_t rsn_lanes(int64_t m);
+void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
+void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
+/* outT[j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
+void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT);
+/* out[p] = aT[r] . bT[col_idx[p]] for the positions p of row r. */
+void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
+                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
 /* out[p] = x[at[p]]. */
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
 /* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
@@ -121,6 +134,19 @@ void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, con
                         int64_t groups, float *restrict out);
 void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
                          const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+/*
+ * The lane layout: a batch matrix [m, cols] stored transposed as [cols, mp], mp = rsn_lanes(m) (m rounded up
+ * to 64), with zeros in the padding lanes. The *_lanes kernels work on it without transposing.
+ */
+int64_t rsn_lanes(int64_t m);
+void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
+void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
+/* outT[j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
+void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT);
+/* out[p] = aT[r] . bT[col_idx[p]] for the positions p of row r. */
+void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
+                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
 /* out[p] = x[at[p]]. */
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
 /* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */

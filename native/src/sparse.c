@@ -36,7 +36,8 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 /* The batch dimension padded to whole 64-float blocks (zeros in the padding). */
 #define LANES 64
 #define VECS (LANES / 8)
-static int64_t padded(int64_t m) { return (m + LANES - 1) / LANES * LANES; }
+int64_t rsn_lanes(int64_t m) { return (m + LANES - 1) / LANES * LANES; }
+static int64_t padded(int64_t m) { return rsn_lanes(m); }
 
 /* dst[c * ld + r] = src[r * cols + c] for r < rows, and zeros for rows <= r < ld, in cache-sized tiles. */
 static void transpose_padded(const float *restrict src, float *restrict dst, int64_t rows, int64_t cols, int64_t ld) {
@@ -120,10 +121,28 @@ void rsn_sampled_product(const float *restrict a, const float *restrict b, int64
   float *bT = scratch(1, (size_t)(cols * mp));
   transpose_padded(a, aT, m, rows, mp);
   transpose_padded(b, bT, m, cols, mp);
+  rsn_sampled_lanes(aT, bT, mp, rows, row_ptr, col_idx, out);
+}
+
+void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
+                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out) {
   for (int64_t r = 0; r < rows; r++) {
     const float *ar = aT + r * mp;
     for (int32_t p = row_ptr[r]; p < row_ptr[r + 1]; p++) out[p] = dot(ar, bT + (int64_t)col_idx[p] * mp, mp);
   }
+}
+
+void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp) {
+  transpose_padded(src, dst, m, cols, mp);
+}
+
+void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out) {
+  transpose_back(srcT, out, m, cols, mp);
+}
+
+void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT) {
+  gather_rows(srcT, mp, vals, ptr, idx, at, groups, outT);
 }
 
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz) {
