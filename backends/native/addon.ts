@@ -30,12 +30,13 @@ export interface NativeAddon {
     step: number, eps: number, min: number, max: number,
   ): void;
   /**
-   * Sparse kernels (native/src/sparse.c). out[m, groups]: out[i, j] = sum over p in [ptr[j], ptr[j+1]) of
-   * vals[at[p]] * src[i, idx[p]], with src [m, inner].
+   * Sparse kernels (native/src/sparse.c). out[m, groups]: out[i, j] = sum over the blocks b and p in
+   * [ptr[b * groups + j], ptr[b * groups + j + 1]) of vals[at[p]] * src[i, idx[p]], with src [m, inner]
+   * (layout.ts, PositionLists).
    */
   sparseProduct(
     src: Float32Array, m: number, inner: number, vals: Float32Array,
-    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, out: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, out: Float32Array,
   ): void;
   /** out[p] = sum_i a[i, r] * b[i, colIdx[p]] for the positions p of row r: a^T b at a layout's positions (CSR order). */
   sampledProduct(a: Float32Array, b: Float32Array, m: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
@@ -49,7 +50,7 @@ export interface NativeAddon {
   /** sparseProduct on operands already in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]]. */
   sparseLanes(
     srcT: Float32Array, lanes: number, inner: number, vals: Float32Array,
-    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, outT: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, outT: Float32Array,
   ): void;
   /** sampledProduct on operands in the lane layout: out[p] = aT[r] . bT[colIdx[p]]. */
   sampledLanes(aT: Float32Array, bT: Float32Array, lanes: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;

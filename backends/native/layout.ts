@@ -20,6 +20,63 @@ export interface MaskLayout {
   readonly colPtr: Int32Array;
   readonly rowIdx: Int32Array;
   readonly cscToCsr: Int32Array;
+  /** Blocked position lists (blockedLists), made on first use per order and block size. */
+  readonly blocked: Map<string, PositionLists>;
+}
+
+/**
+ * The positions as the sparse kernels read them (native/src/kernels.h, rsn_sparse_product): `groups` output
+ * groups (columns for 'csc', rows for 'csr'), split into `blocks` ranges of the inner index; the positions of
+ * group j in block b are [ptr[b * groups + j], ptr[b * groups + j + 1]), with their inner indices `idx` and
+ * their places `at` in a compact (CSR-ordered) value array.
+ */
+export interface PositionLists {
+  readonly ptr: Int32Array;
+  readonly idx: Int32Array;
+  readonly at: Int32Array;
+  readonly groups: number;
+  readonly blocks: number;
+}
+
+/** Bytes of operand rows one block may read: well inside a 48 KiB L1 data cache. */
+const BLOCK_BYTES = 32 * 1024;
+
+/**
+ * The layout's positions by column ('csc', for x @ E) or by row ('csr', for g @ E^T), blocked so that the rows
+ * of the dense operand that one block reads ([inner, lanes] floats) fit in L1.
+ */
+export function blockedLists(layout: MaskLayout, order: 'csc' | 'csr', lanes: number): PositionLists {
+  const perBlock = Math.max(8, Math.floor(BLOCK_BYTES / (4 * Math.max(lanes, 1))));
+  const key = `${order}:${perBlock}`;
+  const known = layout.blocked.get(key);
+  if (known) return known;
+  const [ptr, idx, at, groups, inner] = order === 'csc'
+    ? [layout.colPtr, layout.rowIdx, layout.cscToCsr, layout.cols, layout.rows]
+    : [layout.rowPtr, layout.colIdx, layout.identity, layout.rows, layout.cols];
+  const blocks = Math.max(1, Math.ceil(inner / perBlock));
+  let lists: PositionLists;
+  if (blocks === 1) {
+    lists = { ptr, idx, at, groups, blocks };
+  } else {
+    const bptr = new Int32Array(blocks * groups + 1);
+    for (let j = 0; j < groups; j++) {
+      for (let p = ptr[j]!; p < ptr[j + 1]!; p++) bptr[Math.floor(idx[p]! / perBlock) * groups + j + 1]!++;
+    }
+    for (let q = 0; q < blocks * groups; q++) bptr[q + 1]! += bptr[q]!;
+    const next = bptr.slice(0, blocks * groups);
+    const bidx = new Int32Array(idx.length);
+    const bat = new Int32Array(at.length);
+    for (let j = 0; j < groups; j++) {
+      for (let p = ptr[j]!; p < ptr[j + 1]!; p++) {
+        const slot = next[Math.floor(idx[p]! / perBlock) * groups + j]!++;
+        bidx[slot] = idx[p]!;
+        bat[slot] = at[p]!;
+      }
+    }
+    lists = { ptr: bptr, idx: bidx, at: bat, groups, blocks };
+  }
+  layout.blocked.set(key, lists);
+  return lists;
 }
 
 /** True when every value is exactly 0 or 1 (either zero sign): the values a pruning mask holds. */
@@ -65,5 +122,5 @@ export function maskLayout(values: Float32Array, rows: number, cols: number): Ma
   const identity = new Int32Array(nnz);
   for (let q = 0; q < nnz; q++) identity[q] = q;
   const size = rows * cols;
-  return { rows, cols, nnz, density: size === 0 ? 1 : nnz / size, rowPtr, colIdx, flat, identity, colPtr, rowIdx, cscToCsr };
+  return { rows, cols, nnz, density: size === 0 ? 1 : nnz / size, rowPtr, colIdx, flat, identity, colPtr, rowIdx, cscToCsr, blocked: new Map() };
 }

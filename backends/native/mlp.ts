@@ -55,9 +55,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
     const outT = s.take(cols * lanes);
     const c = sparse?.compactOf(w.handle);
     if (c) {
-      const L = c.layout;
-      sparse!.counts.products++;
-      addon.sparseLanes(hT, lanes, rows, c.vals, L.colPtr, L.rowIdx, L.cscToCsr, cols, outT);
+      sparse!.product(c, 'csc', hT, lanes, true, outT);
     } else {
       addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0);
     }
@@ -70,9 +68,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
     const outT = s.take(rows * lanes);
     const c = sparse?.compactOf(w.handle);
     if (c) {
-      const L = c.layout;
-      sparse!.counts.products++;
-      addon.sparseLanes(gT, lanes, cols, c.vals, L.rowPtr, L.colIdx, L.identity, rows, outT);
+      sparse!.product(c, 'csr', gT, lanes, true, outT);
     } else {
       addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
     }

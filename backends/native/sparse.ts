@@ -26,7 +26,7 @@ import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import type { FusedAttrs, OutputSpec, TensorInfo } from '../backend.js';
 import type { NativeAddon } from './addon.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
-import { isZeroOne, maskLayout, type MaskLayout } from './layout.js';
+import { blockedLists, isZeroOne, maskLayout, type MaskLayout } from './layout.js';
 import { BufferPool } from './pool.js';
 
 type Handle = Float32Array | Int32Array;
@@ -36,7 +36,7 @@ type Info = TensorInfo<Handle>;
  * A handle's values at the kept positions of a layout (CSR order); elsewhere those of `background` (a dense
  * array that nothing writes to once made), or zero without one.
  */
-interface Compact {
+export interface Compact {
   readonly layout: MaskLayout;
   readonly vals: Float32Array;
   readonly background?: Float32Array;
@@ -186,9 +186,7 @@ export class SparseKernels {
       const x = a.handle as Float32Array;
       this.materialize(x);
       const result = this.pool.float32(m * n);
-      this.counts.products++;
-      if (!transposeB) this.addon.sparseProduct(x, m, L.rows, c.vals, L.colPtr, L.rowIdx, L.cscToCsr, L.cols, result);
-      else this.addon.sparseProduct(x, m, L.cols, c.vals, L.rowPtr, L.colIdx, L.identity, L.rows, result);
+      this.product(c, transposeB ? 'csr' : 'csc', x, m, false, result);
       return result;
     }
     if (transposeA && !transposeB && this.liveShapes.has(shapeKey(m, n))) {
@@ -199,6 +197,19 @@ export class SparseKernels {
       return this.deferProduct({ a: this.copy(x), b: this.copy(g), m: batch, rows: m, cols: n, lanes: false });
     }
     return undefined;
+  }
+
+  /**
+   * x @ E ('csc': x [m, rows], out [m, cols]) or g @ E^T ('csr': g [m, cols], out [m, rows]) for E in compact
+   * form; with `lanes`, src and out are in the lane layout and m is the lane count.
+   */
+  product(c: Compact, order: 'csc' | 'csr', src: Float32Array, m: number, lanes: boolean, out: Float32Array): void {
+    const L = c.layout;
+    const lists = blockedLists(L, order, lanes ? m : laneCount(m));
+    const inner = order === 'csc' ? L.rows : L.cols;
+    this.counts.products++;
+    if (lanes) this.addon.sparseLanes(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
+    else this.addon.sparseProduct(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
   }
 
   /** The compact form of a handle, if it has one. */
@@ -304,6 +315,9 @@ export class SparseKernels {
 }
 
 const shapeKey = (rows: number, cols: number): string => `${rows}x${cols}`;
+
+/** The lane count of a batch of m (native/src/sparse.c, rsn_lanes): m rounded up to 64. */
+const laneCount = (m: number): number => Math.ceil(m / 64) * 64;
 
 /** True when every value outside the layout's kept positions is zero. */
 function zeroOutside(values: Float32Array, layout: MaskLayout): boolean {

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadAddon } from '../../backends/native/addon.js';
-import { maskLayout } from '../../backends/native/layout.js';
+import { blockedLists, maskLayout } from '../../backends/native/layout.js';
 import { Rng } from '../../core/nn/rng.js';
 
 const { values: args } = parseArgs({ options: { batch: { type: 'string', default: '60' }, reps: { type: 'string', default: '200' } } });
@@ -50,9 +50,10 @@ for (const [k, n] of SHAPES) {
     const L = maskLayout(mask, k, n);
     const vals = new Float32Array(L.nnz);
     addon.gatherAt(w, L.flat, vals);
+    const [csc, csr] = [blockedLists(L, 'csc', addon.lanes(m)), blockedLists(L, 'csr', addon.lanes(m))];
     const sparse = {
-      forward: time(() => addon.sparseProduct(x, m, k, vals, L.colPtr, L.rowIdx, L.cscToCsr, n, y)),
-      inputGrad: time(() => addon.sparseProduct(g, m, n, vals, L.rowPtr, L.colIdx, L.identity, k, dx)),
+      forward: time(() => addon.sparseProduct(x, m, k, vals, csc.ptr, csc.idx, csc.at, n, csc.blocks, y)),
+      inputGrad: time(() => addon.sparseProduct(g, m, n, vals, csr.ptr, csr.idx, csr.at, k, csr.blocks, dx)),
       weightGrad: time(() => addon.sampledProduct(x, g, m, k, n, L.rowPtr, L.colIdx, vals)),
     };
     for (const key of ['forward', 'inputGrad', 'weightGrad'] as const) {

@@ -246,16 +246,17 @@ static int pointers_valid(args_t *a, const int32_t *ptr, int64_t groups, int64_t
   return 1;
 }
 
-FN(sparse_product) { /* (src, m, inner, vals, ptr, idx, at, groups, out) */
-  ARGS(9);
-  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), nvals, nidx, nat;
+FN(sparse_product) { /* (src, m, inner, vals, ptr, idx, at, groups, blocks, out) */
+  ARGS(10);
+  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
   const float *src = F32(0, m * inner, NULL), *vals = F32(3, 0, &nvals);
-  const int32_t *ptr = I32(4, groups + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
-  float *out = F32(8, m * groups, NULL);
-  if (!pointers_valid(&a, ptr, groups, nidx < nat ? nidx : nat)) return NULL;
-  const int64_t nnz = ptr[groups];
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
+  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(9, m * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups * blocks];
   if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
-  rsn_sparse_product(src, m, inner, vals, ptr, idx, at, groups, out);
+  rsn_sparse_product(src, m, inner, vals, ptr, idx, at, groups, blocks, out);
   DONE();
 }
 
@@ -298,17 +299,18 @@ FN(from_lanes) { /* (srcT, m, cols, out): out [m, cols] */
   DONE();
 }
 
-FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, outT) */
-  ARGS(9);
-  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), nvals, nidx, nat;
+FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT) */
+  ARGS(10);
+  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
   if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
   const float *src = F32(0, mp * inner, NULL), *vals = F32(3, 0, &nvals);
-  const int32_t *ptr = I32(4, groups + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
-  float *out = F32(8, mp * groups, NULL);
-  if (!pointers_valid(&a, ptr, groups, nidx < nat ? nidx : nat)) return NULL;
-  const int64_t nnz = ptr[groups];
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
+  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(9, mp * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups * blocks];
   if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
-  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, out);
+  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, blocks, out);
   DONE();
 }
 

@@ -20,36 +20,6 @@ enum { RED_SUM, RED_MAX };
 #define RSN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define RSN_HOT
-/*
- * Sparse kernels (sparse.c). A kept position p of a layout has an index at[p] into `vals`.
- * rsn_sparse_product: out[m, groups] with out[i, j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * src[i, idx[p]],
- * src [m, inner]: x @ E with the CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows).
- * rsn_sampled_product: out[p] = sum_i a[i, r] * b[i, col_idx[p]] for the positions p of row r (a^T b sampled).
- */
-void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
-                        const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
-                        int64_t groups, float *restrict out);
-void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
-                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
-/*
- * The lane layout: a batch matrix [m, cols] stored transposed as [cols, mp], mp = rsn_lanes(m) (m rounded up
- * to 64), with zeros in the padding lanes. The *_lanes kernels work on it without transposing.
- */
-int64_t rsn_lanes(int64_t m);
-void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
-void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
-/* outT[j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
-void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
-                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT);
-/* out[p] = aT[r] . bT[col_idx[p]] for the positions p of row r. */
-void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
-                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
-/* out[p] = x[at[p]]. */
-void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
-/* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
-void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *restrict out, int64_t nnz,
-                 int64_t size, const float *restrict background);
-
 #endif
 
 /*
@@ -125,13 +95,16 @@ void rsn_pgd_step(const float *restrict x, const float *restrict cur, const floa
 
 /*
  * Sparse kernels (sparse.c). A kept position p of a layout has an index at[p] into `vals`.
- * rsn_sparse_product: out[m, groups] with out[i, j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * src[i, idx[p]],
- * src [m, inner]: x @ E with the CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows).
+ * rsn_sparse_product: out[m, groups] with out[i, j] = sum over b < blocks and p in
+ * [ptr[b * groups + j], ptr[b * groups + j + 1]) of vals[at[p]] * src[i, idx[p]], src [m, inner]: x @ E with the
+ * CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows). The lists may be split into
+ * blocks of consecutive idx ranges (so that the rows of src one block reads stay in L1); the sum's order is that of
+ * the positions, whatever the blocking.
  * rsn_sampled_product: out[p] = sum_i a[i, r] * b[i, col_idx[p]] for the positions p of row r (a^T b sampled).
  */
 void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
                         const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
-                        int64_t groups, float *restrict out);
+                        int64_t groups, int64_t blocks, float *restrict out);
 void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
                          const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
 /*
@@ -141,9 +114,10 @@ void rsn_sampled_product(const float *restrict a, const float *restrict b, int64
 int64_t rsn_lanes(int64_t m);
 void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
 void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
-/* outT[j] = sum over p in [ptr[j], ptr[j+1]) of vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
+/* rsn_sparse_product in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
-                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT);
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
+                      float *restrict outT);
 /* out[p] = aT[r] . bT[col_idx[p]] for the positions p of row r. */
 void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
                        const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);

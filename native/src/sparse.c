@@ -17,6 +17,17 @@
 
 #include "kernels.h"
 
+/*
+ * The products' multiply-adds may fuse (FMA on the AVX2 clone): one rounding instead of two. Unlike the
+ * elementwise kernels, which reproduce the reference bit for bit, the products only match it within float32
+ * accumulation error, as sgemm does; a given machine always runs the same clone, so results stay deterministic.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RSN_CONTRACT __attribute__((optimize("fp-contract=fast")))
+#else
+#define RSN_CONTRACT
+#endif
+
 /* Growing scratch buffers, one per slot (the addon runs on the JS thread only). */
 static float *scratch_buf[3];
 static size_t scratch_len[3];
@@ -39,71 +50,98 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 int64_t rsn_lanes(int64_t m) { return (m + LANES - 1) / LANES * LANES; }
 static int64_t padded(int64_t m) { return rsn_lanes(m); }
 
-/* dst[c * ld + r] = src[r * cols + c] for r < rows, and zeros for rows <= r < ld, in cache-sized tiles. */
-static void transpose_padded(const float *restrict src, float *restrict dst, int64_t rows, int64_t cols, int64_t ld) {
-  const int64_t T = 32;
-  for (int64_t r0 = 0; r0 < rows; r0 += T) {
-    const int64_t r1 = r0 + T < rows ? r0 + T : rows;
-    for (int64_t c0 = 0; c0 < cols; c0 += T) {
-      const int64_t c1 = c0 + T < cols ? c0 + T : cols;
-      for (int64_t r = r0; r < r1; r++)
-        for (int64_t c = c0; c < c1; c++) dst[c * ld + r] = src[r * cols + c];
-    }
+/* Transpose eight rows of eight floats in registers (the AVX unpack / shuffle / lane-swap sequence). */
+static inline void transpose8(v8 r[8]) {
+  v8 t[8], u[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
   }
+  for (int k = 0; k < 8; k += 4) {
+    u[k] = __builtin_shufflevector(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 1] = __builtin_shufflevector(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[k + 2] = __builtin_shufflevector(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[k + 3] = __builtin_shufflevector(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int k = 0; k < 4; k++) {
+    r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+/* dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols: 8 x 8 blocks in registers, scalar edges. */
+RSN_HOT static void transpose_to(const float *restrict src, int64_t ld_src, float *restrict dst, int64_t ld_dst,
+                                 int64_t rows, int64_t cols) {
+  const int64_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+  for (int64_t r0 = 0; r0 < r8; r0 += 8) {
+    for (int64_t c0 = 0; c0 < c8; c0 += 8) {
+      v8 b[8];
+      for (int k = 0; k < 8; k++) b[k] = *(const v8 *)(src + (r0 + k) * ld_src + c0);
+      transpose8(b);
+      for (int k = 0; k < 8; k++) *(v8 *)(dst + (c0 + k) * ld_dst + r0) = b[k];
+    }
+    for (int64_t r = r0; r < r0 + 8; r++)
+      for (int64_t c = c8; c < cols; c++) dst[c * ld_dst + r] = src[r * ld_src + c];
+  }
+  for (int64_t r = r8; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) dst[c * ld_dst + r] = src[r * ld_src + c];
+}
+
+/* dst[c * ld + r] = src[r * cols + c] for r < rows, and zeros for rows <= r < ld. */
+static void transpose_padded(const float *restrict src, float *restrict dst, int64_t rows, int64_t cols, int64_t ld) {
+  transpose_to(src, cols, dst, ld, rows, cols);
   if (ld > rows)
     for (int64_t c = 0; c < cols; c++) memset(dst + c * ld + rows, 0, (size_t)(ld - rows) * sizeof(float));
 }
 
 /* out[r * cols + c] = src[c * ld + r] for r < rows (drops the padding). */
 static void transpose_back(const float *restrict src, float *restrict out, int64_t rows, int64_t cols, int64_t ld) {
-  const int64_t T = 32;
-  for (int64_t c0 = 0; c0 < cols; c0 += T) {
-    const int64_t c1 = c0 + T < cols ? c0 + T : cols;
-    for (int64_t r0 = 0; r0 < rows; r0 += T) {
-      const int64_t r1 = r0 + T < rows ? r0 + T : rows;
-      for (int64_t r = r0; r < r1; r++)
-        for (int64_t c = c0; c < c1; c++) out[r * cols + c] = src[c * ld + r];
-    }
-  }
+  transpose_to(src, ld, out, cols, cols, rows);
 }
 
 /*
- * outT[j, 0..mp) = sum over p in [ptr[j], ptr[j + 1]) of vals[at[p]] * srcT[idx[p], 0..mp), for j < groups,
- * 64 lanes at a time in eight vector accumulators.
+ * outT[j, 0..mp) = sum over the blocks b and p in [ptr[b * groups + j], ptr[b * groups + j + 1]) of
+ * vals[at[p]] * srcT[idx[p], 0..mp), 64 lanes at a time in eight vector accumulators; a block continues the
+ * sums the previous one stored, so the order of the terms is that of the positions.
  */
-RSN_HOT static void gather_rows(const float *restrict srcT, int64_t mp, const float *restrict vals,
-                                const int32_t *restrict ptr, const int32_t *restrict idx,
-                                const int32_t *restrict at, int64_t groups, float *restrict outT) {
-  for (int64_t j = 0; j < groups; j++) {
-    const int32_t p0 = ptr[j], p1 = ptr[j + 1];
-    for (int64_t i0 = 0; i0 < mp; i0 += LANES) {
-      v8 acc[VECS];
-      for (int b = 0; b < VECS; b++) acc[b] = (v8){0};
-      for (int32_t p = p0; p < p1; p++) {
-        const float v = vals[at[p]];
-        const v8 *s = (const v8 *)(srcT + (int64_t)idx[p] * mp + i0);
-        for (int b = 0; b < VECS; b++) acc[b] += v * s[b];
+RSN_HOT RSN_CONTRACT static void gather_rows(const float *restrict srcT, int64_t mp, const float *restrict vals,
+                                             const int32_t *restrict ptr, const int32_t *restrict idx,
+                                             const int32_t *restrict at, int64_t groups, int64_t blocks,
+                                             float *restrict outT) {
+  for (int64_t b = 0; b < blocks; b++) {
+    const int32_t *bptr = ptr + b * groups;
+    for (int64_t j = 0; j < groups; j++) {
+      const int32_t p0 = bptr[j], p1 = bptr[j + 1];
+      if (b > 0 && p0 == p1) continue;
+      for (int64_t i0 = 0; i0 < mp; i0 += LANES) {
+        v8 *o = (v8 *)(outT + j * mp + i0);
+        v8 acc[VECS];
+        for (int v = 0; v < VECS; v++) acc[v] = b == 0 ? (v8){0} : o[v];
+        for (int32_t p = p0; p < p1; p++) {
+          const float w = vals[at[p]];
+          const v8 *s = (const v8 *)(srcT + (int64_t)idx[p] * mp + i0);
+          for (int v = 0; v < VECS; v++) acc[v] += w * s[v];
+        }
+        for (int v = 0; v < VECS; v++) o[v] = acc[v];
       }
-      v8 *o = (v8 *)(outT + j * mp + i0);
-      for (int b = 0; b < VECS; b++) o[b] = acc[b];
     }
   }
 }
 
 void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
                         const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
-                        int64_t groups, float *restrict out) {
+                        int64_t groups, int64_t blocks, float *restrict out) {
   if (m == 0 || groups == 0) return;
   const int64_t mp = padded(m);
   float *srcT = scratch(0, (size_t)(inner * mp));
   float *outT = scratch(1, (size_t)(groups * mp));
   transpose_padded(src, srcT, m, inner, mp);
-  gather_rows(srcT, mp, vals, ptr, idx, at, groups, outT);
+  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT);
   transpose_back(outT, out, m, groups, mp);
 }
 
 /* sum_i a[i] * b[i] over mp (a multiple of 64) lanes in a fixed order: eight vector partial sums, then lanes. */
-RSN_HOT static float dot(const float *restrict a, const float *restrict b, int64_t mp) {
+RSN_HOT RSN_CONTRACT static float dot(const float *restrict a, const float *restrict b, int64_t mp) {
   v8 acc[VECS];
   for (int l = 0; l < VECS; l++) acc[l] = (v8){0};
   for (int64_t i = 0; i < mp; i += LANES) {
@@ -141,8 +179,9 @@ void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t c
 }
 
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
-                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, float *restrict outT) {
-  gather_rows(srcT, mp, vals, ptr, idx, at, groups, outT);
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
+                      float *restrict outT) {
+  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT);
 }
 
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz) {
