@@ -1,6 +1,6 @@
 /**
  * Where the native backend switches a masked weight matrix from dense to sparse kernels, by the mask's density
- * (kept positions / size). Measured with `npm run bench:crossover` (benchmarks/micro/sparse-crossover.ts) at
+ * (kept positions / size). Measured with `npx tsx benchmarks/micro/sparse-crossover.ts` at
  * batch 60 on one core of an Intel Xeon (AVX-512; OpenBLAS sgemm against native/src/sparse.c), where the sparse
  * products break even with sgemm at about 20% density for [784, 300] and 10-20% for [300, 100], and the sampled
  * weight gradient at about 10%; [100, 10] products never pay (a few microseconds either way).

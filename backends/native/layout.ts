@@ -38,16 +38,19 @@ export interface PositionLists {
   readonly blocks: number;
 }
 
-/** Bytes of operand rows one block may read: well inside a 48 KiB L1 data cache. */
-const BLOCK_BYTES = 32 * 1024;
+/**
+ * Inner indices per block: the kernel reads 64 lanes (256 bytes) of each, so a block's operand rows take 32 KiB,
+ * well inside a 48 KiB L1 data cache.
+ */
+const PER_BLOCK = 128;
 
 /**
- * The layout's positions by column ('csc', for x @ E) or by row ('csr', for g @ E^T), blocked so that the rows
- * of the dense operand that one block reads ([inner, lanes] floats) fit in L1.
+ * The layout's positions by column ('csc', for x @ E) or by row ('csr', for g @ E^T), blocked so that the
+ * slices of the dense operand's rows that one block reads fit in L1.
  */
-export function blockedLists(layout: MaskLayout, order: 'csc' | 'csr', lanes: number): PositionLists {
-  const perBlock = Math.max(8, Math.floor(BLOCK_BYTES / (4 * Math.max(lanes, 1))));
-  const key = `${order}:${perBlock}`;
+export function blockedLists(layout: MaskLayout, order: 'csc' | 'csr'): PositionLists {
+  const perBlock = PER_BLOCK;
+  const key = order;
   const known = layout.blocked.get(key);
   if (known) return known;
   const [ptr, idx, at, groups, inner] = order === 'csc'

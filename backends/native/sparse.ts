@@ -205,7 +205,7 @@ export class SparseKernels {
    */
   product(c: Compact, order: 'csc' | 'csr', src: Float32Array, m: number, lanes: boolean, out: Float32Array): void {
     const L = c.layout;
-    const lists = blockedLists(L, order, lanes ? m : laneCount(m));
+    const lists = blockedLists(L, order);
     const inner = order === 'csc' ? L.rows : L.cols;
     this.counts.products++;
     if (lanes) this.addon.sparseLanes(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
@@ -315,9 +315,6 @@ export class SparseKernels {
 }
 
 const shapeKey = (rows: number, cols: number): string => `${rows}x${cols}`;
-
-/** The lane count of a batch of m (native/src/sparse.c, rsn_lanes): m rounded up to 64. */
-const laneCount = (m: number): number => Math.ceil(m / 64) * 64;
 
 /** True when every value outside the layout's kept positions is zero. */
 function zeroOutside(values: Float32Array, layout: MaskLayout): boolean {

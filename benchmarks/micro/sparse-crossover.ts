@@ -1,5 +1,5 @@
 /**
- * npm run bench:crossover [-- --batch 60 --reps 200]
+ * npx tsx benchmarks/micro/sparse-crossover.ts [--batch 60] [--reps 200]
  *
  * Measures where the native backend's sparse products (native/src/sparse.c) start to beat OpenBLAS's dense
  * ones, for each layer shape of dense-300-100 and the three products a masked weight enters: x @ E (forward),
@@ -50,7 +50,7 @@ for (const [k, n] of SHAPES) {
     const L = maskLayout(mask, k, n);
     const vals = new Float32Array(L.nnz);
     addon.gatherAt(w, L.flat, vals);
-    const [csc, csr] = [blockedLists(L, 'csc', addon.lanes(m)), blockedLists(L, 'csr', addon.lanes(m))];
+    const [csc, csr] = [blockedLists(L, 'csc'), blockedLists(L, 'csr')];
     const sparse = {
       forward: time(() => addon.sparseProduct(x, m, k, vals, csc.ptr, csc.idx, csc.at, n, csc.blocks, y)),
       inputGrad: time(() => addon.sparseProduct(g, m, n, vals, csr.ptr, csr.idx, csr.at, k, csr.blocks, dx)),

@@ -101,19 +101,20 @@ static void transpose_back(const float *restrict src, float *restrict out, int64
 
 /*
  * outT[j, 0..mp) = sum over the blocks b and p in [ptr[b * groups + j], ptr[b * groups + j + 1]) of
- * vals[at[p]] * srcT[idx[p], 0..mp), 64 lanes at a time in eight vector accumulators; a block continues the
- * sums the previous one stored, so the order of the terms is that of the positions.
+ * vals[at[p]] * srcT[idx[p], 0..mp), 64 lanes at a time in eight vector accumulators. Each 64-lane slice runs
+ * through all blocks before the next (a block's rows of that slice stay in L1); a block continues the sums the
+ * previous one stored, so the order of the terms is that of the positions.
  */
 RSN_HOT RSN_CONTRACT static void gather_rows(const float *restrict srcT, int64_t mp, const float *restrict vals,
                                              const int32_t *restrict ptr, const int32_t *restrict idx,
                                              const int32_t *restrict at, int64_t groups, int64_t blocks,
                                              float *restrict outT) {
-  for (int64_t b = 0; b < blocks; b++) {
-    const int32_t *bptr = ptr + b * groups;
-    for (int64_t j = 0; j < groups; j++) {
-      const int32_t p0 = bptr[j], p1 = bptr[j + 1];
-      if (b > 0 && p0 == p1) continue;
-      for (int64_t i0 = 0; i0 < mp; i0 += LANES) {
+  for (int64_t i0 = 0; i0 < mp; i0 += LANES) {
+    for (int64_t b = 0; b < blocks; b++) {
+      const int32_t *bptr = ptr + b * groups;
+      for (int64_t j = 0; j < groups; j++) {
+        const int32_t p0 = bptr[j], p1 = bptr[j + 1];
+        if (b > 0 && p0 == p1) continue;
         v8 *o = (v8 *)(outT + j * mp + i0);
         v8 acc[VECS];
         for (int v = 0; v < VECS; v++) acc[v] = b == 0 ? (v8){0} : o[v];
