@@ -19,9 +19,12 @@ export interface MaskSpec {
   readonly seed: number;
 }
 
-/** Mask shapes up to 40 x 40, any density from 0 to 1 (the ends well represented), some full or empty rows and columns. */
-export const maskSpecArb: fc.Arbitrary<MaskSpec> = fc
-  .record({ rows: fc.integer({ min: 1, max: 40 }), cols: fc.integer({ min: 1, max: 40 }) })
+/**
+ * Mask shapes with sides in [minDim, maxDim] (default up to 40 x 40), any density from 0 to 1 (the ends well
+ * represented), some full or empty rows and columns.
+ */
+export const maskSpecArb = (minDim = 1, maxDim = 40): fc.Arbitrary<MaskSpec> => fc
+  .record({ rows: fc.integer({ min: minDim, max: maxDim }), cols: fc.integer({ min: minDim, max: maxDim }) })
   .chain(({ rows, cols }) => {
     const lines = (n: number) => fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: Math.min(n, 3) });
     return fc.record({

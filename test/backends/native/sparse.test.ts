@@ -29,48 +29,53 @@ function on<T>(backend: Backend, fn: () => T): T {
 }
 
 describe.skipIf(!native.backend)(suiteTitle('sparse kernels agree with the reference on random masks'), () => {
-  it('W * M, x @ (W * M), g @ (W * M)^T and (h^T g) * M, any density, empty and full rows and columns', () => {
-    const backend = sparse();
-    const arb = fc.tuple(maskSpecArb, fc.integer({ min: 1, max: 70 }));
-    fc.assert(
-      fc.property(arb, ([spec, batch]) => {
-        const { rows, cols } = spec;
-        const mask = makeMask(spec);
-        const rng = new Rng(spec.seed + 1);
-        const w = rng.uniformArray(rows * cols, -2, 2);
-        const x = rng.uniformArray(batch * rows, -2, 2);
-        const g = rng.uniformArray(batch * cols, -2, 2);
-        const run = (b: Backend) => on(b, () => {
-          const m = fromHost(mask, [rows, cols]);
-          const e = op.mul(fromHost(w, [rows, cols]), m);
-          const xt = fromHost(x, [batch, rows]);
-          const gt = fromHost(g, [batch, cols]);
-          const y = op.matmul(xt, e).dataSync();
-          const dx = op.matmul(gt, e, false, true).dataSync();
-          const dE = op.mul(op.matmul(xt, gt, true, false), m).dataSync();
-          return { y, dx, dE, e: e.dataSync() };
-        });
-        const before = backend.sparseCounts();
-        const got = run(backend);
-        const after = backend.sparseCounts();
-        const want = run(reference);
-        expect(after.products - before.products, 'sparse products run').toBe(2);
-        expect(after.sampled - before.sampled, 'sampled weight gradients run').toBe(1);
-        expectClose(got.e, want.e, 0, 0, 'W * M');
-        const E = (p: number, j: number) => want.e[p * cols + j]!;
-        expectProductClose(got.y, want.y, batch, cols, rows, (i, p) => x[i * rows + p]!, E, 'x @ E');
-        expectProductClose(got.dx, want.dx, batch, rows, cols, (i, p) => g[i * cols + p]!, (p, j) => E(j, p), 'g @ E^T');
-        expectProductClose(got.dE, want.dE, rows, cols, batch, (r, i) => x[i * rows + r]!, (i, c) => g[i * cols + c]!, '(h^T g) * M');
-      }),
-      { ...FC, numRuns: 60 },
-    );
-    expect(backend.liveHandles()).toBe(0);
-  });
+  for (const [what, minDim, maxDim, maxBatch, runs] of [
+    ['up to 40 x 40', 1, 40, 70, 60],
+    ['over 128 rows or columns (position lists in several blocks), batches over 64 lanes', 100, 300, 140, 12],
+  ] as const) {
+    it(`W * M, x @ (W * M), g @ (W * M)^T and (h^T g) * M, any density, empty and full rows and columns: ${what}`, () => {
+      const backend = sparse();
+      const arb = fc.tuple(maskSpecArb(minDim, maxDim), fc.integer({ min: 1, max: maxBatch }));
+      fc.assert(
+        fc.property(arb, ([spec, batch]) => {
+          const { rows, cols } = spec;
+          const mask = makeMask(spec);
+          const rng = new Rng(spec.seed + 1);
+          const w = rng.uniformArray(rows * cols, -2, 2);
+          const x = rng.uniformArray(batch * rows, -2, 2);
+          const g = rng.uniformArray(batch * cols, -2, 2);
+          const run = (b: Backend) => on(b, () => {
+            const m = fromHost(mask, [rows, cols]);
+            const e = op.mul(fromHost(w, [rows, cols]), m);
+            const xt = fromHost(x, [batch, rows]);
+            const gt = fromHost(g, [batch, cols]);
+            const y = op.matmul(xt, e).dataSync();
+            const dx = op.matmul(gt, e, false, true).dataSync();
+            const dE = op.mul(op.matmul(xt, gt, true, false), m).dataSync();
+            return { y, dx, dE, e: e.dataSync() };
+          });
+          const before = backend.sparseCounts();
+          const got = run(backend);
+          const after = backend.sparseCounts();
+          const want = run(reference);
+          expect(after.products - before.products, 'sparse products run').toBe(2);
+          expect(after.sampled - before.sampled, 'sampled weight gradients run').toBe(1);
+          expectClose(got.e, want.e, 0, 0, 'W * M');
+          const E = (p: number, j: number) => want.e[p * cols + j]!;
+          expectProductClose(got.y, want.y, batch, cols, rows, (i, p) => x[i * rows + p]!, E, 'x @ E');
+          expectProductClose(got.dx, want.dx, batch, rows, cols, (i, p) => g[i * cols + p]!, (p, j) => E(j, p), 'g @ E^T');
+          expectProductClose(got.dE, want.dE, rows, cols, batch, (r, i) => x[i * rows + r]!, (i, c) => g[i * cols + c]!, '(h^T g) * M');
+        }),
+        { ...FC, numRuns: runs },
+      );
+      expect(backend.liveHandles()).toBe(0);
+    });
+  }
 
   it('Adam on the kept positions equals the dense composition over several steps (weights and pruned positions)', () => {
     const backend = sparse();
     fc.assert(
-      fc.property(maskSpecArb, (spec) => {
+      fc.property(maskSpecArb(), (spec) => {
         const { rows, cols } = spec;
         const mask = makeMask(spec);
         const rng = new Rng(spec.seed + 2);
