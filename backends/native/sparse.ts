@@ -73,7 +73,7 @@ export class SparseKernels {
   readonly counts: SparseCounts = { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0 };
   /** Per handle: its layout when it is a 0/1 mask below the crossover, null when it is not. */
   private readonly masks = new Map<Handle, MaskLayout | null>();
-  /** Live sparse masks per shape "rows x cols". */
+  /** Live masks below the sampled-product crossover, per shape "rows x cols": weight gradients of these shapes are deferred. */
   private readonly liveShapes = new Map<string, number>();
   private readonly compact = new Map<Handle, Compact>();
   private readonly products = new Map<Handle, Product>();
@@ -107,7 +107,7 @@ export class SparseKernels {
     const layout = this.masks.get(handle);
     if (layout !== undefined) {
       this.masks.delete(handle);
-      if (layout) {
+      if (layout && layout.density < this.crossover.sampled) {
         const key = shapeKey(layout.rows, layout.cols);
         const left = this.liveShapes.get(key)! - 1;
         if (left === 0) this.liveShapes.delete(key);
@@ -141,8 +141,8 @@ export class SparseKernels {
       }
     }
     this.masks.set(h, layout);
-    if (layout) {
-      this.counts.layouts++;
+    if (layout) this.counts.layouts++;
+    if (layout && layout.density < this.crossover.sampled) {
       const key = shapeKey(layout.rows, layout.cols);
       this.liveShapes.set(key, (this.liveShapes.get(key) ?? 0) + 1);
     }
