@@ -8,7 +8,9 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, craft, pgd } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, forward, initialWeights, type Network } from '../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, forward, fullMasks, initialWeights, type Network } from '../../core/nn/model.js';
+import { pruneLayers } from '../../core/pruning/magnitude.js';
+import { remainingSchedule } from '../../core/pruning/schedule.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 
@@ -38,35 +40,23 @@ function images(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
 }
 
-/**
- * Pruning rounds whose step times the benchmark reports, with the share of weights they keep: round r keeps
- * 0.8^r of each hidden layer and 0.9^r of the output layer (PROTOCOL.md, 20% / 20% / 10% per round).
- */
+/** Pruning rounds whose step times the benchmark reports: 100, 51.3, 16.9, 8.7, 3.6 and 1.8% of weights left. */
 export const PRUNED_ROUNDS: readonly number[] = [0, 3, 8, 11, 15, 18];
-const LAYER_RATES = [0.8, 0.8, 0.9];
 
-/** Masks of pruning round r: in each layer round(rate^r * size) kept positions, chosen at random. */
+/**
+ * Masks of pruning round r: the protocol's magnitude pruning (core/pruning, 20% / 20% / 10% of each layer's
+ * remaining weights per round) applied r times to random weights drawn from rng, so kept positions are random
+ * and their count is the protocol's.
+ */
 export function roundMasks(round: number, rng: Rng): Float32Array[] {
-  return DENSE_300_100.layers.map((l, i) => {
-    const size = l.fanIn * l.fanOut;
-    const keep = Math.round(LAYER_RATES[i]! ** round * size);
-    const order = Int32Array.from({ length: size }, (_, j) => j);
-    for (let j = size - 1; j > 0; j--) {
-      const k = rng.int(j + 1);
-      [order[j], order[k]] = [order[k]!, order[j]!];
-    }
-    const mask = new Float32Array(size);
-    for (let j = 0; j < keep; j++) mask[order[j]!] = 1;
-    return mask;
-  });
+  const weights = DENSE_300_100.layers.map((l) => rng.uniformArray(l.fanIn * l.fanOut, -1, 1));
+  let masks = fullMasks(DENSE_300_100);
+  for (let r = 0; r < round; r++) masks = pruneLayers(weights, masks);
+  return masks;
 }
 
-/** Percentage of dense-300-100's weights that round r keeps (one decimal, as the results print it). */
-export const remainingPercent = (round: number): string => {
-  const kept = DENSE_300_100.layers.reduce((n, l, i) => n + Math.round(LAYER_RATES[i]! ** round * l.fanIn * l.fanOut), 0);
-  const total = DENSE_300_100.layers.reduce((n, l) => n + l.fanIn * l.fanOut, 0);
-  return ((100 * kept) / total).toFixed(1);
-};
+/** Percentage of dense-300-100's weights that round r keeps, as the results print it (one decimal). */
+export const remainingPercent = (round: number): string => remainingSchedule(DENSE_300_100, round)[round]!.toFixed(1);
 
 function makeState(seed: number, round = 0): State {
   const rng = new Rng(seed);
