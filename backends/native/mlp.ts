@@ -44,6 +44,11 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
       this.temps.push(t);
       return t;
     }
+    /** Stop tracking a buffer: its new owner releases it. */
+    adopt(t: Float32Array): void {
+      const i = this.temps.indexOf(t);
+      if (i >= 0) this.temps.splice(i, 1);
+    }
     end(): void {
       for (const t of this.temps) pool.release(t);
     }
@@ -75,10 +80,20 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
     return outT;
   };
 
-  /** h^T g = hT gT^T [rows, cols]: a new handle, deferred to the kept positions of a live sparse mask of its shape. */
-  const weightGradient = (hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array => {
-    const deferred = sparse?.laneProduct(hT, gT, lanes, rows, cols);
-    if (deferred) return deferred;
+  /**
+   * h^T g = hT gT^T [rows, cols]: a new handle, deferred to the kept positions of a live sparse mask of its
+   * shape (which then owns hT and gT: the pass only reads them afterwards).
+   */
+  const weightGradient = (s: Scope, hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array => {
+    const deferred = sparse?.laneProduct(hT, gT, lanes, rows, cols, () => {
+      pool.release(hT);
+      pool.release(gT);
+    });
+    if (deferred) {
+      s.adopt(hT);
+      s.adopt(gT);
+      return deferred;
+    }
     const result = pool.float32(rows * cols);
     addon.matmul(hT, gT, result, rows, cols, lanes, 0, 1);
     return result;
@@ -177,7 +192,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
         const grads: Float32Array[] = [];
         for (let i = weights.length - 1; i >= 0; i--) {
           if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
-          grads[i] = weightGradient(pass.acts[i]!, gT, lanes, weights[i]!.shape[0]!, weights[i]!.shape[1]!);
+          grads[i] = weightGradient(s, pass.acts[i]!, gT, lanes, weights[i]!.shape[0]!, weights[i]!.shape[1]!);
           if (i > 0) gT = backwardLayer(s, gT, lanes, weights[i]!);
         }
         const value = pool.float32(1);

@@ -53,6 +53,8 @@ interface Product {
   readonly rows: number;
   readonly cols: number;
   readonly lanes: boolean;
+  /** Gives the operands back when the product's handle is disposed. */
+  readonly release: () => void;
 }
 
 /** How often each sparse path ran (tests check that a workload took it). */
@@ -122,8 +124,7 @@ export class SparseKernels {
     const p = this.products.get(handle);
     if (p) {
       this.products.delete(handle);
-      this.internal.release(p.a);
-      this.internal.release(p.b);
+      p.release();
     }
   }
 
@@ -194,7 +195,8 @@ export class SparseKernels {
       const [x, g] = [a.handle as Float32Array, b.handle as Float32Array];
       this.materialize(x);
       this.materialize(g);
-      return this.deferProduct({ a: this.copy(x), b: this.copy(g), m: batch, rows: m, cols: n, lanes: false });
+      const [a2, b2] = [this.copy(x), this.copy(g)];
+      return this.deferProduct({ a: a2, b: b2, m: batch, rows: m, cols: n, lanes: false, release: () => this.releaseInternal(a2, b2) });
     }
     return undefined;
   }
@@ -219,11 +221,17 @@ export class SparseKernels {
 
   /**
    * hT gT^T for hT [rows, lanes], gT [cols, lanes] in the lane layout, deferred like matmul(h, g, transposeA)
-   * when a live sparse mask has its shape; undefined otherwise (the caller runs sgemm).
+   * when a live mask below the sampled crossover has its shape; undefined otherwise (the caller runs sgemm).
+   * A deferred product takes the operands over (the caller must not write or release them) and calls
+   * `release` when its handle is disposed.
    */
-  laneProduct(hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array | undefined {
+  laneProduct(hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number, release: () => void): Float32Array | undefined {
     if (!this.liveShapes.has(shapeKey(rows, cols))) return undefined;
-    return this.deferProduct({ a: this.copy(hT), b: this.copy(gT), m: lanes, rows, cols, lanes: true });
+    return this.deferProduct({ a: hT, b: gT, m: lanes, rows, cols, lanes: true, release });
+  }
+
+  private releaseInternal(...buffers: Float32Array[]): void {
+    for (const b of buffers) this.internal.release(b);
   }
 
   private deferProduct(p: Product): Float32Array {
