@@ -58,6 +58,8 @@ export interface NativeAddon {
   gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
   /** out = background (zeros when null), then out[at[p]] = vals[p]. */
   scatterAt(vals: Float32Array, at: Int32Array, out: Float32Array, background: Float32Array | null): void;
+  /** out = g * (pre > 0 ? 1 : 0): the gradient through relu (the VJP of maximum(pre, 0)). */
+  reluGrad(g: Float32Array, pre: Float32Array, out: Float32Array): void;
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;

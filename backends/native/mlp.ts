@@ -124,10 +124,8 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
 
   /** gT * (preT > 0), as the VJP of maximum(pre, 0) gives it (relu'(0) = 0). */
   const reluBackward = (s: Scope, gT: Float32Array, preT: Float32Array): Float32Array => {
-    const open = s.take(preT.length);
-    addon.binary(BINARY_CODES.greater, preT, ZERO, open, 1, 0);
     const out = s.take(preT.length);
-    addon.binary(BINARY_CODES.mul, gT, open, out, 1, 1);
+    addon.reluGrad(gT, preT, out);
     return out;
   };
 

@@ -352,6 +352,15 @@ FN(scatter_at) { /* (vals, at, out, background | null) */
   DONE();
 }
 
+FN(relu_grad) { /* (g, pre, out) */
+  ARGS(3);
+  int64_t n;
+  float *out = F32(2, 0, &n);
+  const float *g = F32(0, n, NULL), *pre = F32(1, n, NULL);
+  if (!a.failed) rsn_relu_grad(g, pre, out, n);
+  DONE();
+}
+
 FN(set_threads) {
   ARGS(1);
   int64_t t = integer(&a, 0);
@@ -379,7 +388,7 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("binary", binary), EXPORT("binaryPlan", binary_plan), EXPORT("where", where),
       EXPORT("gather", gather), EXPORT("unary", unary), EXPORT("clip", clip), EXPORT("reduce", reduce),
       EXPORT("argmax", argmax), EXPORT("oneHot", one_hot), EXPORT("matmul", matmul), EXPORT("adam", adam),
-      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("setThreads", set_threads),
+      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("reluGrad", relu_grad), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
       EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
       EXPORT("gatherAt", gather_at), EXPORT("lanes", lanes), EXPORT("toLanes", to_lanes),

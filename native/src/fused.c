@@ -41,3 +41,7 @@ RSN_HOT void rsn_pgd_step(const float *restrict x, const float *restrict cur, co
     out[i] = rsn_clip_to(x[i] + eta, range);
   }
 }
+
+RSN_HOT void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = g[i] * (pre[i] > 0.0f ? 1.0f : 0.0f);
+}

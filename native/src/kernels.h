@@ -90,6 +90,8 @@ void rsn_adam(const float *restrict w, const float *restrict g, const float *res
               double beta1, double beta2, double eps);
 void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n, double scale,
                    double lo, double hi);
+/* out = g * (pre > 0): the gradient through relu = maximum(pre, 0) as its VJP gives it (relu'(0) = 0). */
+void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n);
 void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g, float *restrict out,
                   int64_t n, double step, double eps, double lo, double hi);
 
