@@ -43,5 +43,8 @@ RSN_HOT void rsn_pgd_step(const float *restrict x, const float *restrict cur, co
 }
 
 RSN_HOT void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n) {
-  for (int64_t i = 0; i < n; i++) out[i] = g[i] * (pre[i] > 0.0f ? 1.0f : 0.0f);
+  for (int64_t i = 0; i < n; i++) {
+    const float p = pre[i], open = p > 0.0f ? 1.0f : 0.0f; /* a compare and a blend: no branch */
+    out[i] = g[i] * open;
+  }
 }
