@@ -60,6 +60,11 @@ export interface NativeAddon {
   scatterAt(vals: Float32Array, at: Int32Array, out: Float32Array, background: Float32Array | null): void;
   /** out = g * (pre > 0 ? 1 : 0): the gradient through relu (the VJP of maximum(pre, 0)). */
   reluGrad(g: Float32Array, pre: Float32Array, out: Float32Array): void;
+  /**
+   * -mean_n sum_j targets * logSoftmax(logits) of logits [n, classes] (returned), and in grad the logits' gradient
+   * for a cotangent -c n of it, as the composition's VJPs give it.
+   */
+  softmaxXent(logits: Float32Array, targets: Float32Array, n: number, classes: number, c: number, grad: Float32Array): number;
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;

@@ -145,7 +145,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
         const pass = forward(s, f32(x!), m, lanes, weights);
         const classes = weights[weights.length - 1]!.shape[1]!;
         const g = s.take(m * classes);
-        softmaxCrossEntropy(pass.logits, f32(targets!), m, classes, Math.fround(-1 / m), g);
+        addon.softmaxXent(pass.logits, f32(targets!), m, classes, Math.fround(-1 / m), g);
         let gT = toLanes(s, g, m, lanes, classes);
         for (let i = weights.length - 1; i >= 0; i--) {
           if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
@@ -183,7 +183,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
         let loss = 0;
         for (let half = 0; half < halves; half++) {
           const rows = n * classes;
-          const part = softmaxCrossEntropy(pass.logits.subarray(half * rows, (half + 1) * rows), t, n, classes, c, g.subarray(half * rows, (half + 1) * rows));
+          const part = Math.fround(addon.softmaxXent(pass.logits.subarray(half * rows, (half + 1) * rows), t, n, classes, c, g.subarray(half * rows, (half + 1) * rows)));
           loss = half === 0 ? part : Math.fround(Math.fround(loss + part) * 0.5);
         }
         let gT = toLanes(s, g, m, lanes, classes);
@@ -201,39 +201,4 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
       }
     },
   };
-}
-
-/**
- * -mean_n sum_j targets * logSoftmax(logits) (returned) and, in `grad`, the gradient of the logits for a
- * cotangent -c n of the loss: c t + (sum_j -c t) / S * exp(shifted), as the VJPs of sub, log, sum and exp give it.
- */
-function softmaxCrossEntropy(logits: Float32Array, t: Float32Array, n: number, classes: number, c: number, grad: Float32Array): number {
-  let total = 0;
-  const e = new Float64Array(classes);
-  for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) {
-      const v = logits[row + j]!;
-      if (v > max || v !== v) max = v;
-    }
-    let sum = 0;
-    for (let j = 0; j < classes; j++) {
-      e[j] = Math.fround(Math.exp(Math.fround(logits[row + j]! - max)));
-      sum += e[j]!;
-    }
-    const s = Math.fround(sum);
-    const logS = Math.fround(Math.log(s));
-    let rowSum = 0;
-    let dTotal = 0;
-    for (let j = 0; j < classes; j++) {
-      const tj = t[row + j]!;
-      rowSum += Math.fround(tj * Math.fround(Math.fround(logits[row + j]! - max) - logS));
-      dTotal += -Math.fround(tj * c);
-    }
-    total += Math.fround(rowSum);
-    const scale = Math.fround(Math.fround(dTotal) / s);
-    for (let j = 0; j < classes; j++) grad[row + j] = Math.fround(t[row + j]! * c) + Math.fround(scale * e[j]!);
-  }
-  return -Math.fround(Math.fround(total) / n);
 }

@@ -361,6 +361,23 @@ FN(relu_grad) { /* (g, pre, out) */
   DONE();
 }
 
+FN(softmax_xent) { /* (logits, targets, n, classes, c, grad) -> loss */
+  ARGS(6);
+  int64_t n = integer(&a, 2), classes = integer(&a, 3);
+  const float *l = F32(0, n * classes, NULL), *t = F32(1, n * classes, NULL);
+  double c = number(&a, 4);
+  float *g = F32(5, n * classes, NULL);
+  if (a.failed) return NULL;
+  double stack[64];
+  double *e = classes > 64 ? malloc((size_t)classes * sizeof(double)) : stack;
+  if (!e) return fail(&a, "out of memory"), NULL;
+  const double loss = rsn_softmax_xent(l, t, n, classes, (float)c, g, e);
+  if (e != stack) free(e);
+  napi_value result;
+  napi_create_double(env, loss, &result);
+  return result;
+}
+
 FN(set_threads) {
   ARGS(1);
   int64_t t = integer(&a, 0);
@@ -388,7 +405,7 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("binary", binary), EXPORT("binaryPlan", binary_plan), EXPORT("where", where),
       EXPORT("gather", gather), EXPORT("unary", unary), EXPORT("clip", clip), EXPORT("reduce", reduce),
       EXPORT("argmax", argmax), EXPORT("oneHot", one_hot), EXPORT("matmul", matmul), EXPORT("adam", adam),
-      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("reluGrad", relu_grad), EXPORT("setThreads", set_threads),
+      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("reluGrad", relu_grad), EXPORT("softmaxXent", softmax_xent), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
       EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
       EXPORT("gatherAt", gather_at), EXPORT("lanes", lanes), EXPORT("toLanes", to_lanes),

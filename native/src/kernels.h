@@ -92,6 +92,13 @@ void rsn_sign_step(const float *restrict x, const float *restrict g, float *rest
                    double lo, double hi);
 /* out = g * (pre > 0): the gradient through relu = maximum(pre, 0) as its VJP gives it (relu'(0) = 0). */
 void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n);
+/*
+ * mean_n of -sum_j t * logSoftmax(logits) (returned) and in grad the gradient of the logits for a cotangent -c n
+ * of it, c t + (sum_j -c t) / S exp(shifted), in the order and roundings of the composition
+ * (core/autodiff/ops.ts softmaxCrossEntropy and its VJPs; exp and log in double, rounded). e: `classes` doubles.
+ */
+double rsn_softmax_xent(const float *restrict logits, const float *restrict t, int64_t n, int64_t classes, float c,
+                        float *restrict grad, double *restrict e);
 void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g, float *restrict out,
                   int64_t n, double step, double eps, double lo, double hi);
 
