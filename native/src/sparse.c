@@ -28,9 +28,9 @@
 #define RSN_CONTRACT
 #endif
 
-/* Growing scratch buffers, one per slot (the addon runs on the JS thread only). */
-static float *scratch_buf[3];
-static size_t scratch_len[3];
+/* Growing scratch buffers, one per slot and thread (worker threads may each load the addon). */
+static _Thread_local float *scratch_buf[2];
+static _Thread_local size_t scratch_len[2];
 
 static float *scratch(int slot, size_t n) {
   if (scratch_len[slot] < n) {
