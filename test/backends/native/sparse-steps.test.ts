@@ -29,7 +29,7 @@ import { trainStep } from '../../../core/nn/train-step.js';
 import { closeness } from '../../support/allclose.js';
 import { syntheticSet } from '../../support/synthetic.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
-import { expectClose, native, reference, suiteTitle } from './support.js';
+import { expectClose, expectIdentical, native, reference, suiteTitle } from './support.js';
 
 type Kind = 'natural' | AttackName;
 const BATCH = 60;
@@ -103,6 +103,25 @@ describe.skipIf(!native.backend)(suiteTitle('sparse training steps agree with th
       });
     }
   }
+
+  it('same seed, same bits: two runs of sparse PGD steps on fresh backends give identical weights and losses', () => {
+    const run = () => {
+      const backend = createNativeBackend();
+      const rng = new Rng(9);
+      const masks = roundMasks(PRUNED_ROUNDS[3]!, rng);
+      const r = start(backend, masks, initialWeights(DENSE_300_100, rng));
+      const losses: number[] = [];
+      for (let s = 0; s < 2; s++) {
+        const xs = rng.uniformArray(BATCH * 784, 0, 1);
+        losses.push(step(r, 'pgd', xs, Array.from({ length: BATCH }, () => rng.int(10))).loss);
+      }
+      expect(backend.sparseCounts().products).toBeGreaterThan(0);
+      return { losses, weights: finish(r) };
+    };
+    const [a, b] = [run(), run()];
+    expect(a.losses).toEqual(b.losses);
+    a.weights.forEach((w, l) => expectIdentical(w, b.weights[l]!, `layer ${l}`));
+  });
 
   it('live handles and tensors stay flat over 10 sparse steps of each kind', () => {
     const backend = createNativeBackend();
