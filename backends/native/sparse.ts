@@ -183,7 +183,6 @@ export class SparseKernels {
     const [m, n] = [out.shape[0]!, out.shape[1]!];
     const c = this.compact.get(b.handle);
     if (c && !transposeA) {
-      const L = c.layout;
       const x = a.handle as Float32Array;
       this.materialize(x);
       const result = this.pool.float32(m * n);
