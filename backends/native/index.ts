@@ -191,7 +191,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
-    sparseCounts: () => ({ ...(sparse?.counts ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0 }) }),
+    sparseCounts: () => sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 },
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');

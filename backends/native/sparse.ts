@@ -69,10 +69,12 @@ export interface SparseCounts {
   adam: number;
   /** Deferred dense values written because a dense kernel or a read needed them. */
   materialized: number;
+  /** Internal buffers (compact values, operand copies) held now; flat over steps unless something leaks. */
+  held: number;
 }
 
 export class SparseKernels {
-  readonly counts: SparseCounts = { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0 };
+  readonly counts: SparseCounts = { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 };
   /** Per handle: its layout when it is a 0/1 mask below the crossover, null when it is not. */
   private readonly masks = new Map<Handle, MaskLayout | null>();
   /** Live masks below the sampled-product crossover, per shape "rows x cols": weight gradients of these shapes are deferred. */
@@ -307,6 +309,11 @@ export class SparseKernels {
     const y = this.internal.float32(x.length);
     y.set(x);
     return y;
+  }
+
+  /** The counts, with the internal buffers held now. */
+  snapshot(): SparseCounts {
+    return { ...this.counts, held: this.internal.liveCount() };
   }
 
   /** Internal buffers and caches (close()). */

@@ -123,18 +123,19 @@ describe.skipIf(!native.backend)(suiteTitle('sparse training steps agree with th
     a.weights.forEach((w, l) => expectIdentical(w, b.weights[l]!, `layer ${l}`));
   });
 
-  it('live handles and tensors stay flat over 10 sparse steps of each kind', () => {
+  it('live handles, tensors and the sparse path\'s internal buffers stay flat over 10 sparse steps of each kind', () => {
     const backend = createNativeBackend();
     const rng = new Rng(5);
     const run = start(backend, roundMasks(PRUNED_ROUNDS[4]!, rng), initialWeights(DENSE_300_100, rng));
     const xs = rng.uniformArray(BATCH * 784, 0, 1);
     const labels = Array.from({ length: BATCH }, () => rng.int(10));
     step(run, 'pgd', xs, labels);
-    const [handles, tensors] = [backend.liveHandles(), liveTensorCount()];
+    const [handles, tensors, held] = [backend.liveHandles(), liveTensorCount(), backend.sparseCounts().held];
     for (const kind of ['natural', 'fgsm', 'pgd'] as const) {
       for (let s = 0; s < 10; s++) step(run, kind, xs, labels);
       expect(backend.liveHandles(), `${kind}: live handles`).toBe(handles);
       expect(liveTensorCount(), `${kind}: live tensors`).toBe(tensors);
+      expect(backend.sparseCounts().held, `${kind}: internal buffers of the sparse path`).toBe(held);
     }
     expect(backend.sparseCounts().adam).toBeGreaterThan(0);
     finish(run);

@@ -69,6 +69,7 @@ describe.skipIf(!native.backend)(suiteTitle('sparse kernels agree with the refer
         { ...FC, numRuns: runs },
       );
       expect(backend.liveHandles()).toBe(0);
+      expect(backend.sparseCounts().held, 'internal buffers left').toBe(0);
     });
   }
 
@@ -105,6 +106,7 @@ describe.skipIf(!native.backend)(suiteTitle('sparse kernels agree with the refer
       { ...FC, numRuns: 40 },
     );
     expect(backend.liveHandles()).toBe(0);
+    expect(backend.sparseCounts().held, 'internal buffers left').toBe(0);
   });
 });
 
@@ -171,6 +173,7 @@ describe.skipIf(!native.backend)(suiteTitle('fused MLP kernels agree with the au
         if (label === 'sparse') expect(counts.products, 'sparse products run').toBeGreaterThan(0);
         else expect(counts.products).toBe(0);
         expect(backend.liveHandles()).toBe(0);
+        expect(backend.sparseCounts().held, 'internal buffers left').toBe(0);
       });
     }
   }
