@@ -7,11 +7,12 @@
 import type { Primitive, PrimitiveAttrs } from '../../core/autodiff/primitives.js';
 import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, FusedKernels, Kernel, KernelTable, OutputSpec, TensorInfo } from '../backend.js';
+import type { Backend, FusedAttrs, FusedKernels, Kernel, KernelTable, OutputSpec, TensorInfo } from '../backend.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
+import { LaneForms } from './lanes.js';
 import { mlpKernels } from './mlp.js';
 import { SparseKernels, type SparseCounts } from './sparse.js';
 
@@ -43,7 +44,14 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
   if (options.threads !== undefined) addon.setThreads(options.threads);
   const pool = new BufferPool();
   const sparse = options.sparse === false ? undefined : new SparseKernels(addon, pool, options.sparse ?? CROSSOVER);
+  const laneForms = new LaneForms(addon);
+  /** Write the row-major values of handles that only have a lane form (lanes.ts). */
+  const fromLanes = (inputs: readonly Info[]): void => {
+    for (const t of inputs) laneForms.materialize(t.handle);
+  };
+  /** Write every deferred value of the inputs (lane forms and compact forms) before a dense kernel reads them. */
   const materialize = (inputs: readonly Info[]): void => {
+    fromLanes(inputs);
     if (sparse) for (const t of inputs) sparse.materialize(t.handle);
   };
   const f = (t: Info): Float32Array => t.handle as Float32Array;
@@ -146,8 +154,36 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
   };
 
+  /**
+   * A PGD step whose gradient has a lane form (the fused input gradient's output): the same elementwise kernel on
+   * the lane forms of x, current and g, and a result that keeps its lane form (lanes.ts).
+   */
+  const pgdStepInLanes = (inputs: readonly Info[], attrs: FusedAttrs['pgdStep']): Float32Array | undefined => {
+    const [x, current, g] = inputs as [Info, Info, Info];
+    if (x.shape.length !== 2) return undefined;
+    const [m, cols] = [x.shape[0]!, x.shape[1]!];
+    const gT = laneForms.get(g.handle, m, cols);
+    if (!gT) return undefined;
+    materialize([x]);
+    const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f(x), m, cols);
+    let curT = laneForms.get(current.handle, m, cols);
+    let scratch: Float32Array | undefined;
+    if (!curT) {
+      materialize([current]);
+      curT = scratch = pool.float32(gT.length);
+      addon.toLanes(f(current), m, cols, scratch);
+    }
+    const outT = pool.float32(gT.length);
+    addon.pgdStep(xT, curT, gT, outT, attrs.step, attrs.eps, attrs.min, attrs.max);
+    if (scratch) pool.release(scratch);
+    const result = pool.float32(m * cols);
+    laneForms.attach(result, outT, m, cols, () => pool.release(outT));
+    return result;
+  };
+
   const fused: FusedKernels<NativeHandle> = {
     adam: (inputs, attrs) => {
+      fromLanes(inputs);
       const sparseResult = sparse?.adam(inputs, attrs);
       if (sparseResult) return sparseResult;
       materialize(inputs);
@@ -166,13 +202,15 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       return [result];
     },
     pgdStep: (inputs, { step, eps, min, max }) => {
+      const inLanes = pgdStepInLanes(inputs, { step, eps, min, max });
+      if (inLanes) return [inLanes];
       materialize(inputs);
       const [x, current, g] = inputs;
       const result = pool.float32(f(x!).length);
       addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
       return [result];
     },
-    ...mlpKernels(addon, pool, sparse),
+    ...mlpKernels(addon, pool, sparse, laneForms),
   };
 
   return {
@@ -183,18 +221,23 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       return handle;
     },
     read(info) {
-      sparse?.materialize(info.handle);
+      materialize([info]);
       return info.handle.slice();
     },
     dispose(handle) {
+      laneForms.forget(handle);
       sparse?.forget(handle);
       pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
-    sparseCounts: () => sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 },
+    sparseCounts: () => {
+      const counts = sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 };
+      return { ...counts, held: counts.held + laneForms.held() };
+    },
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
+      fromLanes(inputs);
       if (sparse) {
         if (primitive === 'mul') {
           const result = sparse.mul(inputs[0]!, inputs[1]!, out);
@@ -210,6 +253,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
     ...(options.fused === false ? {} : { fused }),
     close() {
+      laneForms.clear();
       sparse?.clear();
       pool.clear();
     },

@@ -15,6 +15,7 @@
 import type { FusedAttrs, FusedKernels, TensorInfo } from '../backend.js';
 import { BINARY_CODES, type NativeAddon } from './addon.js';
 import type { BufferPool } from './pool.js';
+import type { LaneForms } from './lanes.js';
 import type { SparseKernels } from './sparse.js';
 
 type Handle = Float32Array | Int32Array;
@@ -30,8 +31,12 @@ interface Pass {
   readonly logits: Float32Array;
 }
 
-export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseKernels | undefined): Pick<FusedKernels<Handle>, 'mlpInputGradient' | 'mlpTrainingGradients'> {
+export function mlpKernels(
+  addon: NativeAddon, pool: BufferPool, sparse: SparseKernels | undefined, laneForms: LaneForms,
+): Pick<FusedKernels<Handle>, 'mlpInputGradient' | 'mlpTrainingGradients'> {
+  /** A handle's row-major values, written first if they were deferred. */
   const f32 = (t: Info): Float32Array => {
+    laneForms.materialize(t.handle);
     sparse?.materialize(t.handle);
     return t.handle as Float32Array;
   };
@@ -43,6 +48,9 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
       const t = pool.float32(n);
       this.temps.push(t);
       return t;
+    }
+    owns(t: Float32Array): boolean {
+      return this.temps.includes(t);
     }
     /** Stop tracking a buffer: its new owner releases it. */
     adopt(t: Float32Array): void {
@@ -85,6 +93,14 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
    * shape (which then owns hT and gT: the pass only reads them afterwards).
    */
   const weightGradient = (s: Scope, hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array => {
+    // Only buffers of this call can be handed over (x's lane form belongs to its handle).
+    const own = (t: Float32Array): Float32Array => {
+      if (s.owns(t)) return t;
+      const copy = s.take(t.length);
+      copy.set(t);
+      return copy;
+    };
+    if (sparse?.defersProduct(rows, cols)) [hT, gT] = [own(hT), own(gT)];
     const deferred = sparse?.laneProduct(hT, gT, lanes, rows, cols, () => {
       pool.release(hT);
       pool.release(gT);
@@ -99,9 +115,17 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
     return result;
   };
 
-  const forward = (s: Scope, x: Float32Array, m: number, lanes: number, weights: readonly Info[]): Pass => {
-    const xT = s.take(weights[0]!.shape[0]! * lanes);
-    addon.toLanes(x, m, weights[0]!.shape[0]!, xT);
+  /** x [m, cols] in the lane layout: its lane form when it has one, else transposed into a buffer of the scope. */
+  const inLanes = (s: Scope, x: Info, m: number, lanes: number): Float32Array => {
+    const cols = x.shape[1]!;
+    const known = laneForms.get(x.handle, m, cols);
+    if (known) return known;
+    const xT = s.take(cols * lanes);
+    addon.toLanes(f32(x), m, cols, xT);
+    return xT;
+  };
+
+  const forward = (s: Scope, xT: Float32Array, m: number, lanes: number, weights: readonly Info[]): Pass => {
     const pre: Float32Array[] = [];
     const acts: Float32Array[] = [xT];
     let hT = xT;
@@ -142,7 +166,7 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
       const lanes = addon.lanes(m);
       const s = new Scope();
       try {
-        const pass = forward(s, f32(x!), m, lanes, weights);
+        const pass = forward(s, inLanes(s, x!, m, lanes), m, lanes, weights);
         const classes = weights[weights.length - 1]!.shape[1]!;
         const g = s.take(m * classes);
         addon.softmaxXent(pass.logits, f32(targets!), m, classes, Math.fround(-1 / m), g);
@@ -151,8 +175,11 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
           if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
           gT = backwardLayer(s, gT, lanes, weights[i]!);
         }
+        // The gradient keeps its lane form (the PGD step reads it there); row-major only when asked for.
         const dx = pool.float32(m * weights[0]!.shape[0]!);
-        addon.fromLanes(gT, m, weights[0]!.shape[0]!, dx);
+        const dxT = gT;
+        s.adopt(dxT);
+        laneForms.attach(dx, dxT, m, weights[0]!.shape[0]!, () => pool.release(dxT));
         return [dx];
       } finally {
         s.end();
@@ -169,13 +196,17 @@ export function mlpKernels(addon: NativeAddon, pool: BufferPool, sparse: SparseK
       const lanes = addon.lanes(m);
       const s = new Scope();
       try {
-        let batch = f32(x);
+        let xT: Float32Array;
         if (xAdv) {
-          batch = s.take(batch.length * 2);
+          const batch = s.take(f32(x).length * 2);
           batch.set(f32(x));
           batch.set(f32(xAdv), f32(x).length);
+          xT = s.take(x.shape[1]! * lanes);
+          addon.toLanes(batch, m, x.shape[1]!, xT);
+        } else {
+          xT = inLanes(s, x, m, lanes);
         }
-        const pass = forward(s, batch, m, lanes, weights);
+        const pass = forward(s, xT, m, lanes, weights);
         const classes = weights[weights.length - 1]!.shape[1]!;
         const c = Math.fround((xAdv ? -0.5 : -1) / n);
         const t = f32(targets);

@@ -227,12 +227,17 @@ export class SparseKernels {
    * `release` when its handle is disposed.
    */
   laneProduct(hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number, release: () => void): Float32Array | undefined {
-    if (!this.liveShapes.has(shapeKey(rows, cols))) return undefined;
+    if (!this.defersProduct(rows, cols)) return undefined;
     return this.deferProduct({ a: hT, b: gT, m: lanes, rows, cols, lanes: true, release });
   }
 
   private releaseInternal(...buffers: Float32Array[]): void {
     for (const b of buffers) this.internal.release(b);
+  }
+
+  /** Whether a weight gradient [rows, cols] is deferred (a live mask of that shape is below the sampled crossover). */
+  defersProduct(rows: number, cols: number): boolean {
+    return this.liveShapes.has(shapeKey(rows, cols));
   }
 
   private deferProduct(p: Product): Float32Array {
