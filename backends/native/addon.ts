@@ -52,8 +52,14 @@ export interface NativeAddon {
     srcT: Float32Array, lanes: number, inner: number, vals: Float32Array,
     ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, outT: Float32Array,
   ): void;
-  /** sampledProduct on operands in the lane layout: out[p] = aT[r] . bT[colIdx[p]]. */
-  sampledLanes(aT: Float32Array, bT: Float32Array, lanes: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
+  /**
+   * sampledProduct on operands in the lane layout, with the CSR lists blocked by column ranges (layout.ts,
+   * blockedLists 'csr'): out[at[p]] = aT[r] . bT[idx[p]].
+   */
+  sampledLanes(
+    aT: Float32Array, bT: Float32Array, lanes: number, rows: number, cols: number,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, blocks: number, out: Float32Array,
+  ): void;
   /** out[p] = x[at[p]]. */
   gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
   /** out = background (zeros when null), then out[at[p]] = vals[p]. */

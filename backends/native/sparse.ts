@@ -170,8 +170,12 @@ export class SparseKernels {
       vals.set(known.vals);
     } else if (product && product.rows === layout.rows && product.cols === layout.cols && layout.density < this.crossover.sampled) {
       this.counts.sampled++;
-      if (product.lanes) this.addon.sampledLanes(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
-      else this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
+      if (product.lanes) {
+        const lists = blockedLists(layout, 'csr');
+        this.addon.sampledLanes(product.a, product.b, product.m, product.rows, product.cols, lists.ptr, lists.idx, lists.at, lists.blocks, vals);
+      } else {
+        this.addon.sampledProduct(product.a, product.b, product.m, product.rows, product.cols, layout.rowPtr, layout.colIdx, vals);
+      }
     } else {
       this.materialize(other);
       this.addon.gatherAt(other, layout.flat, vals);

@@ -57,7 +57,7 @@ for (const [k, n] of SHAPES) {
     const sparse = {
       forward: cpuTime(() => addon.sparseLanes(xT, lanes, k, vals, csc.ptr, csc.idx, csc.at, n, csc.blocks, yT)),
       inputGrad: cpuTime(() => addon.sparseLanes(gT, lanes, n, vals, csr.ptr, csr.idx, csr.at, k, csr.blocks, dxT)),
-      weightGrad: cpuTime(() => addon.sampledLanes(xT, gT, lanes, k, n, L.rowPtr, L.colIdx, vals)),
+      weightGrad: cpuTime(() => addon.sampledLanes(xT, gT, lanes, k, n, csr.ptr, csr.idx, csr.at, csr.blocks, vals)),
     };
     for (const key of KINDS) if (sparse[key] < dense[key] && wins[key] === 0) wins[key] = density;
     lines.push(`[${k},${n}] density ${density.toFixed(2)}: ` + KINDS.map((key) => `${key} ${sparse[key].toFixed(1)} us (sgemm ${dense[key].toFixed(1)})`).join(', '));

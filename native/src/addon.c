@@ -314,16 +314,18 @@ FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT
   DONE();
 }
 
-FN(sampled_lanes) { /* (aT, bT, mp, rows, cols, rowPtr, colIdx, out) */
-  ARGS(8);
-  int64_t mp = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), nidx, nout;
+FN(sampled_lanes) { /* (aT, bT, mp, rows, cols, ptr, idx, at, blocks, out) */
+  ARGS(10);
+  int64_t mp = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), blocks = integer(&a, 8), nidx, nat, nout;
   if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
   const float *x = F32(0, mp * rows, NULL), *y = F32(1, mp * cols, NULL);
-  const int32_t *ptr = I32(5, rows + 1, NULL), *idx = I32(6, 0, &nidx);
-  float *out = F32(7, 0, &nout);
-  if (!pointers_valid(&a, ptr, rows, nidx < nout ? nidx : nout)) return NULL;
-  if (!indices_within(&a, idx, ptr[rows], cols)) return NULL;
-  rsn_sampled_lanes(x, y, mp, rows, ptr, idx, out);
+  const int32_t *ptr = I32(5, rows * blocks + 1, NULL), *idx = I32(6, 0, &nidx), *at = I32(7, 0, &nat);
+  float *out = F32(9, 0, &nout);
+  if (!pointers_valid(&a, ptr, rows * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[rows * blocks];
+  if (!indices_within(&a, idx, nnz, cols) || !indices_within(&a, at, nnz, nout)) return NULL;
+  rsn_sampled_lanes(x, y, mp, rows, ptr, idx, at, blocks, out);
   DONE();
 }
 

@@ -127,9 +127,13 @@ void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t c
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
                       const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
                       float *restrict outT);
-/* out[p] = aT[r] . bT[col_idx[p]] for the positions p of row r. */
+/*
+ * out[at[p]] = aT[r] . bT[idx[p]] for the positions p of row r in each block b, [ptr[b * rows + r],
+ * ptr[b * rows + r + 1]) (the CSR lists blocked by column ranges; at NULL: out[p]).
+ */
 void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
-                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+                       const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                       int64_t blocks, float *restrict out);
 /* out[p] = x[at[p]]. */
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
 /* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */

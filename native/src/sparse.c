@@ -151,6 +151,16 @@ void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, con
   transpose_back(outT, out, m, groups, mp);
 }
 
+void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
+                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out) {
+  const int64_t mp = padded(m);
+  float *aT = scratch(0, (size_t)(rows * mp));
+  float *bT = scratch(1, (size_t)(cols * mp));
+  transpose_padded(a, aT, m, rows, mp);
+  transpose_padded(b, bT, m, cols, mp);
+  rsn_sampled_lanes(aT, bT, mp, rows, row_ptr, col_idx, NULL, 1, out);
+}
+
 /* sum_i a[i] * b[i] over mp (a multiple of 64) lanes in a fixed order: eight vector partial sums, then lanes. */
 RSN_HOT RSN_CONTRACT static float dot(const float *restrict a, const float *restrict b, int64_t mp) {
   v8 acc[VECS];
@@ -163,21 +173,16 @@ RSN_HOT RSN_CONTRACT static float dot(const float *restrict a, const float *rest
   return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
 
-void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
-                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out) {
-  const int64_t mp = padded(m);
-  float *aT = scratch(0, (size_t)(rows * mp));
-  float *bT = scratch(1, (size_t)(cols * mp));
-  transpose_padded(a, aT, m, rows, mp);
-  transpose_padded(b, bT, m, cols, mp);
-  rsn_sampled_lanes(aT, bT, mp, rows, row_ptr, col_idx, out);
-}
-
 void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
-                       const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float *ar = aT + r * mp;
-    for (int32_t p = row_ptr[r]; p < row_ptr[r + 1]; p++) out[p] = dot(ar, bT + (int64_t)col_idx[p] * mp, mp);
+                       const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                       int64_t blocks, float *restrict out) {
+  /* Column blocks outermost: the rows of bT one block reads stay in cache while every row of aT passes. */
+  for (int64_t b = 0; b < blocks; b++) {
+    const int32_t *bptr = ptr + b * rows;
+    for (int64_t r = 0; r < rows; r++) {
+      const float *ar = aT + r * mp;
+      for (int32_t p = bptr[r]; p < bptr[r + 1]; p++) out[at ? at[p] : p] = dot(ar, bT + (int64_t)idx[p] * mp, mp);
+    }
   }
 }
 
