@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "rsn_native",
-      "sources": ["src/addon.c", "src/elementwise.c", "src/layout.c", "src/fused.c"],
+      "sources": ["src/addon.c", "src/elementwise.c", "src/layout.c", "src/fused.c", "src/sparse.c"],
       "libraries": ["-lopenblas"],
       "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

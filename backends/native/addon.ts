@@ -29,6 +29,48 @@ export interface NativeAddon {
     x: Float32Array, current: Float32Array, g: Float32Array, out: Float32Array,
     step: number, eps: number, min: number, max: number,
   ): void;
+  /**
+   * Sparse kernels (native/src/sparse.c). out[m, groups]: out[i, j] = sum over the blocks b and p in
+   * [ptr[b * groups + j], ptr[b * groups + j + 1]) of vals[at[p]] * src[i, idx[p]], with src [m, inner]
+   * (layout.ts, PositionLists).
+   */
+  sparseProduct(
+    src: Float32Array, m: number, inner: number, vals: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, out: Float32Array,
+  ): void;
+  /** out[p] = sum_i a[i, r] * b[i, colIdx[p]] for the positions p of row r: a^T b at a layout's positions (CSR order). */
+  sampledProduct(a: Float32Array, b: Float32Array, m: number, rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, out: Float32Array): void;
+  /**
+   * The lane layout: a batch matrix [m, cols] stored transposed as [cols, lanes(m)] (m rounded up to 64), zeros
+   * in the padding; the fused MLP kernels keep activations and gradients in it between layers.
+   */
+  lanes(m: number): number;
+  toLanes(src: Float32Array, m: number, cols: number, dst: Float32Array): void;
+  fromLanes(srcT: Float32Array, m: number, cols: number, out: Float32Array): void;
+  /** sparseProduct on operands already in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]]. */
+  sparseLanes(
+    srcT: Float32Array, lanes: number, inner: number, vals: Float32Array,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, outT: Float32Array,
+  ): void;
+  /**
+   * sampledProduct on operands in the lane layout, with the CSR lists blocked by column ranges (layout.ts,
+   * blockedLists 'csr'): out[at[p]] = aT[r] . bT[idx[p]].
+   */
+  sampledLanes(
+    aT: Float32Array, bT: Float32Array, lanes: number, rows: number, cols: number,
+    ptr: Int32Array, idx: Int32Array, at: Int32Array, blocks: number, out: Float32Array,
+  ): void;
+  /** out[p] = x[at[p]]. */
+  gatherAt(x: Float32Array, at: Int32Array, out: Float32Array): void;
+  /** out = background (zeros when null), then out[at[p]] = vals[p]. */
+  scatterAt(vals: Float32Array, at: Int32Array, out: Float32Array, background: Float32Array | null): void;
+  /** out = g * (pre > 0 ? 1 : 0): the gradient through relu (the VJP of maximum(pre, 0)). */
+  reluGrad(g: Float32Array, pre: Float32Array, out: Float32Array): void;
+  /**
+   * -mean_n sum_j targets * logSoftmax(logits) of logits [n, classes] (returned), and in grad the logits' gradient
+   * for a cotangent -c n of it, as the composition's VJPs give it.
+   */
+  softmaxXent(logits: Float32Array, targets: Float32Array, n: number, classes: number, c: number, grad: Float32Array): number;
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;

@@ -2,15 +2,20 @@
  * The native backend: the primitive kernels run in C (native/src, an N-API addon), the matrix product through
  * OpenBLAS's cblas_sgemm. Handles are JS typed arrays recycled by a pool; the addon reads and writes them in
  * place. Single-threaded by default; RSN_NATIVE_THREADS=n (or the `threads` option) gives OpenBLAS n threads.
+ * Masked weights below a measured density run on sparse kernels (sparse.ts), unseen by the core.
  */
-import type { Primitive } from '../../core/autodiff/primitives.js';
+import type { Primitive, PrimitiveAttrs } from '../../core/autodiff/primitives.js';
 import { matmulBatches, sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
 import type { Backend, Kernel, KernelTable, OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
-import type { LibraryKernels } from '../../core/nn/custom-ops.js';
+import type { CustomOps, LibraryKernels } from '../../core/nn/custom-ops.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
+import { CROSSOVER, type Crossover } from './crossover.js';
+import { LaneForms } from './lanes.js';
+import { mlpKernels } from './mlp.js';
+import { SparseKernels, type SparseCounts } from './sparse.js';
 
 export type NativeHandle = Float32Array | Int32Array;
 type Info = TensorInfo<NativeHandle>;
@@ -22,12 +27,34 @@ export interface NativeOptions {
   readonly threads?: number;
   /** Provide the custom kernels (default true); false leaves the core to run their compositions. */
   readonly custom?: boolean;
+  /**
+   * Densities below which masked weights use the sparse kernels (default: the measured CROSSOVER);
+   * `false` keeps every product dense.
+   */
+  readonly sparse?: Crossover | false;
+}
+
+/** The native backend, plus what its sparse path did (for tests and benchmarks; the core never asks). */
+export interface NativeBackend extends Backend<NativeHandle> {
+  /** Counts of the sparse kernels run so far (all zero when the sparse path is off). */
+  sparseCounts(): SparseCounts;
 }
 
 /** `addon` is the compiled addon (tests and profiling may substitute their own). */
-export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): Backend<NativeHandle> {
+export function createNativeBackend(options: NativeOptions = {}, addon: NativeAddon = loadAddon()): NativeBackend {
   if (options.threads !== undefined) addon.setThreads(options.threads);
   const pool = new BufferPool();
+  const sparse = options.sparse === false ? undefined : new SparseKernels(addon, pool, options.sparse ?? CROSSOVER);
+  const laneForms = new LaneForms(addon);
+  /** Write the row-major values of handles that only have a lane form (lanes.ts). */
+  const fromLanes = (inputs: readonly Info[]): void => {
+    for (const t of inputs) laneForms.materialize(t.handle);
+  };
+  /** Write every deferred value of the inputs (lane forms and compact forms) before a dense kernel reads them. */
+  const materialize = (inputs: readonly Info[]): void => {
+    fromLanes(inputs);
+    if (sparse) for (const t of inputs) sparse.materialize(t.handle);
+  };
   const f = (t: Info): Float32Array => t.handle as Float32Array;
   const alloc = (out: OutputSpec): Float32Array => pool.float32(sizeOf(out.shape));
 
@@ -142,26 +169,78 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
   };
 
+  /**
+   * A PGD step whose gradient has a lane form (the fused input gradient's output): the same elementwise kernel on
+   * the lane forms of x, current and g, and a result that keeps its lane form (lanes.ts).
+   */
+  const pgdStepInLanes = (inputs: readonly Info[], attrs: CustomOps<unknown>['pgdStep']['attrs']): Float32Array | undefined => {
+    const [x, current, g] = inputs as [Info, Info, Info];
+    if (x.shape.length !== 2) return undefined;
+    const [m, cols] = [x.shape[0]!, x.shape[1]!];
+    const gT = laneForms.get(g.handle, m, cols);
+    if (!gT) return undefined;
+    materialize([x]);
+    const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f(x), m, cols);
+    let curT = laneForms.get(current.handle, m, cols);
+    let scratch: Float32Array | undefined;
+    if (!curT) {
+      materialize([current]);
+      curT = scratch = pool.float32(gT.length);
+      addon.toLanes(f(current), m, cols, scratch);
+    }
+    const outT = pool.float32(gT.length);
+    addon.pgdStep(xT, curT, gT, outT, attrs.step, attrs.eps, attrs.min, attrs.max);
+    if (scratch) pool.release(scratch);
+    const result = pool.float32(m * cols);
+    laneForms.attach(result, outT, m, cols, () => pool.release(outT));
+    return result;
+  };
+
+  /** Whether tensors all have one shape (the elementwise kernels' requirement; otherwise the composition broadcasts). */
   const same = (...infos: readonly Info[]) => infos.every((t) => sameShape(t.shape, infos[0]!.shape));
+  const matrices = (...infos: readonly Info[]) => infos.every((t) => t.shape.length === 2);
+  const mlp = mlpKernels(addon, pool, sparse, laneForms);
   const custom: LibraryKernels<NativeHandle> = {
-    adam: ({ w, g, m, v }, { learningRate, beta1, beta2, epsilon }) => {
-      if (!same(w, g, m, v)) return undefined;
-      const n = f(w).length;
+    adam: (named, attrs) => {
+      const inputs = [named.w, named.g, named.m, named.v];
+      if (!same(...inputs)) return undefined;
+      fromLanes(inputs);
+      const sparseResult = sparse?.adam(inputs, attrs);
+      if (sparseResult) return sparseResult;
+      materialize(inputs);
+      const [w, g, m, v] = inputs;
+      const { learningRate, beta1, beta2, epsilon } = attrs;
+      const n = f(w!).length;
       const [wOut, mOut, vOut] = [pool.float32(n), pool.float32(n), pool.float32(n)];
-      addon.adam(f(w), f(g), f(m), f(v), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
+      addon.adam(f(w!), f(g!), f(m!), f(v!), wOut, mOut, vOut, learningRate, beta1, beta2, epsilon);
       return [wOut, mOut, vOut];
     },
-    signStep: ({ x, g }, { scale, min, max }) => {
-      if (!same(x, g)) return undefined;
-      const result = pool.float32(f(x).length);
-      addon.signStep(f(x), f(g), result, scale, min, max);
+    signStep: ({ x: xIn, g: gIn }, { scale, min, max }) => {
+      const inputs = [xIn, gIn];
+      if (!same(...inputs)) return undefined;
+      materialize(inputs);
+      const [x, g] = inputs;
+      const result = pool.float32(f(x!).length);
+      addon.signStep(f(x!), f(g!), result, scale, min, max);
       return [result];
     },
-    pgdStep: ({ x, current, g }, { step, eps, min, max }) => {
-      if (!same(x, current, g)) return undefined;
-      const result = pool.float32(f(x).length);
-      addon.pgdStep(f(x), f(current), f(g), result, step, eps, min, max);
+    pgdStep: (named, { step, eps, min, max }) => {
+      const inputs = [named.x, named.current, named.g];
+      if (!same(...inputs)) return undefined;
+      const inLanes = pgdStepInLanes(inputs, { step, eps, min, max });
+      if (inLanes) return [inLanes];
+      materialize(inputs);
+      const [x, current, g] = inputs;
+      const result = pool.float32(f(x!).length);
+      addon.pgdStep(f(x!), f(current!), f(g!), result, step, eps, min, max);
       return [result];
+    },
+    // Written for one network (rank-2 operands); a trial axis, an L1 penalty and the clipped-probability loss are
+    // left to the compositions.
+    mlpInputGradient: ({ x, targets, weights }) => (matrices(x, targets, ...weights) ? mlp.mlpInputGradient([x, targets, ...weights]) : undefined),
+    mlpTrainingGradients: ({ batches, targets, weights }, { l1, loss }) => {
+      if (l1 !== 0 || loss !== 'logits' || batches.length < 1 || batches.length > 2 || !matrices(targets, ...batches, ...weights)) return undefined;
+      return mlp.mlpTrainingGradients([...batches, targets, ...weights], { adversarial: batches.length === 2 });
     },
   };
 
@@ -173,19 +252,40 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       return handle;
     },
     read(info) {
+      materialize([info]);
       return info.handle.slice();
     },
     dispose(handle) {
+      laneForms.forget(handle);
+      sparse?.forget(handle);
       pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
+    sparseCounts: () => {
+      const counts = sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 };
+      return { ...counts, held: counts.held + laneForms.held() };
+    },
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
+      fromLanes(inputs);
+      if (sparse) {
+        if (primitive === 'mul') {
+          const result = sparse.mul(inputs[0]!, inputs[1]!, out);
+          if (result) return result;
+        } else if (primitive === 'matmul') {
+          const { transposeA, transposeB } = attrs as PrimitiveAttrs['matmul'];
+          const result = sparse.matmul(inputs[0]!, inputs[1]!, transposeA, transposeB, out);
+          if (result) return result;
+        }
+        materialize(inputs);
+      }
       return kernel(inputs, attrs, out);
     },
     ...(options.custom === false ? {} : { custom }),
     close() {
+      laneForms.clear();
+      sparse?.clear();
       pool.clear();
     },
   };

@@ -229,6 +229,157 @@ FN(pgd_step) { /* (x, current, g, out, step, eps, lo, hi) */
   DONE();
 }
 
+/* Every index of idx[0..n) lies in [0, bound): a wrong layout throws instead of reading out of bounds. */
+static int indices_within(args_t *a, const int32_t *idx, int64_t n, int64_t bound) {
+  if (a->failed) return 0;
+  for (int64_t p = 0; p < n; p++)
+    if (idx[p] < 0 || idx[p] >= bound) return fail(a, "sparse layout index out of range");
+  return 1;
+}
+
+/* ptr[0..groups] starts at 0, never decreases and ends at most at `limit`. */
+static int pointers_valid(args_t *a, const int32_t *ptr, int64_t groups, int64_t limit) {
+  if (a->failed) return 0;
+  if (ptr[0] != 0 || ptr[groups] > limit) return fail(a, "bad sparse layout pointers");
+  for (int64_t j = 0; j < groups; j++)
+    if (ptr[j + 1] < ptr[j]) return fail(a, "bad sparse layout pointers");
+  return 1;
+}
+
+FN(sparse_product) { /* (src, m, inner, vals, ptr, idx, at, groups, blocks, out) */
+  ARGS(10);
+  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
+  const float *src = F32(0, m * inner, NULL), *vals = F32(3, 0, &nvals);
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
+  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(9, m * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups * blocks];
+  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
+  rsn_sparse_product(src, m, inner, vals, ptr, idx, at, groups, blocks, out);
+  DONE();
+}
+
+FN(sampled_product) { /* (a, b, m, rows, cols, rowPtr, colIdx, out) */
+  ARGS(8);
+  int64_t m = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), nidx, nout;
+  const float *x = F32(0, m * rows, NULL), *y = F32(1, m * cols, NULL);
+  const int32_t *ptr = I32(5, rows + 1, NULL), *idx = I32(6, 0, &nidx);
+  float *out = F32(7, 0, &nout);
+  if (!pointers_valid(&a, ptr, rows, nidx < nout ? nidx : nout)) return NULL;
+  if (!indices_within(&a, idx, ptr[rows], cols)) return NULL;
+  rsn_sampled_product(x, y, m, rows, cols, ptr, idx, out);
+  DONE();
+}
+
+FN(lanes) { /* (m): the padded lane count */
+  ARGS(1);
+  int64_t m = integer(&a, 0);
+  if (a.failed) return NULL;
+  napi_value result;
+  napi_create_int64(env, rsn_lanes(m), &result);
+  return result;
+}
+
+FN(to_lanes) { /* (src, m, cols, dst): dst [cols, lanes(m)] */
+  ARGS(4);
+  int64_t m = integer(&a, 1), cols = integer(&a, 2), mp = rsn_lanes(m);
+  const float *src = F32(0, m * cols, NULL);
+  float *dst = F32(3, cols * mp, NULL);
+  if (!a.failed) rsn_to_lanes(src, m, cols, dst, mp);
+  DONE();
+}
+
+FN(from_lanes) { /* (srcT, m, cols, out): out [m, cols] */
+  ARGS(4);
+  int64_t m = integer(&a, 1), cols = integer(&a, 2), mp = rsn_lanes(m);
+  const float *src = F32(0, cols * mp, NULL);
+  float *out = F32(3, m * cols, NULL);
+  if (!a.failed) rsn_from_lanes(src, mp, m, cols, out);
+  DONE();
+}
+
+FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT) */
+  ARGS(10);
+  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
+  if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
+  const float *src = F32(0, mp * inner, NULL), *vals = F32(3, 0, &nvals);
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
+  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  float *out = F32(9, mp * groups, NULL);
+  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[groups * blocks];
+  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
+  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, blocks, out);
+  DONE();
+}
+
+FN(sampled_lanes) { /* (aT, bT, mp, rows, cols, ptr, idx, at, blocks, out) */
+  ARGS(10);
+  int64_t mp = integer(&a, 2), rows = integer(&a, 3), cols = integer(&a, 4), blocks = integer(&a, 8), nidx, nat, nout;
+  if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
+  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
+  const float *x = F32(0, mp * rows, NULL), *y = F32(1, mp * cols, NULL);
+  const int32_t *ptr = I32(5, rows * blocks + 1, NULL), *idx = I32(6, 0, &nidx), *at = I32(7, 0, &nat);
+  float *out = F32(9, 0, &nout);
+  if (!pointers_valid(&a, ptr, rows * blocks, nidx < nat ? nidx : nat)) return NULL;
+  const int64_t nnz = ptr[rows * blocks];
+  if (!indices_within(&a, idx, nnz, cols) || !indices_within(&a, at, nnz, nout)) return NULL;
+  rsn_sampled_lanes(x, y, mp, rows, ptr, idx, at, blocks, out);
+  DONE();
+}
+
+FN(gather_at) { /* (x, at, out): out[p] = x[at[p]] */
+  ARGS(3);
+  int64_t nx, nout;
+  const float *x = F32(0, 0, &nx);
+  float *out = F32(2, 0, &nout);
+  const int32_t *at = I32(1, nout, NULL);
+  if (!indices_within(&a, at, nout, nx)) return NULL;
+  rsn_gather(x, at, out, nout);
+  DONE();
+}
+
+FN(scatter_at) { /* (vals, at, out, background | null) */
+  ARGS(4);
+  int64_t nvals, size;
+  const float *vals = F32(0, 0, &nvals);
+  const int32_t *at = I32(1, nvals, NULL);
+  float *out = F32(2, 0, &size);
+  napi_valuetype kind;
+  napi_typeof(env, a.argv[3], &kind);
+  const float *background = kind == napi_null ? NULL : F32(3, size, NULL);
+  if (!indices_within(&a, at, nvals, size)) return NULL;
+  rsn_scatter(vals, at, out, nvals, size, background);
+  DONE();
+}
+
+FN(relu_grad) { /* (g, pre, out) */
+  ARGS(3);
+  int64_t n;
+  float *out = F32(2, 0, &n);
+  const float *g = F32(0, n, NULL), *pre = F32(1, n, NULL);
+  if (!a.failed) rsn_relu_grad(g, pre, out, n);
+  DONE();
+}
+
+FN(softmax_xent) { /* (logits, targets, n, classes, c, grad) -> loss */
+  ARGS(6);
+  int64_t n = integer(&a, 2), classes = integer(&a, 3);
+  const float *l = F32(0, n * classes, NULL), *t = F32(1, n * classes, NULL);
+  double c = number(&a, 4);
+  float *g = F32(5, n * classes, NULL);
+  if (a.failed) return NULL;
+  double stack[64];
+  double *e = classes > 64 ? malloc((size_t)classes * sizeof(double)) : stack;
+  if (!e) return fail(&a, "out of memory"), NULL;
+  const double loss = rsn_softmax_xent(l, t, n, classes, (float)c, g, e);
+  if (e != stack) free(e);
+  napi_value result;
+  napi_create_double(env, loss, &result);
+  return result;
+}
+
 FN(set_threads) {
   ARGS(1);
   int64_t t = integer(&a, 0);
@@ -256,8 +407,11 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("binary", binary), EXPORT("binaryPlan", binary_plan), EXPORT("where", where),
       EXPORT("gather", gather), EXPORT("unary", unary), EXPORT("clip", clip), EXPORT("reduce", reduce),
       EXPORT("argmax", argmax), EXPORT("oneHot", one_hot), EXPORT("matmul", matmul), EXPORT("adam", adam),
-      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("setThreads", set_threads),
+      EXPORT("signStep", sign_step), EXPORT("pgdStep", pgd_step), EXPORT("reluGrad", relu_grad), EXPORT("softmaxXent", softmax_xent), EXPORT("setThreads", set_threads),
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
+      EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
+      EXPORT("gatherAt", gather_at), EXPORT("lanes", lanes), EXPORT("toLanes", to_lanes),
+      EXPORT("fromLanes", from_lanes), EXPORT("sparseLanes", sparse_lanes), EXPORT("sampledLanes", sampled_lanes), EXPORT("scatterAt", scatter_at),
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   /* Single-threaded kernels by default; RSN_NATIVE_THREADS asks for more OpenBLAS threads. */

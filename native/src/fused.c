@@ -41,3 +41,37 @@ RSN_HOT void rsn_pgd_step(const float *restrict x, const float *restrict cur, co
     out[i] = rsn_clip_to(x[i] + eta, range);
   }
 }
+
+RSN_HOT void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float p = pre[i], open = p > 0.0f ? 1.0f : 0.0f; /* a compare and a blend: no branch */
+    out[i] = g[i] * open;
+  }
+}
+
+double rsn_softmax_xent(const float *restrict logits, const float *restrict t, int64_t n, int64_t classes, float c,
+                        float *restrict grad, double *restrict e) {
+  double total = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    const float *l = logits + i * classes, *ti = t + i * classes;
+    float *gi = grad + i * classes;
+    float max = -INFINITY;
+    for (int64_t j = 0; j < classes; j++)
+      if (l[j] > max || l[j] != l[j]) max = l[j];
+    double sum = 0.0;
+    for (int64_t j = 0; j < classes; j++) {
+      e[j] = (float)exp((double)(l[j] - max));
+      sum += e[j];
+    }
+    const float s = (float)sum, log_s = (float)log((double)s);
+    double row = 0.0, d_total = 0.0;
+    for (int64_t j = 0; j < classes; j++) {
+      row += (float)(ti[j] * ((l[j] - max) - log_s));
+      d_total += -(double)(ti[j] * c);
+    }
+    total += (float)row;
+    const float scale = (float)d_total / s;
+    for (int64_t j = 0; j < classes; j++) gi[j] = ti[j] * c + scale * (float)e[j];
+  }
+  return -(double)((float)total / (float)n);
+}

@@ -90,7 +90,59 @@ void rsn_adam(const float *restrict w, const float *restrict g, const float *res
               double beta1, double beta2, double eps);
 void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n, double scale,
                    double lo, double hi);
+/* out = g * (pre > 0): the gradient through relu = maximum(pre, 0) as its VJP gives it (relu'(0) = 0). */
+void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n);
+/*
+ * mean_n of -sum_j t * logSoftmax(logits) (returned) and in grad the gradient of the logits for a cotangent -c n
+ * of it, c t + (sum_j -c t) / S exp(shifted), in the order and roundings of the composition
+ * (core/autodiff/ops.ts softmaxCrossEntropy and its VJPs; exp and log in double, rounded). e: `classes` doubles.
+ */
+double rsn_softmax_xent(const float *restrict logits, const float *restrict t, int64_t n, int64_t classes, float c,
+                        float *restrict grad, double *restrict e);
 void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g, float *restrict out,
                   int64_t n, double step, double eps, double lo, double hi);
+
+/*
+ * Sparse kernels (sparse.c). A kept position p of a layout has an index at[p] into `vals`.
+ * rsn_sparse_product: out[m, groups] with out[i, j] = sum over b < blocks and p in
+ * [ptr[b * groups + j], ptr[b * groups + j + 1]) of vals[at[p]] * src[i, idx[p]], src [m, inner]: x @ E with the
+ * CSC lists (groups = columns of E), g @ E^T with the CSR lists (groups = rows). The lists may be split into
+ * blocks of consecutive idx ranges (so that the rows of src one block reads stay in L1); the sum's order is that of
+ * the positions, whatever the blocking.
+ * rsn_sampled_product: out[p] = sum_i a[i, r] * b[i, col_idx[p]] for the positions p of row r (a^T b sampled).
+ */
+void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, const float *restrict vals,
+                        const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                        int64_t groups, int64_t blocks, float *restrict out);
+void rsn_sampled_product(const float *restrict a, const float *restrict b, int64_t m, int64_t rows, int64_t cols,
+                         const int32_t *restrict row_ptr, const int32_t *restrict col_idx, float *restrict out);
+/*
+ * The lane layout: a batch matrix [m, cols] stored transposed as [cols, mp], mp = rsn_lanes(m) (m rounded up
+ * to 64), with zeros in the padding lanes. The *_lanes kernels work on it without transposing.
+ */
+int64_t rsn_lanes(int64_t m);
+void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
+void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
+/* rsn_sparse_product in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
+void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
+                      const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
+                      float *restrict outT);
+/*
+ * out[at[p]] = aT[r] . bT[idx[p]] for the positions p of row r in each block b, [ptr[b * rows + r],
+ * ptr[b * rows + r + 1]) (the CSR lists blocked by column ranges; at NULL: out[p]).
+ */
+void rsn_sampled_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t rows,
+                       const int32_t *restrict ptr, const int32_t *restrict idx, const int32_t *restrict at,
+                       int64_t blocks, float *restrict out);
+/* out[p] = x[at[p]]. */
+void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz);
+/* out = background (or zeros when NULL), then out[at[p]] = vals[p]. */
+void rsn_scatter(const float *restrict vals, const int32_t *restrict at, float *restrict out, int64_t nnz,
+                 int64_t size, const float *restrict background);
+/* Adam on the kept positions: g, m, v, m_out, v_out compact [nnz]; w, w_out dense [size] (w copied, then updated at at[p]). */
+void rsn_adam_sparse(const float *restrict w, const float *restrict g, const float *restrict m,
+                     const float *restrict v, const int32_t *restrict at, int64_t nnz, int64_t size,
+                     float *restrict w_out, float *restrict m_out, float *restrict v_out, double lr_t,
+                     double beta1, double beta2, double eps);
 
 #endif

@@ -1,9 +1,10 @@
 /**
- * npm run bench:compare -- --item "PGD-10" [--rounds 10] [--runs 25] [--backend wasm] DIR_A DIR_B
+ * npm run bench:compare -- --item "PGD-10" [--rounds 10] [--runs 25] [--backend wasm] [--clock wall|cpu] DIR_A DIR_B
  *
  * One micro-benchmark item in two rsn checkouts (say, before and after a change), in alternating processes:
  * round r runs A then B, round r+1 runs B then A, so both see the same drift of a shared machine. Prints each
- * round's medians, the median of the medians for each checkout, and their ratio B / A.
+ * round's medians, the median of the medians for each checkout, and their ratio B / A. --clock cpu times the
+ * CPU time of the process instead of wall time (steadier on a machine shared with other work).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ const { values: args, positionals: dirs } = parseArgs({
   allowPositionals: true,
   options: {
     item: { type: 'string' }, rounds: { type: 'string', default: '10' }, runs: { type: 'string', default: '25' },
-    backend: { type: 'string', default: 'wasm' },
+    backend: { type: 'string', default: 'wasm' }, clock: { type: 'string', default: 'wall' },
   },
 });
 if (!args.item || dirs.length !== 2) {
@@ -26,7 +27,7 @@ for (let round = 0; round < Number(args.rounds); round++) {
   for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
     let out: string;
     try {
-      out = execFileSync(process.execPath, [...process.execArgv, runner, '--root', dirs[which]!, '--item', args.item, '--runs', args.runs!, '--backend', args.backend!], {
+      out = execFileSync(process.execPath, [...process.execArgv, runner, '--root', dirs[which]!, '--item', args.item, '--runs', args.runs!, '--backend', args.backend!, '--clock', args.clock!], {
         encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
       });
     } catch {

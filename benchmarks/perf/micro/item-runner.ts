@@ -1,6 +1,7 @@
 /**
  * Times one micro-benchmark item of the rsn checkout at --root (by default this one) and prints
- * {"median": ms, "min": ms} as JSON. Used by compare.ts to run the same item in two checkouts by turns; it
+ * {"median": ms, "min": ms} as JSON (wall time, or with --clock cpu the CPU time of this process). Used by
+ * compare.ts to run the same item in two checkouts by turns; it
  * imports the other checkout's own code, so the item must exist there under the same name.
  */
 import { existsSync } from 'node:fs';
@@ -9,7 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { root: { type: 'string', default: '.' }, item: { type: 'string' }, runs: { type: 'string', default: '25' }, backend: { type: 'string', default: 'wasm' } },
+  options: {
+    root: { type: 'string', default: '.' }, item: { type: 'string' }, runs: { type: 'string', default: '25' }, backend: { type: 'string', default: 'wasm' },
+    clock: { type: 'string', default: 'wall' },
+  },
 });
 const root = resolve(args.root!);
 const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
@@ -37,10 +41,12 @@ if (!item) {
 const runs = Number(args.runs);
 for (let i = 0; i < 5; i++) item.run();
 const times: number[] = [];
+const cpu = args.clock === 'cpu';
 for (let i = 0; i < runs; i++) {
-  const start = performance.now();
+  const [start, startCpu] = [performance.now(), process.cpuUsage()];
   item.run();
-  times.push(performance.now() - start);
+  const used = process.cpuUsage(startCpu);
+  times.push(cpu ? (used.user + used.system) / 1000 : performance.now() - start);
 }
 dispose();
 times.sort((a, b) => a - b);

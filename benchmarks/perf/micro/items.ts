@@ -8,7 +8,9 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft, pgd } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, forward, initialWeights, type Network } from '../../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, forward, fullMasks, initialWeights, type Network } from '../../../core/nn/model.js';
+import { pruneLayers } from '../../../core/pruning/magnitude.js';
+import { remainingSchedule } from '../../../core/pruning/schedule.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 
@@ -40,9 +42,28 @@ function images(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
 }
 
-function makeState(seed: number): State {
+/** Pruning rounds whose step times the benchmark reports: 100, 51.3, 16.9, 8.7, 3.6 and 1.8% of weights left. */
+export const PRUNED_ROUNDS: readonly number[] = [0, 3, 8, 11, 15, 18];
+
+/**
+ * Masks of pruning round r: the protocol's magnitude pruning (core/pruning, 20% / 20% / 10% of each layer's
+ * remaining weights per round) applied r times to random weights drawn from rng, so kept positions are random
+ * and their count is the protocol's.
+ */
+export function roundMasks(round: number, rng: Rng): Float32Array[] {
+  const weights = DENSE_300_100.layers.map((l) => rng.uniformArray(l.fanIn * l.fanOut, -1, 1));
+  let masks = fullMasks(DENSE_300_100);
+  for (let r = 0; r < round; r++) masks = pruneLayers(weights, masks);
+  return masks;
+}
+
+/** Percentage of dense-300-100's weights that round r keeps, as the results print it (one decimal). */
+export const remainingPercent = (round: number): string => remainingSchedule(DENSE_300_100, round)[round]!.toFixed(1);
+
+function makeState(seed: number, round = 0): State {
   const rng = new Rng(seed);
-  const net = createNetwork(DENSE_300_100, initialWeights(DENSE_300_100, rng));
+  const weights = initialWeights(DENSE_300_100, rng);
+  const net = createNetwork(DENSE_300_100, weights, round === 0 ? undefined : roundMasks(round, new Rng(seed + 100)));
   const labels = Array.from({ length: BATCH }, () => rng.int(10));
   return {
     net, adam: new Adam(), rng,
@@ -123,6 +144,24 @@ export function workloads(evalImages: number, evalBatch: number): Workloads {
   const evalXs = Array.from({ length: Math.ceil(evalImages / evalBatch) }, (_, i) =>
     hold(fromHost(images(rng, Math.min(evalBatch, evalImages - i * evalBatch)), [Math.min(evalBatch, evalImages - i * evalBatch), 784])));
   const evalLabels = evalXs.map((x) => Int32Array.from({ length: x.shape[0]! }, () => rng.int(10)));
+  /**
+   * Pruned networks, made on their items' first (warm-up) run, so that the items before them time the dense
+   * network alone: a live sparse mask changes what the native backend does with products of its shape.
+   */
+  const pruned = new Map<number, State>();
+  const prunedState = (round: number): State => {
+    let state = pruned.get(round);
+    if (!state) pruned.set(round, (state = makeState(1, round)));
+    return state;
+  };
+  const prunedItems = PRUNED_ROUNDS.flatMap((round): Item[] => {
+    const at = `at ${remainingPercent(round)}% weights`;
+    return [
+      { name: `natural step ${at}`, minRuns: 10, budgetMs: 1000, warmup: true, run: () => step(prunedState(round)) },
+      { name: `FGSM step ${at}`, minRuns: 8, budgetMs: 1000, warmup: true, run: () => step(prunedState(round), 'fgsm') },
+      { name: `PGD-10 step ${at}`, minRuns: 5, budgetMs: 1500, warmup: true, run: () => step(prunedState(round), 'pgd') },
+    ];
+  });
   const items: Item[] = [
     mm('matmul [60,784]x[784,300]', () => op.matmul(xs(), w1)),
     mm('matmul [60,300]x[300,100]', () => op.matmul(h1s(), w2)),
@@ -142,13 +181,17 @@ export function workloads(evalImages: number, evalBatch: number): Workloads {
       name: `evaluation natural + PGD-10 (per ${evalImages} images)`, unit: `${evalImages} images`, minRuns: 1, budgetMs: 0, warmup: false,
       run: () => void evaluate(s, evalXs, evalLabels),
     },
+    ...prunedItems,
   ];
   return {
     items,
     dispose: () => {
       disposeAll(owned);
-      disposeNetwork(s.net);
-      s.adam.reset();
+      for (const state of [s, ...pruned.values()]) {
+        disposeNetwork(state.net);
+        state.adam.reset();
+      }
+      disposeAll([...pruned.values()].map((p) => [p.x, p.y]));
     },
   };
 }

@@ -1,0 +1,244 @@
+/**
+ * The native backend's MLP kernels (the library's custom ops mlpInputGradient and mlpTrainingGradients, core/nn/custom-ops.ts:
+ * mlpTrainingGradients): the forward pass, the softmax cross-entropy and the backward pass of
+ * relu(...relu(x @ W_1)...) @ W_L in one call. What they save is the core's per-primitive work, which at batch 60
+ * costs more than the products of a pruned network.
+ *
+ * Activations and gradients stay in the lane layout between layers (addon.ts: [features, lanes], the batch
+ * padded to 64 with zeros), so that neither the sparse kernels nor sgemm transpose anything inside a pass: x
+ * enters it once and the input gradient leaves it once. Weights with a compact form (sparse.ts) go through the
+ * sparse kernels, the others through sgemm. The formulas are the composition's (core/autodiff/ops.ts
+ * softmaxCrossEntropy and the VJP rules of core/autodiff/vjp.ts) in its order, except the float32 accumulation
+ * order of the products; the adversarial training loss runs x and x_adv as one batch of 2n rows, whose weight
+ * gradient is the composition's sum of the two halves' in another order.
+ */
+import type { TensorInfo } from '../../core/autodiff/backend.js';
+import { BINARY_CODES, type NativeAddon } from './addon.js';
+import type { BufferPool } from './pool.js';
+import type { LaneForms } from './lanes.js';
+import type { SparseKernels } from './sparse.js';
+
+type Handle = Float32Array | Int32Array;
+type Info = TensorInfo<Handle>;
+
+const ZERO = new Float32Array(1);
+
+interface Pass {
+  /** Pre-activations of the hidden layers (for relu'), and activations h_0 = x, ..., h_(L-1): lane layout. */
+  readonly pre: Float32Array[];
+  readonly acts: Float32Array[];
+  /** The logits [m, classes], row-major. */
+  readonly logits: Float32Array;
+}
+
+/**
+ * The kernels on positional inputs, as index.ts passes them: [x, targets, W_1, ..., W_L] for the input gradient;
+ * [x, targets, W...] or [x, x_adv, targets, W...] (adversarial) for the training gradients.
+ */
+export interface MlpKernels {
+  mlpInputGradient(inputs: readonly Info[]): Handle[];
+  mlpTrainingGradients(inputs: readonly Info[], attrs: { adversarial: boolean }): Handle[];
+}
+
+export function mlpKernels(
+  addon: NativeAddon, pool: BufferPool, sparse: SparseKernels | undefined, laneForms: LaneForms,
+): MlpKernels {
+  /** A handle's row-major values, written first if they were deferred. */
+  const f32 = (t: Info): Float32Array => {
+    laneForms.materialize(t.handle);
+    sparse?.materialize(t.handle);
+    return t.handle as Float32Array;
+  };
+
+  /** Intermediate buffers of one call, returned to the pool at its end. */
+  class Scope {
+    private readonly temps: Float32Array[] = [];
+    take(n: number): Float32Array {
+      const t = pool.float32(n);
+      this.temps.push(t);
+      return t;
+    }
+    owns(t: Float32Array): boolean {
+      return this.temps.includes(t);
+    }
+    /** Stop tracking a buffer: its new owner releases it. */
+    adopt(t: Float32Array): void {
+      const i = this.temps.indexOf(t);
+      if (i >= 0) this.temps.splice(i, 1);
+    }
+    end(): void {
+      for (const t of this.temps) pool.release(t);
+    }
+  }
+
+  /** (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]. */
+  const forwardLayer = (s: Scope, hT: Float32Array, lanes: number, w: Info): Float32Array => {
+    const [rows, cols] = [w.shape[0]!, w.shape[1]!];
+    const outT = s.take(cols * lanes);
+    const c = sparse?.compactOf(w.handle);
+    if (c) {
+      sparse!.product(c, 'csc', hT, lanes, true, outT);
+    } else {
+      addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0);
+    }
+    return outT;
+  };
+
+  /** (g W^T)^T = W gT: [rows, lanes] from gT [cols, lanes]. */
+  const backwardLayer = (s: Scope, gT: Float32Array, lanes: number, w: Info): Float32Array => {
+    const [rows, cols] = [w.shape[0]!, w.shape[1]!];
+    const outT = s.take(rows * lanes);
+    const c = sparse?.compactOf(w.handle);
+    if (c) {
+      sparse!.product(c, 'csr', gT, lanes, true, outT);
+    } else {
+      addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
+    }
+    return outT;
+  };
+
+  /**
+   * h^T g = hT gT^T [rows, cols]: a new handle, deferred to the kept positions of a live sparse mask of its
+   * shape (which then owns hT and gT: the pass only reads them afterwards).
+   */
+  const weightGradient = (s: Scope, hT: Float32Array, gT: Float32Array, lanes: number, rows: number, cols: number): Float32Array => {
+    // Only buffers of this call can be handed over (x's lane form belongs to its handle).
+    const own = (t: Float32Array): Float32Array => {
+      if (s.owns(t)) return t;
+      const copy = s.take(t.length);
+      copy.set(t);
+      return copy;
+    };
+    if (sparse?.defersProduct(rows, cols)) [hT, gT] = [own(hT), own(gT)];
+    const deferred = sparse?.laneProduct(hT, gT, lanes, rows, cols, () => {
+      pool.release(hT);
+      pool.release(gT);
+    });
+    if (deferred) {
+      s.adopt(hT);
+      s.adopt(gT);
+      return deferred;
+    }
+    const result = pool.float32(rows * cols);
+    addon.matmul(hT, gT, result, rows, cols, lanes, 0, 1);
+    return result;
+  };
+
+  /** x [m, cols] in the lane layout: its lane form when it has one, else transposed into a buffer of the scope. */
+  const inLanes = (s: Scope, x: Info, m: number, lanes: number): Float32Array => {
+    const cols = x.shape[1]!;
+    const known = laneForms.get(x.handle, m, cols);
+    if (known) return known;
+    const xT = s.take(cols * lanes);
+    addon.toLanes(f32(x), m, cols, xT);
+    return xT;
+  };
+
+  const forward = (s: Scope, xT: Float32Array, m: number, lanes: number, weights: readonly Info[]): Pass => {
+    const pre: Float32Array[] = [];
+    const acts: Float32Array[] = [xT];
+    let hT = xT;
+    weights.forEach((w, i) => {
+      const zT = forwardLayer(s, hT, lanes, w);
+      if (i === weights.length - 1) {
+        hT = zT;
+        return;
+      }
+      pre.push(zT);
+      hT = s.take(zT.length);
+      addon.binary(BINARY_CODES.maximum, zT, ZERO, hT, 1, 0);
+      acts.push(hT);
+    });
+    const classes = weights[weights.length - 1]!.shape[1]!;
+    const logits = s.take(m * classes);
+    addon.fromLanes(hT, m, classes, logits);
+    return { pre, acts, logits };
+  };
+
+  /** gT * (preT > 0), as the VJP of maximum(pre, 0) gives it (relu'(0) = 0). */
+  const reluBackward = (s: Scope, gT: Float32Array, preT: Float32Array): Float32Array => {
+    const out = s.take(preT.length);
+    addon.reluGrad(gT, preT, out);
+    return out;
+  };
+
+  /** The logits' gradient [m, classes] moved to the lane layout. */
+  const toLanes = (s: Scope, g: Float32Array, m: number, lanes: number, classes: number): Float32Array => {
+    const gT = s.take(classes * lanes);
+    addon.toLanes(g, m, classes, gT);
+    return gT;
+  };
+
+  return {
+    mlpInputGradient([x, targets, ...weights]) {
+      const m = x!.shape[0]!;
+      const lanes = addon.lanes(m);
+      const s = new Scope();
+      try {
+        const pass = forward(s, inLanes(s, x!, m, lanes), m, lanes, weights);
+        const classes = weights[weights.length - 1]!.shape[1]!;
+        const g = s.take(m * classes);
+        addon.softmaxXent(pass.logits, f32(targets!), m, classes, Math.fround(-1 / m), g);
+        let gT = toLanes(s, g, m, lanes, classes);
+        for (let i = weights.length - 1; i >= 0; i--) {
+          if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
+          gT = backwardLayer(s, gT, lanes, weights[i]!);
+        }
+        // The gradient keeps its lane form (the PGD step reads it there); row-major only when asked for.
+        const dx = pool.float32(m * weights[0]!.shape[0]!);
+        const dxT = gT;
+        s.adopt(dxT);
+        laneForms.attach(dx, dxT, m, weights[0]!.shape[0]!, () => pool.release(dxT));
+        return [dx];
+      } finally {
+        s.end();
+      }
+    },
+
+    mlpTrainingGradients(inputs, { adversarial }) {
+      const [x, xAdv, targets, weights] = adversarial
+        ? [inputs[0]!, inputs[1]!, inputs[2]!, inputs.slice(3)]
+        : [inputs[0]!, undefined, inputs[1]!, inputs.slice(2)];
+      const n = x.shape[0]!;
+      const halves = xAdv ? 2 : 1;
+      const m = n * halves;
+      const lanes = addon.lanes(m);
+      const s = new Scope();
+      try {
+        let xT: Float32Array;
+        if (xAdv) {
+          const batch = s.take(f32(x).length * 2);
+          batch.set(f32(x));
+          batch.set(f32(xAdv), f32(x).length);
+          xT = s.take(x.shape[1]! * lanes);
+          addon.toLanes(batch, m, x.shape[1]!, xT);
+        } else {
+          xT = inLanes(s, x, m, lanes);
+        }
+        const pass = forward(s, xT, m, lanes, weights);
+        const classes = weights[weights.length - 1]!.shape[1]!;
+        const c = Math.fround((xAdv ? -0.5 : -1) / n);
+        const t = f32(targets);
+        const g = s.take(m * classes);
+        let loss = 0;
+        for (let half = 0; half < halves; half++) {
+          const rows = n * classes;
+          const part = Math.fround(addon.softmaxXent(pass.logits.subarray(half * rows, (half + 1) * rows), t, n, classes, c, g.subarray(half * rows, (half + 1) * rows)));
+          loss = half === 0 ? part : Math.fround(Math.fround(loss + part) * 0.5);
+        }
+        let gT = toLanes(s, g, m, lanes, classes);
+        const grads: Float32Array[] = [];
+        for (let i = weights.length - 1; i >= 0; i--) {
+          if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
+          grads[i] = weightGradient(s, pass.acts[i]!, gT, lanes, weights[i]!.shape[0]!, weights[i]!.shape[1]!);
+          if (i > 0) gT = backwardLayer(s, gT, lanes, weights[i]!);
+        }
+        const value = pool.float32(1);
+        value[0] = loss;
+        return [value, ...grads];
+      } finally {
+        s.end();
+      }
+    },
+  };
+}
