@@ -1,74 +1,25 @@
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
-import { loadDataset } from '../../core/data/index.js';
-import { experimentId, type ExperimentConfig } from '../../core/experiment/config.js';
-import { ConfigError } from '../../core/errors.js';
-import { configDir } from '../../core/results/paths.js';
-import { prepareData } from '../../core/experiment/prepare.js';
-import { runConfiguration } from '../../core/experiment/run.js';
-import { roundsFor } from '../../core/experiment/strategies.js';
-import { chooseBackend, DEFAULT_BACKEND } from '../../backends/registry.js';
-import { setActiveBackend } from '../../core/autodiff/engine.js';
-import { addConfigOptions, configFromOptions } from '../options.js';
-import { formatDuration, ProgressBar } from '../progress.js';
+import { addConfigOptions } from '../options.js';
 
-const pct = (v: number) => (100 * v).toFixed(2);
+/** The default backend's name, spelled here so that `rsn train --help` loads no backend code (checked by a test). */
+export const DEFAULT_BACKEND_NAME = 'wasm';
 
-/** `rsn train`: one configuration, `trials` trials, every pruning round, results under --base_dir. */
+/**
+ * `rsn train`: its flags. The work (data, backends, training) is loaded when the command runs, so that
+ * `rsn --help` and `rsn train --help` stay fast.
+ */
 export function trainCommand(): Command {
   const command = new Command('train')
     .description('train and iteratively prune dense-300-100 (one configuration, all trials), writing results under --base_dir')
     .addOption(new Option('--base_dir <dir>', 'results directory').default('results'))
     .addOption(new Option('--experiment_id <id>', "name of this experiment's folder (default: derived from the settings)"))
-    .addOption(new Option('--backend <name>', `compute backend (default: RSN_BACKEND or ${DEFAULT_BACKEND}; rsn backends lists them)`))
+    .addOption(new Option('--backend <name>', `compute backend (default: RSN_BACKEND or ${DEFAULT_BACKEND_NAME}; rsn backends lists them)`))
     .addOption(new Option('--data_dir <dir>', 'folder holding the four IDX files (default: RSN_DATA_DIR, the cache, packaged copies, then a download)'))
     .addOption(new Option('--no_download', 'never download data sets; fail if no local copy is found'))
     .addOption(new Option('--trial_start <n>', 'first trial number (to spread trials over machines)').default(0).argParser(Number))
     .addOption(new Option('--devices <list>', 'accepted for compatibility with the original; device placement follows --backend'))
+    .addOption(new Option('--log_jsonl <file>', 'append one JSON record per evaluation to FILE (flushed each time, for trackers that tail it)'))
     .option('--force', 'delete existing results of this configuration and retrain (default: keep them and resume)');
   addConfigOptions(command);
-  return command.action(async (options: Record<string, unknown>) => {
-    const config = configFromOptions(options);
-    const backend = await chooseBackend(options.backend as string | undefined);
-    setActiveBackend(backend);
-    const backendName = backend.name;
-    const id = (options.experiment_id as string | undefined) ?? experimentId(config);
-    const dir = configDir(resolve(options.base_dir as string), id, config);
-
-    process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
-    process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
-    const first = options.trial_start as number;
-    if (!Number.isInteger(first) || first < 0) throw new ConfigError(`--trial_start takes a whole number >= 0; got '${String(options.trial_start)}'`);
-    const loadData = async (c: ExperimentConfig) => {
-      const dataset = await loadDataset(c.dataset, {
-        dataDir: options.data_dir as string | undefined,
-        download: options.no_download !== true,
-        onProgress: (p) => {
-          process.stderr.write(`\rdownloading ${p.file}: ${(p.bytes / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}\x1b[K`);
-        },
-      });
-      process.stderr.write(`data: ${dataset.name} from ${dataset.source}\n`);
-      return prepareData(dataset, c);
-    };
-
-    const rounds = roundsFor(config.experiment, config.prune_iters);
-    const totalIterations = config.trials * rounds * config.train_iters;
-    const bar = new ProgressBar(totalIterations);
-    await runConfiguration(config, {
-      dir, experimentId: id, backend: backendName, loadData, firstTrial: first, force: Boolean(options.force),
-      onProgress: (p) => {
-        const done = ((p.trial - first) * rounds + p.round) * config.train_iters + p.iteration;
-        bar.update(done, `trial ${p.trial} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}${p.phase === 'eval' ? ' (evaluating)' : ''}`);
-      },
-      onRound: (t, s, skipped) => {
-        bar.done();
-        process.stderr.write(
-          `trial ${t} round ${s.round}: ${s.percent_remaining.toFixed(1)}% remaining, test acc ${pct(s.final.test.acc)}%, ` +
-            `${config.attack} acc ${pct(s.final.test.adv_acc)}%${skipped ? ' (already done)' : ` (${formatDuration(s.wall_seconds)})`}\n`,
-        );
-      },
-    });
-    bar.done();
-    process.stderr.write(`done: ${dir}\n`);
-  });
+  return command.action(async (options: Record<string, unknown>) => (await import('../actions/train.js')).train(options));
 }

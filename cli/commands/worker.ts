@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { serveJobs } from '../../benchmarks/paper/worker.js';
 
 /** Hidden: the child process of `rsn bench` that runs jobs sent over IPC. */
 export function workerCommand(): Command {
@@ -10,6 +9,7 @@ export function workerCommand(): Command {
     .option('--no_download', 'never download data sets')
     .action(async (options: { backend: string; data_dir?: string; no_download?: boolean }) => {
       if (!process.send) throw new Error('rsn _worker is started by rsn bench, not by hand');
+      const { serveJobs } = await import('../../benchmarks/paper/worker.js');
       await serveJobs({ backend: options.backend, dataDir: options.data_dir, download: options.no_download !== true });
       process.disconnect();
     });
