@@ -1,6 +1,7 @@
 import { loadBackend } from '../../backends/registry.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
 import { cachedDataLoader, runConfiguration } from '../../core/experiment/run.js';
+import { backendDetails } from '../../api/provenance.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
 export interface WorkerOptions {
@@ -15,7 +16,9 @@ export interface WorkerOptions {
  */
 export async function serveJobs(options: WorkerOptions): Promise<void> {
   const send = (message: FromWorker) => process.send!(message);
-  setActiveBackend(await loadBackend(options.backend));
+  const backend = await loadBackend(options.backend);
+  setActiveBackend(backend);
+  const details = backendDetails(backend);
   const loadData = cachedDataLoader({ dataDir: options.dataDir, download: options.download });
 
   await new Promise<void>((resolve) => {
@@ -25,7 +28,7 @@ export async function serveJobs(options: WorkerOptions): Promise<void> {
       const began = performance.now();
       try {
         await runConfiguration(job.config, {
-          dir: job.dir, experimentId: job.experimentId, backend: options.backend, loadData, firstTrial: job.trial, trialCount: 1,
+          dir: job.dir, experimentId: job.experimentId, backend: options.backend, backendDetails: details, loadData, firstTrial: job.trial, trialCount: 1,
           onProgress: (p) => {
             if (p.phase !== 'train' || p.iteration % 10 === 0) {
               send({ type: 'progress', index: job.index, round: p.round, rounds: p.rounds, iteration: p.iteration, trainIters: p.trainIters });

@@ -29,6 +29,13 @@ export interface TrainedRound {
   final: { iteration: number; valid: SplitMetrics; test: SplitMetrics };
 }
 
+/** The rows one evaluation appended to train.csv, valid.csv and test.csv. */
+export interface EvaluationRows {
+  readonly train: CsvRow;
+  readonly valid: CsvRow;
+  readonly test: CsvRow;
+}
+
 /** Random streams of one round, each derived from (seed, trial, round, purpose) so a resumed round draws the same. */
 export interface RoundRngs {
   readonly batches: Rng;
@@ -45,6 +52,7 @@ const NO_METRICS: SplitMetrics = { loss: NaN, acc: NaN, adv_acc: NaN, adv_loss: 
 export function trainRound(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
   rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
+  onEvaluation?: (iteration: number, rows: EvaluationRows) => void,
 ): TrainedRound {
   const net = createNetwork(spec, start, masks);
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
@@ -73,6 +81,7 @@ export function trainRound(
     });
     windowLoss = 0;
     windowSteps = 0;
+    onEvaluation?.(iteration, { train: rows.train[rows.train.length - 1]!, valid: rows.valid[rows.valid.length - 1]!, test: rows.test[rows.test.length - 1]! });
   };
 
   try {
