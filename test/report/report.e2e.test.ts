@@ -73,6 +73,21 @@ describe('rsn report on the synthetic tree', () => {
     }
   });
 
+  it('draws coinciding lines distinguishably, labels every tick of the % axis, and leaves no blank width', () => {
+    const svg = (name: string) => read(`figures/${name}.svg`);
+    const widthOf = (name: string) => Number(/^<svg [^>]*width="(\d+)"/.exec(svg(name))![1]);
+    // one panel (PGD: no random reinit or continued training): panel, axis and legend, no room left for a long subtitle
+    expect(widthOf('digits-pgd-natural-test-loss')).toBeLessThan(500);
+    // the % remaining axis is labelled at 100 (the data run from 100% to 1.8%)
+    expect(svg('digits-fgsm-natural-early-stopping')).toMatch(/>100<\/text>/);
+    // strategies differ in dash and width, so that a line drawn over another leaves it visible
+    const es = svg('digits-fgsm-natural-early-stopping');
+    expect(new Set(es.match(/stroke-dasharray="[^"]+"/g)).size).toBe(3);
+    const curves = svg('digits-fgsm-natural-test-acc');
+    expect(new Set(curves.match(/stroke-dasharray="[^"]+"/g)).size).toBeGreaterThanOrEqual(3);
+    expect(curves).toContain('stroke-width="3.5"');
+  });
+
   it('PNGs are PNG images at twice the SVG size', () => {
     const png = readFileSync(join(out, 'figures', 'digits-fgsm-natural-test-acc.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
