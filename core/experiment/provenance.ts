@@ -7,12 +7,15 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder holding rsn's package.json (this file lies in core/experiment/, or dist/core/experiment/). */
+/**
+ * The folder holding rsn's package.json (this file lies in core/experiment/, or dist/core/experiment/, where
+ * dist/package.json links to the package's own: the link is followed).
+ */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'rsn') return realpathSync(dir);
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'rsn') return dirname(realpathSync(file));
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`rsn's package.json was not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
