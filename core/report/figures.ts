@@ -32,8 +32,22 @@ const PANEL_WIDTH = 250;
 const DASHES: readonly number[][] = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]];
 const WIDTHS: readonly number[] = [3.5, 1.8, 1.5, 1.5];
 const OPACITIES: readonly number[] = [0.55, 1, 1, 1];
-/** Ticks of the log % remaining axis: every one in the data's range is labelled (100 included). */
-const PERCENT_TICKS: readonly number[] = [100, 50, 20, 10, 5, 2, 1];
+/**
+ * Ticks of the log % remaining axis, every one labelled (100 included): the values of one of these lists inside
+ * the data's range, the list chosen by how many decades the range spans, so that labels never collide.
+ */
+const PERCENT_TICKS: readonly { maxDecades: number; values: readonly number[] }[] = [
+  { maxDecades: 0.3, values: [100, 95, 90, 85, 80, 75, 70, 65, 60, 55, 50] },
+  { maxDecades: 1, values: [100, 80, 60, 50, 40, 30, 20, 15, 10] },
+  { maxDecades: Infinity, values: [100, 50, 20, 10, 5, 2, 1] },
+];
+
+/** The labelled ticks for a % remaining axis spanning lo..hi. */
+export function percentTicks(lo: number, hi: number): number[] {
+  const decades = Math.log10(hi / lo);
+  const { values } = PERCENT_TICKS.find((t) => decades <= t.maxDecades)!;
+  return values.filter((v) => v >= lo * 0.999 && v <= hi * 1.001);
+}
 const PANEL_HEIGHT = 190;
 const STRATEGY_ORDER: readonly Strategy[] = ['reinit_orig', 'reinit_rand', 'reinit_none', 'no_pruning'];
 export const sparsityLabel = (p: number): string => `${p.toFixed(1)}%`;
@@ -146,7 +160,7 @@ export function earlyStoppingFigure(family: Family): Figure[] {
   const shape = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategies, range: ['circle', 'square', 'triangle-up', 'diamond'].slice(0, strategies.length) } } as const;
   const percents = all.map((r) => r.percent);
   const [lo, hi] = [Math.min(...percents), Math.max(...percents)];
-  const values = PERCENT_TICKS.filter((v) => v >= lo * 0.999 && v <= hi * 1.001);
+  const values = percentTicks(lo, hi);
   const x = {
     field: 'percent', type: 'quantitative', title: '% of weights remaining (log scale)',
     scale: { type: 'log', reverse: true, nice: false, domain: [lo / 1.05, hi * 1.05] },

@@ -69,7 +69,7 @@ export function inlineSvg(svg: string, prefix: string): string {
 }
 
 const STYLE = `
-body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1200px; color: #222; }
 svg, img { max-width: 100%; height: auto; }
 .table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
