@@ -1,4 +1,4 @@
-import { barLine, barWidth, fit, Throttle, timestamp, type ProgressStream } from './progress.js';
+import { barLine, fit, terminalLine, Throttle, timestamp, type ProgressStream } from './progress.js';
 
 /**
  * An overall bar plus one status line per worker. On a terminal the block is redrawn in place, each line cut to
@@ -33,7 +33,7 @@ export class MultiProgress {
       return;
     }
     const width = this.throttle.width;
-    const block = [barLine(fraction, label, elapsed, barWidth(width, 30)), ...this.lines.map((l, i) => `  worker ${i}: ${l}`)].map((l) => fit(l, width));
+    const block = [terminalLine(fraction, label, elapsed, width, 30), ...this.lines.map((l, i) => `  worker ${i}: ${l}`)].map((l) => fit(l, width));
     this.throttle.stream.write(`${this.drawn > 0 ? `\x1b[${this.drawn}F` : ''}${block.map((l) => `${l}\x1b[K`).join('\n')}\n`);
     this.drawn = block.length;
   }

@@ -39,12 +39,26 @@ export function fit(line: string, width: number): string {
 /** `2026-11-28T06:21:03Z`: the prefix of progress lines outside a terminal. */
 export const timestamp = (date = new Date()): string => `${date.toISOString().slice(0, 19)}Z`;
 
-/** `[=====     ]  42.0%  label  elapsed 1m05s  ETA 1m30s`, the ETA extrapolated from the fraction done. */
-export function barLine(fraction: number, label: string, elapsedSeconds: number, width = 24): string {
+/**
+ * `[=====     ]  42.0%  label  elapsed 1m05s  ETA 1m30s`, the ETA extrapolated from the fraction done; without
+ * `elapsed` when `showElapsed` is false.
+ */
+export function barLine(fraction: number, label: string, elapsedSeconds: number, width = 24, showElapsed = true): string {
   const f = Math.max(0, Math.min(1, fraction));
   const filled = Math.round(f * width);
   const eta = f > 0 ? (elapsedSeconds * (1 - f)) / f : NaN;
-  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${(f * 100).toFixed(1).padStart(5)}%  ${label}  elapsed ${formatDuration(elapsedSeconds)}  ETA ${formatDuration(eta)}`;
+  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${(f * 100).toFixed(1).padStart(5)}%  ${label}  ${showElapsed ? `elapsed ${formatDuration(elapsedSeconds)}  ` : ''}ETA ${formatDuration(eta)}`;
+}
+
+/** The bar line for a terminal line of `width` characters: the elapsed time goes first when it does not fit, then the end of the label. */
+export function terminalLine(fraction: number, label: string, elapsedSeconds: number, width: number, wideBar = 24): string {
+  const bar = barWidth(width, wideBar);
+  const full = barLine(fraction, label, elapsedSeconds, bar);
+  if (full.length <= width) return full;
+  const short = barLine(fraction, label, elapsedSeconds, bar, false);
+  if (short.length <= width) return short;
+  const eta = short.slice(short.lastIndexOf('  ETA '));
+  return `${fit(short.slice(0, short.length - eta.length), width - eta.length)}${eta}`;
 }
 
 /** The bar's width for a terminal line of `width` characters: narrower on narrow terminals. */
@@ -68,7 +82,7 @@ export class ProgressBar {
     const elapsed = (performance.now() - this.began) / 1000;
     if (this.throttle.tty) {
       const width = this.throttle.width;
-      this.throttle.stream.write(`\r${fit(barLine(fraction, label, elapsed, barWidth(width)), width)}\x1b[K`);
+      this.throttle.stream.write(`\r${fit(terminalLine(fraction, label, elapsed, width), width)}\x1b[K`);
       this.open = true;
       return;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barLine, formatDuration, ProgressBar } from '../../cli/progress.js';
+import { barLine, formatDuration, ProgressBar, terminalLine } from '../../cli/progress.js';
 import { MultiProgress } from '../../cli/multi-progress.js';
 
 describe('progress lines', () => {
@@ -76,5 +76,19 @@ describe('progress in logs (not a terminal)', () => {
     const lines = stream.chunks.join('').trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ done    job$/);
+  });
+});
+
+describe('terminalLine', () => {
+  it('drops the elapsed time before the ETA, and cuts the label before the ETA', () => {
+    const label = 'trial 0 round 1/1 iter 2982/3000 (evaluating)';
+    expect(terminalLine(0.5, label, 10, 120)).toContain('elapsed 10s  ETA 10s');
+    const narrow = terminalLine(0.5, label, 10, 71);
+    expect(narrow.length).toBeLessThanOrEqual(71);
+    expect(narrow).toMatch(/ETA 10s$/);
+    expect(narrow).not.toContain('elapsed');
+    const tiny = terminalLine(0.5, label, 10, 40);
+    expect(tiny.length).toBeLessThanOrEqual(40);
+    expect(tiny).toMatch(/…  ETA 10s$/);
   });
 });
