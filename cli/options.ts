@@ -2,6 +2,9 @@ import { Option, type Command } from 'commander';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, type ExperimentConfig, type FieldDef, validateConfig } from '../core/experiment/config.js';
 import { ConfigError } from '../core/errors.js';
 
+/** Flags of rsn train that rsn bench's suite sets per job (so they are not flags of rsn bench). */
+export const SUITE_KEYS: ReadonlySet<string> = new Set(['dataset', 'attack', 'adv_train', 'experiment']);
+
 function parser(field: FieldDef): (value: string) => unknown {
   const flag = `--${field.key}`;
   if (field.kind === 'int') {

@@ -1,8 +1,21 @@
+/**
+ * Progress on stderr. On a terminal: one line redrawn in place, cut to the terminal's width (a line longer than
+ * the terminal wraps, and \r then redraws only its last part, leaving a trail of lines). Elsewhere (logs, CI,
+ * pipes): a timestamped line at most every `logEverySeconds`, never the same progress twice.
+ */
+
+/** The part of a stream the progress displays use (process.stderr, or a test's fake). */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  write(text: string): boolean;
+}
+
 /** Throttled drawing to a stream: often on a terminal, every `logEverySeconds` in logs and CI. */
 export class Throttle {
   private last = -Infinity;
   readonly tty: boolean;
-  constructor(readonly stream: NodeJS.WriteStream, private readonly ttyMs: number, private readonly logEverySeconds: number) {
+  constructor(readonly stream: ProgressStream, private readonly ttyMs: number, private readonly logEverySeconds: number) {
     this.tty = Boolean(stream.isTTY);
   }
   /** True when enough time has passed since the last draw (or when forced). */
@@ -12,33 +25,77 @@ export class Throttle {
     this.last = now;
     return true;
   }
+  /** Usable width of a terminal line: one less than its columns, so that the cursor never wraps (80 when unknown). */
+  get width(): number {
+    return Math.max(20, (this.stream.columns ?? 80) - 1);
+  }
 }
 
-/** `[=====     ]  42.0%  label  elapsed 1m05s  ETA 1m30s`, the ETA extrapolated from the fraction done. */
-export function barLine(fraction: number, label: string, elapsedSeconds: number, width = 24): string {
+/** `line` cut to `width` characters, the cut marked with '…'. */
+export function fit(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** `2026-11-28T06:21:03Z`: the prefix of progress lines outside a terminal. */
+export const timestamp = (date = new Date()): string => `${date.toISOString().slice(0, 19)}Z`;
+
+/**
+ * `[=====     ]  42.0%  label  elapsed 1m05s  ETA 1m30s`, the ETA extrapolated from the fraction done; without
+ * `elapsed` when `showElapsed` is false.
+ */
+export function barLine(fraction: number, label: string, elapsedSeconds: number, width = 24, showElapsed = true): string {
   const f = Math.max(0, Math.min(1, fraction));
   const filled = Math.round(f * width);
   const eta = f > 0 ? (elapsedSeconds * (1 - f)) / f : NaN;
-  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${(f * 100).toFixed(1).padStart(5)}%  ${label}  elapsed ${formatDuration(elapsedSeconds)}  ETA ${formatDuration(eta)}`;
+  return `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${(f * 100).toFixed(1).padStart(5)}%  ${label}  ${showElapsed ? `elapsed ${formatDuration(elapsedSeconds)}  ` : ''}ETA ${formatDuration(eta)}`;
 }
+
+/** The bar line for a terminal line of `width` characters: the elapsed time goes first when it does not fit, then the end of the label. */
+export function terminalLine(fraction: number, label: string, elapsedSeconds: number, width: number, wideBar = 24): string {
+  const bar = barWidth(width, wideBar);
+  const full = barLine(fraction, label, elapsedSeconds, bar);
+  if (full.length <= width) return full;
+  const short = barLine(fraction, label, elapsedSeconds, bar, false);
+  if (short.length <= width) return short;
+  const eta = short.slice(short.lastIndexOf('  ETA '));
+  return `${fit(short.slice(0, short.length - eta.length), width - eta.length)}${eta}`;
+}
+
+/** The bar's width for a terminal line of `width` characters: narrower on narrow terminals. */
+export const barWidth = (width: number, wide = 24): number => (width >= 100 ? wide : Math.max(8, Math.min(wide, Math.floor(width / 6))));
 
 /** A one-line progress bar with ETA on stderr, redrawn in place on a terminal, printed as plain lines elsewhere. */
 export class ProgressBar {
   private readonly began = performance.now();
   private readonly throttle: Throttle;
+  /** What the last plain line said (fraction and label): a line saying the same again is not printed. */
+  private lastLogged = '';
+  private open = false;
 
-  constructor(private readonly total: number, stream: NodeJS.WriteStream = process.stderr, logEverySeconds = 30) {
+  constructor(private readonly total: number, stream: ProgressStream = process.stderr, logEverySeconds = 30) {
     this.throttle = new Throttle(stream, 100, logEverySeconds);
   }
 
   update(done: number, label: string): void {
     if (!this.throttle.due(done >= this.total)) return;
-    const line = barLine(this.total > 0 ? done / this.total : 1, label, (performance.now() - this.began) / 1000);
-    this.throttle.stream.write(this.throttle.tty ? `\r${line}\x1b[K` : `${line}\n`);
+    const fraction = this.total > 0 ? done / this.total : 1;
+    const elapsed = (performance.now() - this.began) / 1000;
+    if (this.throttle.tty) {
+      const width = this.throttle.width;
+      this.throttle.stream.write(`\r${fit(terminalLine(fraction, label, elapsed, width), width)}\x1b[K`);
+      this.open = true;
+      return;
+    }
+    const key = `${(Math.min(1, fraction) * 100).toFixed(1)} ${label.replace(/ \(evaluating\)$/, '')}`;
+    if (key === this.lastLogged) return;
+    this.lastLogged = key;
+    this.throttle.stream.write(`${timestamp()} ${barLine(fraction, label, elapsed)}\n`);
   }
 
+  /** End the redrawn line (on a terminal), so that what follows starts on a line of its own. */
   done(): void {
-    if (this.throttle.tty) this.throttle.stream.write('\n');
+    if (this.throttle.tty && this.open) this.throttle.stream.write('\n');
+    this.open = false;
   }
 }
 

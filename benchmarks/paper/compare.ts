@@ -20,6 +20,7 @@ import type { ConfigResult, ResultsSet } from '../../core/report/load.js';
 import type { ReportSection } from '../../core/report/report.js';
 import { accuracyCell, COLUMN_LABEL, COLUMNS, formatStat, type CellValue, type Column, type Training } from '../../core/report/tables.js';
 import { PAPER_SETTINGS, PAPER_TABLES } from './expected.js';
+import { toCsv } from '../../core/results/csv.js';
 
 export interface ComparisonCell {
   readonly dataset: DatasetName;
@@ -136,6 +137,28 @@ export function comparisonMarkdown(c: PaperComparison): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The comparison as a section of `rsn report` (core/report/report.ts). */
-export const paperComparisonSection = (set: ResultsSet, iteration: number): ReportSection[] =>
-  [{ file: 'paper-comparison.md', markdown: comparisonMarkdown(compareWithPaper(set, iteration)) }];
+/** The columns of paper-comparison.csv (README, "Results as CSV"); accuracies in percent, as in the paper. */
+export const COMPARISON_COLUMNS = [
+  'dataset', 'percent_remaining', 'column', 'attack', 'accuracy', 'training', 'ours_mean_pct', 'ours_sd_pct', 'ours_n',
+  'paper_mean_pct', 'paper_sd_pct', 'diff_pct', 'tolerance_pct', 'verdict', 'departures', 'config', 'round', 'ours_percent_remaining', 'iteration',
+] as const;
+
+/** One row per cell of the paper's Tables 1 and 2. */
+export function comparisonCsv(c: PaperComparison): string {
+  return toCsv(COMPARISON_COLUMNS, c.cells.map((x) => {
+    const [attack, kind] = x.column.split('_') as [string, 'nat' | 'adv'];
+    return {
+      dataset: x.dataset, percent_remaining: x.percent, column: x.column, attack, accuracy: kind === 'nat' ? 'natural' : 'adversarial', training: x.training,
+      ours_mean_pct: x.ours?.stat.mean ?? NaN, ours_sd_pct: x.ours?.stat.sd ?? NaN, ours_n: x.ours?.stat.n ?? 0,
+      paper_mean_pct: x.paper.mean, paper_sd_pct: x.paper.sd, diff_pct: x.diff, tolerance_pct: x.tolerance, verdict: x.verdict,
+      departures: x.departures.join('; '), config: x.ours?.config.key ?? '', round: x.ours?.round ?? NaN,
+      ours_percent_remaining: x.ours?.percent ?? NaN, iteration: x.ours?.iterations.join(';') ?? '',
+    };
+  }));
+}
+
+/** The comparison as a section of `rsn report` (core/report/report.ts), with its CSV. */
+export const paperComparisonSection = (set: ResultsSet, iteration: number): ReportSection[] => {
+  const comparison = compareWithPaper(set, iteration);
+  return [{ file: 'paper-comparison.md', markdown: comparisonMarkdown(comparison), csv: { file: 'paper-comparison.csv', text: comparisonCsv(comparison) } }];
+};

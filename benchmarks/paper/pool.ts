@@ -64,7 +64,10 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
   const count = Math.max(1, Math.min(workers, jobs.length));
   if (jobs.length === 0) return Promise.resolve(result);
 
-  const args = ['_worker', '--backend', options.backend, ...(options.dataDir ? ['--data_dir', options.dataDir] : []), ...(options.download ? [] : ['--no_download'])];
+  const args = [
+    '_worker', '--backend', options.backend, ...(options.dataDir ? ['--data_dir', options.dataDir] : []), ...(options.download ? [] : ['--no_download']),
+    ...(options.logJsonl ? ['--log_jsonl', options.logJsonl] : []),
+  ];
   const children = new Set<ChildProcess>();
   const aborted = () => control.signal?.aborted === true;
   control.signal?.addEventListener('abort', () => {

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { paperComparisonSection } from '../../benchmarks/paper/compare.js';
-import { DEFAULT_ITERATION, writeReport } from '../../core/report/report.js';
+import { PAPER_ROW_STEP } from '../../core/experiment/schedule.js';
+
+/** The training step of the tables by default (core/report/report.ts, DEFAULT_ITERATION; a test checks they agree). */
+export const DEFAULT_REPORT_ITERATION = PAPER_ROW_STEP;
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -8,20 +10,21 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
-/** `rsn report`: figures, tables, the comparison with the paper and an HTML page from a results directory. */
+interface ReportFlags {
+  readonly out?: string;
+  readonly iteration: number;
+  readonly compare?: string;
+  readonly png: boolean;
+}
+
+/** `rsn report`: its flags; the report code (vega, resvg) is loaded when it runs. */
 export function reportCommand(): Command {
   return new Command('report')
-    .description("figures, tables (Markdown, LaTeX), the comparison with the paper's Tables 1-2 and one HTML page from a results directory")
+    .description("figures, tables (Markdown, LaTeX, CSV), results.csv, the comparison with the paper's Tables 1-2 and one HTML page from a results directory")
     .argument('<results_dir>', 'results directory (the --base_dir of rsn train / rsn bench, or any folder below it)')
     .option('--out <dir>', 'output directory (default: <results_dir>/report)')
-    .option('--iteration <n>', "training step of the tables and comparisons: the evaluation at or below it (default: the paper's evaluation, labelled 30,000 by the original, after step 25,021)", positiveInt, DEFAULT_ITERATION)
+    .option('--iteration <n>', "training step of the tables and comparisons: the evaluation at or below it (default: the paper's evaluation, labelled 30,000 by the original, after step 25,021)", positiveInt, DEFAULT_REPORT_ITERATION)
     .option('--compare <dir>', 'a second results directory of the same preset (e.g. another backend): accuracy agreement and speed')
     .option('--no-png', 'write SVG figures only')
-    .action(async (resultsDir: string, options: { out?: string; iteration: number; compare?: string; png: boolean }) => {
-      const result = await writeReport(resultsDir, { ...options, sections: paperComparisonSection });
-      for (const section of result.sections) process.stdout.write(section.markdown);
-      if (result.crossRunMarkdown) process.stdout.write(`\n${result.crossRunMarkdown}`);
-      for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
-      process.stderr.write(`rsn report: wrote ${result.files.length} files (${result.figures.length} figures) to ${result.out}; open index.html\n`);
-    });
+    .action(async (resultsDir: string, options: ReportFlags) => (await import('../actions/report.js')).report(resultsDir, options));
 }

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { serveJobs } from '../../benchmarks/paper/worker.js';
 
 /** Hidden: the child process of `rsn bench` that runs jobs sent over IPC. */
 export function workerCommand(): Command {
@@ -8,9 +7,11 @@ export function workerCommand(): Command {
     .requiredOption('--backend <name>', 'compute backend')
     .addOption(new Option('--data_dir <dir>', 'data folder'))
     .option('--no_download', 'never download data sets')
-    .action(async (options: { backend: string; data_dir?: string; no_download?: boolean }) => {
+    .addOption(new Option('--log_jsonl <file>', 'append one JSON record per evaluation to this file'))
+    .action(async (options: { backend: string; data_dir?: string; no_download?: boolean; log_jsonl?: string }) => {
       if (!process.send) throw new Error('rsn _worker is started by rsn bench, not by hand');
-      await serveJobs({ backend: options.backend, dataDir: options.data_dir, download: options.no_download !== true });
+      const { serveJobs } = await import('../../benchmarks/paper/worker.js');
+      await serveJobs({ backend: options.backend, dataDir: options.data_dir, download: options.no_download !== true, logJsonl: options.log_jsonl });
       process.disconnect();
     });
 }

@@ -32,6 +32,13 @@ export interface TrainedRound {
   final: RoundSummary['final'];
 }
 
+/** The rows one evaluation appended to train.csv, valid.csv and test.csv. */
+export interface EvaluationRows {
+  readonly train: CsvRow;
+  readonly valid: CsvRow;
+  readonly test: CsvRow;
+}
+
 /** Random streams of one round, each derived from (seed, trial, round, purpose) so a resumed round draws the same. */
 export interface RoundRngs {
   readonly batches: Rng;
@@ -53,6 +60,7 @@ const LOSSES_PER_READ = 1000;
 export async function trainRound(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
   rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
+  onEvaluation?: (iteration: number, rows: EvaluationRows) => void,
 ): Promise<TrainedRound> {
   const net = createNetwork(spec, start, masks);
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
@@ -109,6 +117,7 @@ export async function trainRound(
     }
     windowLoss = 0;
     windowSteps = 0;
+    onEvaluation?.(iteration, { train: rows.train[rows.train.length - 1]!, valid: rows.valid[rows.valid.length - 1]!, test: rows.test[rows.test.length - 1]! });
   };
 
   try {

@@ -12,6 +12,7 @@ import type { ExperimentConfig } from './config.js';
 import { prepareData } from './prepare.js';
 import type { PreparedData } from './round.js';
 import { runTrial, type TrialProgress } from './runner.js';
+import type { EvaluationRecord } from './evaluation-record.js';
 
 /** The prepared sets of a configuration. */
 export type DataLoader = (config: ExperimentConfig) => Promise<PreparedData>;
@@ -57,6 +58,10 @@ export interface RunOptions {
   readonly onProgress?: (progress: TrialProgress) => void;
   /** After each round is saved, and for each completed round found on disk (skipped = true). */
   readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
+  /** After each evaluation of a round being trained (core/experiment/evaluation-record.ts). */
+  readonly onEvaluation?: (record: EvaluationRecord) => void;
+  /** Backend details recorded in each new trial manifest (BLAS build, tfjs backend, adapter). */
+  readonly backendDetails?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Results of this configuration under the folder name older versions wrote must be moved, not silently redone. */
@@ -78,6 +83,9 @@ export async function runConfiguration(config: ExperimentConfig, options: RunOpt
   const first = options.firstTrial ?? 0;
   const count = options.trialCount ?? config.trials;
   for (let trial = first; trial < first + count; trial++) {
-    await runTrial(config, data, trial, { configDir: options.dir, backend: options.backend, onProgress: options.onProgress, onRound: options.onRound });
+    await runTrial(config, data, trial, {
+      configDir: options.dir, backend: options.backend, experimentId: options.experimentId, backendDetails: options.backendDetails,
+      onProgress: options.onProgress, onRound: options.onRound, onEvaluation: options.onEvaluation,
+    });
   }
 }

@@ -14,6 +14,8 @@ import type { RoundSummary, TrialManifest } from '../results/records.js';
 import { isRoundComplete, loadKernels, loadSummary, readResultsJson, saveRound } from '../results/store.js';
 import { nextRoundWeights, roundsFor } from './strategies.js';
 import { RSN_VERSION } from './version.js';
+import { evaluationRecord, type EvaluationRecord } from './evaluation-record.js';
+import { dependencyVersions, gitState } from './provenance.js';
 
 export interface TrialProgress {
   readonly trial: number;
@@ -30,21 +32,30 @@ export interface TrialOptions {
   readonly onProgress?: (progress: TrialProgress) => void;
   /** Called after each round is saved, and for each completed round found on disk (skipped = true). */
   readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
+  /** Called after each evaluation of a round being trained (not for rounds found complete on disk). */
+  readonly onEvaluation?: (record: EvaluationRecord) => void;
+  /** The experiment id, for the evaluation records (default: the configuration directory's name above the layout). */
+  readonly experimentId?: string;
+  /** Details of the backend for the manifest (BLAS build, tfjs backend, adapter); the caller knows them. */
+  readonly backendDetails?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Streams of randomness, all derived from the seed: (trial, purpose, round). */
 const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
 
-function readManifest(file: string, trial: number, config: ExperimentConfig, backend: string): TrialManifest {
+function readManifest(file: string, trial: number, config: ExperimentConfig, options: TrialOptions): TrialManifest {
   if (existsSync(file)) {
     const manifest = readResultsJson<TrialManifest>(file,
       `delete it (rm '${file}'): the next run writes a new one; the rounds on disk are kept, but the manifest then lists only rounds trained from then on`);
     if (!Array.isArray(manifest.rounds)) throw new ResultsDamagedError(`${file} is damaged (no "rounds" list)`, `delete it (rm '${file}'): the next run writes a new one`);
     return manifest;
   }
+  const git = gitState();
   return {
-    trial, seed: config.seed, backend,
-    versions: { rsn: RSN_VERSION, node: process.version },
+    trial, seed: config.seed, backend: options.backend,
+    versions: { rsn: RSN_VERSION, node: process.version, ...dependencyVersions() },
+    ...(git ? { commit: git.commit, commit_dirty: git.dirty } : {}),
+    ...(options.backendDetails ? { backend_details: { ...options.backendDetails } } : {}),
     machine: { hostname: hostname(), platform: platform(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_bytes: totalmem() },
     rounds: [],
   };
@@ -61,7 +72,7 @@ export async function runTrial(config: ExperimentConfig, data: PreparedData, tri
   const root = new Rng(config.seed).derive(trial);
   const dir = paths.trialDir(options.configDir, trial);
   const manifestFile = paths.trialManifest(dir);
-  const manifest = readManifest(manifestFile, trial, config, options.backend);
+  const manifest = readManifest(manifestFile, trial, config, options);
   const rounds = roundsFor(config.experiment, config.prune_iters);
 
   const initial = initialWeights(spec, root.derive(PURPOSE.init), config.init);
@@ -83,12 +94,14 @@ export async function runTrial(config: ExperimentConfig, data: PreparedData, tri
         : nextRoundWeights(config.experiment, config.reset_to, { initial, round0Trained: round0Trained!, lastTrained: lastTrained! },
             spec, config.init, root.derive(PURPOSE.reinit, round));
       if (round > 0) masks = pruneLayers(lastTrained!, masks);
+      const context = { config, experimentId: options.experimentId ?? '', configDir: options.configDir, trial, round, percentRemaining: percentRemaining(masks) };
+      const onEvaluation = options.onEvaluation && ((iteration: number, rows: Parameters<typeof evaluationRecord>[2]) => options.onEvaluation!(evaluationRecord(context, iteration, rows)));
       const began = performance.now();
       const result = await trainRound(config, spec, attack, data, start, masks, {
         batches: root.derive(PURPOSE.batches, round),
         attack: root.derive(PURPOSE.attack, round),
         evaluation: root.derive(PURPOSE.evaluation, round),
-      }, (iteration, phase) => options.onProgress?.({ trial, round, rounds, iteration, trainIters: config.train_iters, phase }));
+      }, (iteration, phase) => options.onProgress?.({ trial, round, rounds, iteration, trainIters: config.train_iters, phase }), onEvaluation);
       const wallSeconds = (performance.now() - began) / 1000;
       const summary: RoundSummary = {
         round, percent_remaining: percentRemaining(masks), remaining: masks.map(countOnes),

@@ -28,6 +28,26 @@ export interface Figure {
 export const COMPARE_SPARSITIES = [51.3, 16.9, 3.6] as const;
 
 const PANEL_WIDTH = 250;
+/** Per strategy, in STRATEGY_ORDER: dash pattern, line width and opacity, so that coinciding lines all show. */
+const DASHES: readonly number[][] = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]];
+const WIDTHS: readonly number[] = [3.5, 1.8, 1.5, 1.5];
+const OPACITIES: readonly number[] = [0.55, 1, 1, 1];
+/**
+ * Ticks of the log % remaining axis, every one labelled (100 included): the values of one of these lists inside
+ * the data's range, the list chosen by how many decades the range spans, so that labels never collide.
+ */
+const PERCENT_TICKS: readonly { maxDecades: number; values: readonly number[] }[] = [
+  { maxDecades: 0.3, values: [100, 95, 90, 85, 80, 75, 70, 65, 60, 55, 50] },
+  { maxDecades: 1, values: [100, 80, 60, 50, 40, 30, 20, 15, 10] },
+  { maxDecades: Infinity, values: [100, 50, 20, 10, 5, 2, 1] },
+];
+
+/** The labelled ticks for a % remaining axis spanning lo..hi. */
+export function percentTicks(lo: number, hi: number): number[] {
+  const decades = Math.log10(hi / lo);
+  const { values } = PERCENT_TICKS.find((t) => decades <= t.maxDecades)!;
+  return values.filter((v) => v >= lo * 0.999 && v <= hi * 1.001);
+}
 const PANEL_HEIGHT = 190;
 const STRATEGY_ORDER: readonly Strategy[] = ['reinit_orig', 'reinit_rand', 'reinit_none', 'no_pruning'];
 export const sparsityLabel = (p: number): string => `${p.toFixed(1)}%`;
@@ -80,19 +100,24 @@ export function curveFigures(family: Family): Figure[] {
     if (panels.length === 0) return [];
     const all = panels.flatMap((p) => p.rows);
     const color = { field: 'sparsity', type: 'nominal', title: '% remaining', scale: { domain: sparsityDomain(all), scheme: 'viridis' }, legend: { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } } as const;
-    const dash = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategyDomain(all) } } as const;
+    const strategies = strategyDomain(all);
+    const dash = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategies, range: DASHES.slice(0, strategies.length) } } as const;
+    // Where two strategies' lines coincide (round 1 of reset and continued training), the first strategy's wide,
+    // pale line stays visible around the others' narrow dashed ones.
+    const strokeWidth = { field: 'strategy', type: 'ordinal', sort: strategies, scale: { domain: strategies, range: WIDTHS.slice(0, strategies.length) }, title: 'strategy' } as const;
+    const opacity = { field: 'strategy', type: 'ordinal', sort: strategies, scale: { domain: strategies, range: OPACITIES.slice(0, strategies.length) }, title: 'strategy' } as const;
     const x = { field: 'iteration', type: 'quantitative', title: 'training iteration' } as const;
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `${axis(attack)} vs iteration`, subtitle: `${family.label}; lines: mean over trials, bands: min..max` },
+      title: { text: `${axis(attack)} vs iteration`, subtitle: [family.label, 'lines: mean over trials, bands: min..max'] },
       hconcat: panels.map((p) => ({
         title: p.title, width: PANEL_WIDTH, height: PANEL_HEIGHT, data: { values: p.rows },
         layer: [
           { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: short, scale: { zero: false } }, y2: { field: 'hi' }, color, detail: { field: 'series' } } },
-          { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash: dash, detail: { field: 'series' } } },
+          { mark: { type: 'line' }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash: dash, strokeWidth, opacity, detail: { field: 'series' } } },
         ],
       })),
-      resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
+      resolve: { scale: { color: 'shared', strokeDash: 'shared', strokeWidth: 'shared', opacity: 'shared' } },
     } as unknown as TopLevelSpec;
     const series = panels.reduce((n, p) => n + new Set(p.rows.map((r) => r.series)).size, 0);
     return [{ name: `${family.slug}-${name}`, title: `${axis(attack)} vs iteration: ${family.label}`, spec, series, notes,
@@ -128,19 +153,31 @@ export function earlyStoppingFigure(family: Family): Figure[] {
   }).filter((p) => p.rows.length > 0);
   if (panels.length === 0) return [];
   const all = panels.flatMap((p) => p.rows);
-  const color = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategyDomain(all) } } as const;
-  const x = { field: 'percent', type: 'quantitative', title: '% of weights remaining (log scale)', scale: { type: 'log', reverse: true, nice: false } } as const;
+  const strategies = strategyDomain(all);
+  const color = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategies } } as const;
+  const dash = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategies, range: DASHES.slice(0, strategies.length) } } as const;
+  const strokeWidth = { field: 'strategy', type: 'ordinal', sort: strategies, scale: { domain: strategies, range: WIDTHS.slice(0, strategies.length) }, title: 'strategy' } as const;
+  const shape = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: strategies, range: ['circle', 'square', 'triangle-up', 'diamond'].slice(0, strategies.length) } } as const;
+  const percents = all.map((r) => r.percent);
+  const [lo, hi] = [Math.min(...percents), Math.max(...percents)];
+  const values = percentTicks(lo, hi);
+  const x = {
+    field: 'percent', type: 'quantitative', title: '% of weights remaining (log scale)',
+    scale: { type: 'log', reverse: true, nice: false, domain: [lo / 1.05, hi * 1.05] },
+    axis: { values, labelOverlap: false, format: '~g' },
+  } as const;
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Early stopping vs % of weights remaining', subtitle: `${family.label}; minimum validation loss; mean ± sd over trials` },
+    title: { text: 'Early stopping vs % of weights remaining', subtitle: [family.label, 'minimum validation loss; mean ± sd over trials'] },
     hconcat: panels.map((p) => ({
       title: p.title, width: PANEL_WIDTH, height: PANEL_HEIGHT, data: { values: p.rows },
       layer: [
         { mark: { type: 'rule', opacity: 0.6 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: p.axis, scale: { zero: false }, axis: { format: p.key === 'iteration' ? ',d' : '' } }, y2: { field: 'hi' }, color } },
-        { mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
+        { mark: { type: 'line' }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash: dash, strokeWidth } },
+        { mark: { type: 'point', filled: true, size: 30, opacity: 0.8 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, shape } },
       ],
     })),
-    resolve: { scale: { color: 'shared' } },
+    resolve: { scale: { color: 'shared', strokeDash: 'shared', shape: 'shared' } },
   } as unknown as TopLevelSpec;
   const series = panels.reduce((n, p) => n + new Set(p.rows.map((r) => r.strategy)).size, 0);
   return [{ name: `${family.slug}-early-stopping`, title: `Early stopping: ${family.label}`, spec, series, notes,

@@ -1,7 +1,9 @@
 /**
  * One self-contained HTML page: inline SVG figures (ids made unique per figure, namespace declarations dropped
  * since the HTML parser supplies them), the tables and comparisons converted from their Markdown, and the notes.
- * No scripts, no style sheets or images from elsewhere.
+ * No scripts, no style sheets or images from elsewhere. Order: the figures first, then the tables and
+ * comparisons, then the notes, collapsed (<details>). Figures and tables never overflow the page: SVGs scale down
+ * to the column's width, wide tables scroll inside their own box.
  */
 
 export interface HtmlFigure {
@@ -42,8 +44,8 @@ export function markdownToHtml(markdown: string): string {
       for (; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.replace(/^\||\|$/g, '').split('|').map((c) => c.trim()));
       i--;
       const [head, , ...body] = rows;
-      out.push('<table>', `<thead><tr>${head!.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>`, '<tbody>',
-        ...body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`), '</tbody></table>');
+      out.push('<div class="table-wrap"><table>', `<thead><tr>${head!.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>`, '<tbody>',
+        ...body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`), '</tbody></table></div>');
     } else if (line.startsWith('- ')) {
       const items: string[] = [];
       for (; i < lines.length && lines[i]!.startsWith('- '); i++) items.push(`<li>${inline(lines[i]!.slice(2))}</li>`);
@@ -67,11 +69,15 @@ export function inlineSvg(svg: string, prefix: string): string {
 }
 
 const STYLE = `
-body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1200px; color: #222; }
+svg, img { max-width: 100%; height: auto; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }
 th { background: #f2f2f2; }
-figure { margin: 1em 0 2em; overflow-x: auto; }
+figure { margin: 1em 0 2em; max-width: 100%; }
+details { margin: 1em 0; }
+summary { cursor: pointer; font-weight: bold; }
 figcaption { font-size: 0.85em; color: #444; }
 .note { color: #8a5a00; font-size: 0.85em; }
 nav li { font-size: 0.9em; }
@@ -83,7 +89,7 @@ export function renderHtml(page: HtmlPage): string {
     `<figure id="figure-${escapeHtml(f.name)}">`,
     inlineSvg(f.svg, `f${i}`),
     `<figcaption><strong>${escapeHtml(f.title)}.</strong> ${escapeHtml(f.caption)} (files: figures/${escapeHtml(f.name)}.svg, .png)</figcaption>`,
-    ...f.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`),
+    ...(f.notes.length > 0 ? [`<details class="note"><summary>${f.notes.length} note(s)</summary>${f.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</details>`] : []),
     '</figure>',
   ].join('\n'));
   const toc = page.figures.map((f) => `<li><a href="#figure-${escapeHtml(f.name)}">${escapeHtml(f.title)}</a></li>`);
@@ -91,9 +97,13 @@ export function renderHtml(page: HtmlPage): string {
     '<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
     `<title>${escapeHtml(page.title)}</title>`, `<style>${STYLE}</style>`, '</head>', '<body>',
     `<h1>${escapeHtml(page.title)}</h1>`, markdownToHtml(page.intro),
-    page.notes.length > 0 ? `<h2>Notes</h2>\n<ul>${page.notes.map((n) => `<li class="note">${escapeHtml(n)}</li>`).join('')}</ul>` : '',
+    '<h2>Figures</h2>',
+    toc.length > 0 ? `<details><summary>${toc.length} figure(s)</summary><nav><ul>${toc.join('')}</ul></nav></details>` : '<p>No figure: the results hold no data to draw.</p>',
+    ...figures,
     ...page.sections.map(markdownToHtml),
-    '<h2>Figures</h2>', toc.length > 0 ? `<nav><ul>${toc.join('')}</ul></nav>` : '<p>No figure: the results hold no data to draw.</p>',
-    ...figures, '</body>', '</html>', '',
+    page.notes.length > 0
+      ? `<details id="notes"><summary>Notes (${page.notes.length}): what was skipped or left out</summary>\n<ul>${page.notes.map((n) => `<li class="note">${escapeHtml(n)}</li>`).join('')}</ul></details>`
+      : '',
+    '</body>', '</html>', '',
   ].join('\n');
 }

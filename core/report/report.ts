@@ -2,7 +2,9 @@
  * `rsn report`: everything from one results directory into one output directory.
  *   figures/<family>-{test-acc,test-adv-acc,test-loss,early-stopping,init-weights}.{svg,png}
  *   tables.md, tables.tex          the paper's table layout, per setting, strategy and dataset
- *   <extra>.md                     sections the caller adds (rsn report: the comparison with the paper)
+ *   results.csv                    tidy: one row per trial x round x evaluation x split, every setting a column
+ *   summaries.csv, rounds.csv      per trial x round (summary.json), per configuration x round (over trials)
+ *   <extra>.md, <extra>.csv        sections the caller adds (rsn report: the comparison with the paper)
  *   backend-comparison.md          with --compare: a second results directory side by side
  *   index.html                     all of the above on one self-contained page
  */
@@ -16,6 +18,8 @@ import { renderHtml, type HtmlFigure } from './html.js';
 import { loadResults, type ResultsSet } from './load.js';
 import { renderPng, renderSvg } from './render.js';
 import { accuracyTables, tableLatex, tableMarkdown } from './tables.js';
+import { toCsv } from '../results/csv.js';
+import { RESULTS_COLUMNS, resultsRows, ROUND_COLUMNS, roundRows, SUMMARY_COLUMNS, summaryRows } from './results-csv.js';
 import { weightsFigure } from './weights.js';
 
 /**
@@ -41,6 +45,8 @@ export interface ReportOptions {
 export interface ReportSection {
   readonly file: string;
   readonly markdown: string;
+  /** The section's data as a CSV file beside it. */
+  readonly csv?: { readonly file: string; readonly text: string };
 }
 
 export interface ReportResult {
@@ -91,8 +97,15 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   write('tables.md', tablesMarkdown);
   write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
 
+  write('results.csv', toCsv(RESULTS_COLUMNS, resultsRows(set)));
+  write('summaries.csv', toCsv(SUMMARY_COLUMNS, summaryRows(set)));
+  write('rounds.csv', toCsv(ROUND_COLUMNS, roundRows(set, iteration)));
+
   const sections = options.sections?.(set, iteration) ?? [];
-  for (const section of sections) write(section.file, section.markdown);
+  for (const section of sections) {
+    write(section.file, section.markdown);
+    if (section.csv) write(section.csv.file, section.csv.text);
+  }
 
   const crossRun = other ? crossRunMarkdown(compareRuns(set, other, iteration)) : undefined;
   if (crossRun) write('backend-comparison.md', crossRun);

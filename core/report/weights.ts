@@ -84,7 +84,7 @@ export function weightsFigure(family: Family): Figure[] {
   const color = { field: 'sparsity', type: 'nominal', title: '% remaining', scale: { domain, scheme: 'viridis' } };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Surviving initial weights per layer', subtitle: `${family.label}; original (reset) strategy; pooled over trials` },
+    title: { text: 'Surviving initial weights per layer', subtitle: [family.label, 'original (reset) strategy; pooled over trials'] },
     hconcat: layers.map((layer) => ({
       title: layer, width: 250, height: 190, data: { values: rows.filter((r) => r.layer === layer) },
       mark: { type: 'line', interpolate: 'step', strokeWidth: 1.5 },

@@ -63,7 +63,13 @@ export interface TrialManifest {
   trial: number;
   seed: number;
   backend: string;
+  /** rsn, node, and each installed package rsn runs on (tfjs-core, tfjs-backend-wasm, rsn-native, ...). */
   versions: Record<string, string>;
+  /** rsn's git commit, when rsn ran from a git checkout of itself; commit_dirty: tracked files had changes. */
+  commit?: string;
+  commit_dirty?: boolean;
+  /** What the caller knows of the backend: BLAS build, threads, tfjs backend and its features, the adapter. */
+  backend_details?: Record<string, string | number | boolean>;
   machine: Record<string, string | number>;
   rounds: { round: number; wall_seconds: number; backend: string }[];
 }

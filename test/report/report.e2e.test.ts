@@ -44,13 +44,15 @@ describe('rsn report on the synthetic tree', () => {
     expect(run.stdout).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±1.63, n=3 | 98.33±0.33 |');
     expect(run.stderr).toMatch(/note: .*trial_02: round\(s\) 19 incomplete/);
     expect(run.stderr).toContain("panel 'original vs random reinit' omitted: no reinit_rand results");
-    expect(run.stderr).toMatch(/wrote 44 files \(20 figures\)/);
+    expect(run.stderr).toMatch(/wrote 48 files \(20 figures\)/);
   });
 
   it('writes every figure (SVG and PNG), the tables, the comparison and the page', () => {
     const expected = FAMILIES.flatMap((f) => KINDS.flatMap((k) => [`${f}-${k}.svg`, `${f}-${k}.png`])).sort();
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(expected);
-    for (const file of ['index.html', 'tables.md', 'tables.tex', 'paper-comparison.md']) expect(existsSync(join(out, file))).toBe(true);
+    for (const file of ['index.html', 'tables.md', 'tables.tex', 'paper-comparison.md', 'paper-comparison.csv', 'results.csv', 'summaries.csv', 'rounds.csv']) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
     expect(existsSync(join(out, 'backend-comparison.md'))).toBe(false);
   });
 
@@ -70,6 +72,21 @@ describe('rsn report on the synthetic tree', () => {
     for (const title of ['test accuracy (%) vs iteration', 'training iteration', '% remaining', 'strategy']) {
       expect(svg('digits-fgsm-natural-test-acc')).toContain(title);
     }
+  });
+
+  it('draws coinciding lines distinguishably, labels every tick of the % axis, and leaves no blank width', () => {
+    const svg = (name: string) => read(`figures/${name}.svg`);
+    const widthOf = (name: string) => Number(/^<svg [^>]*width="(\d+)"/.exec(svg(name))![1]);
+    // one panel (PGD: no random reinit or continued training): panel, axis and legend, no room left for a long subtitle
+    expect(widthOf('digits-pgd-natural-test-loss')).toBeLessThan(500);
+    // the % remaining axis is labelled at 100 (the data run from 100% to 1.8%)
+    expect(svg('digits-fgsm-natural-early-stopping')).toMatch(/>100<\/text>/);
+    // strategies differ in dash and width, so that a line drawn over another leaves it visible
+    const es = svg('digits-fgsm-natural-early-stopping');
+    expect(new Set(es.match(/stroke-dasharray="[^"]+"/g)).size).toBe(3);
+    const curves = svg('digits-fgsm-natural-test-acc');
+    expect(new Set(curves.match(/stroke-dasharray="[^"]+"/g)).size).toBeGreaterThanOrEqual(3);
+    expect(curves).toContain('stroke-width="3.5"');
   });
 
   it('PNGs are PNG images at twice the SVG size', () => {
@@ -95,6 +112,17 @@ describe('rsn report on the synthetic tree', () => {
     // ids are unique across the inline SVGs
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('paper-comparison.csv holds every cell of the paper\'s tables, as the Markdown does', () => {
+    const lines = read('paper-comparison.csv').trim().split('\n');
+    expect(lines[0]).toBe('dataset,percent_remaining,column,attack,accuracy,training,ours_mean_pct,ours_sd_pct,ours_n,paper_mean_pct,paper_sd_pct,diff_pct,tolerance_pct,verdict,departures,config,round,ours_percent_remaining,iteration');
+    expect(lines).toHaveLength(1 + (read('paper-comparison.md').match(/^\| (digits|fashion) \|/gm) ?? []).length);
+    const first = lines[1]!.split(',');
+    expect(first.slice(0, 6)).toEqual(['digits', '100', 'fgsm_nat', 'fgsm', 'natural', 'natural']);
+    expect(first.slice(6, 11).map(Number).map((v) => Math.round(v * 100) / 100)).toEqual([95, 2, 3, 98.33, 0.33]);
+    expect(first[13]).toBe('agrees');
+    expect(read('results.csv').split('\n', 1)[0]).toMatch(/^experiment_id,config,dataset,model,experiment,attack,adv_train,/);
   });
 
   it('tables.md holds the paper layout at the chosen iteration', () => {

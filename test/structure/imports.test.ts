@@ -1,6 +1,6 @@
 /**
  * The import rules that README's layout section states: one direction
- * (cli -> benchmarks -> core <- backends), no cycles, and inside core the tensor library (autodiff, nn,
+ * (cli -> benchmarks -> api -> core <- backends, api -> backends), no cycles, and inside core the tensor library (autodiff, nn,
  * attacks, pruning) independent of the application (data, experiment, results, report).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCE_DIRS = ['core', 'backends', 'benchmarks', 'cli'];
+const SOURCE_DIRS = ['api', 'core', 'backends', 'benchmarks', 'cli'];
 const LIBRARY = ['core/autodiff', 'core/nn', 'core/attacks', 'core/pruning'];
 
 function sources(dir: string): string[] {
@@ -69,6 +69,10 @@ describe('import structure', () => {
 
   it('core imports nothing outside core', () => {
     expect(violations((from, to) => area(from) === 'core' && area(to) !== 'core')).toEqual([]);
+  });
+
+  it('api imports only core, backends and api (the library surface; cli and benchmarks build on it)', () => {
+    expect(violations((from, to) => area(from) === 'api' && !['core', 'backends', 'api'].includes(area(to)))).toEqual([]);
   });
 
   it('backends import only core and backends; benchmarks never import cli', () => {

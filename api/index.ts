@@ -1,0 +1,24 @@
+/**
+ * rsn as a library (package.json "exports": "rsn"). Run a configuration or one trial with callbacks, read a
+ * results directory, write the report, read a round's weights:
+ *
+ *   import { runExperiment, loadResults, resultsRows } from 'rsn';
+ *   const run = await runExperiment({ experiment: 'reinit_orig', trials: 1, train_iters: 500, prune_iters: 2 },
+ *     { baseDir: 'results', onEvaluation: (r) => console.log(r.round, r.iteration, r.test_acc) });
+ *   const rows = resultsRows(loadResults('results'));   // results.csv's rows
+ */
+export { runExperiment, runTrial, type ExperimentRun, type RunExperimentOptions } from './run.js';
+export { backendDetails, type BackendDetails } from './provenance.js';
+export { loadRoundWeights, type LayerWeights } from './weights.js';
+export { backendNames, DEFAULT_BACKEND } from '../backends/registry.js';
+export {
+  CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig, STRATEGIES, RESET_TARGETS,
+  type ExperimentConfig, type Strategy, type ResetTarget,
+} from '../core/experiment/config.js';
+export type { EvaluationRecord } from '../core/experiment/evaluation-record.js';
+export type { TrialProgress } from '../core/experiment/runner.js';
+export type { EarlyStopping, RoundSummary, SplitMetrics, TrialManifest, EvalRow } from '../core/results/records.js';
+export { loadResults, NoResultsError, CorruptResultsError, type ResultsSet, type ConfigResult, type TrialResult, type RoundResult } from '../core/report/load.js';
+export { writeReport, DEFAULT_ITERATION, type ReportOptions, type ReportResult, type ReportSection } from '../core/report/report.js';
+export { readNpy } from '../core/results/npy.js';
+export { RsnError, ConfigError } from '../core/errors.js';

@@ -1,0 +1,130 @@
+/**
+ * The results as tidy tables for pandas, R or a spreadsheet (README, "Results as CSV", documents every column):
+ * - results.csv:   one row per trial x round x evaluation x split (train, valid, test), every setting a column
+ * - summaries.csv: one row per trial x round, the round's summary.json flattened
+ * - rounds.csv:    one row per configuration x round, mean / sd / n over trials at the report's iteration
+ * Accuracies are fractions in [0, 1] everywhere here; percent_remaining is a percentage (its name says so).
+ */
+import { existsSync } from 'node:fs';
+import { CONFIG_FIELDS } from '../experiment/config.js';
+import { readCsv, type CsvRow } from '../results/csv.js';
+import { LAYER_FILES, metricsFile } from '../results/paths.js';
+import { EVAL_METRICS } from '../results/records.js';
+import { aggregateAt, earlyStoppingStats, roundsOf, wallSeconds, type Stat } from './aggregate.js';
+import type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './load.js';
+
+/** The settings of a configuration, first in every table: where it lies, then every field of config.json. */
+export const SETTING_COLUMNS: readonly string[] = ['experiment_id', 'config', ...CONFIG_FIELDS.map((f) => f.key)];
+
+export const RESULTS_COLUMNS: readonly string[] = [
+  ...SETTING_COLUMNS, 'backend', 'trial', 'round', 'percent_remaining', 'remaining_weights', 'iteration', 'split',
+  'loss', 'acc', 'adv_acc', 'adv_loss', 'is_early_stopping', 'is_final',
+];
+
+const settings = (c: ConfigResult): CsvRow => {
+  const row: CsvRow = { experiment_id: c.experimentId, config: c.key };
+  for (const field of CONFIG_FIELDS) {
+    const value = c.config[field.key];
+    row[field.key] = typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
+  }
+  return row;
+};
+
+const bool = (b: boolean): string => (b ? 'True' : 'False');
+const total = (r: RoundResult): number => r.summary.remaining.reduce((a, b) => a + b, 0);
+
+/** train.csv of a round (absent in results written by hand or truncated: no train rows then). */
+function trainRows(round: RoundResult): CsvRow[] {
+  const file = metricsFile(round.dir, 'train');
+  return existsSync(file) ? readCsv(file) : [];
+}
+
+function* trialRounds(set: ResultsSet): Generator<{ config: ConfigResult; trial: TrialResult; round: RoundResult }> {
+  for (const config of set.configs) for (const trial of config.trials) for (const round of trial.rounds) yield { config, trial, round };
+}
+
+/** results.csv's rows. */
+export function resultsRows(set: ResultsSet): CsvRow[] {
+  const rows: CsvRow[] = [];
+  for (const { config, trial, round } of trialRounds(set)) {
+    const base: CsvRow = {
+      ...settings(config), backend: trial.manifest?.backend ?? '', trial: trial.trial, round: round.round,
+      percent_remaining: round.summary.percent_remaining, remaining_weights: total(round),
+    };
+    const finalIteration = round.summary.final.iteration;
+    const esIteration = round.summary.early_stopping.iteration;
+    const splits: [string, readonly CsvRow[]][] = [['train', trainRows(round)], ['valid', round.valid as unknown as CsvRow[]], ['test', round.test as unknown as CsvRow[]]];
+    for (const [split, list] of splits) {
+      for (const row of list) {
+        const iteration = row.batch as number;
+        rows.push({
+          ...base, iteration, split, loss: row.loss ?? NaN, acc: row.acc ?? NaN, adv_acc: row.adv_acc ?? NaN,
+          adv_loss: split === 'train' ? '' : (row.adv_loss ?? NaN),
+          is_early_stopping: bool(iteration === esIteration), is_final: bool(iteration === finalIteration),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+const SPLIT_FIELDS = ['loss', 'acc', 'adv_acc', 'adv_loss'] as const;
+const ES_FIELDS = ['iteration', 'valid_loss', 'valid_acc', 'valid_adv_acc', 'test_loss', 'test_acc', 'test_adv_acc'] as const;
+
+export const SUMMARY_COLUMNS: readonly string[] = [
+  ...SETTING_COLUMNS, 'backend', 'trial', 'round', 'percent_remaining', 'remaining_weights', ...LAYER_FILES.map((l) => `remaining_${l}`),
+  'wall_seconds', ...ES_FIELDS.map((f) => `es_${f}`),
+  'final_iteration', ...['valid', 'test'].flatMap((s) => SPLIT_FIELDS.map((f) => `final_${s}_${f}`)),
+];
+
+/** summaries.csv's rows: each round's summary.json, flattened. */
+export function summaryRows(set: ResultsSet): CsvRow[] {
+  return [...trialRounds(set)].map(({ config, trial, round }) => {
+    const s = round.summary;
+    const row: CsvRow = {
+      ...settings(config), backend: trial.manifest?.backend ?? '', trial: trial.trial, round: round.round,
+      percent_remaining: s.percent_remaining, remaining_weights: total(round), wall_seconds: s.wall_seconds,
+      final_iteration: s.final.iteration,
+    };
+    LAYER_FILES.forEach((l, i) => { row[`remaining_${l}`] = s.remaining[i] ?? NaN; });
+    for (const f of ES_FIELDS) row[`es_${f}`] = s.early_stopping[f];
+    for (const split of ['valid', 'test'] as const) for (const f of SPLIT_FIELDS) row[`final_${split}_${f}`] = s.final[split][f];
+    return row;
+  });
+}
+
+const statColumns = (name: string): string[] => [`${name}_mean`, `${name}_sd`];
+
+export const ROUND_COLUMNS: readonly string[] = [
+  ...SETTING_COLUMNS, 'round', 'percent_remaining', 'n_trials', 'iteration',
+  ...['valid', 'test'].flatMap((s) => EVAL_METRICS.flatMap((m) => statColumns(`${s}_${m}`))),
+  ...statColumns('es_iteration'), ...statColumns('es_valid_acc'), ...statColumns('es_valid_adv_acc'), ...statColumns('es_test_acc'), ...statColumns('es_test_adv_acc'),
+  ...statColumns('wall_seconds'),
+];
+
+const putStat = (row: CsvRow, name: string, s: Stat): void => {
+  row[`${name}_mean`] = s.mean;
+  row[`${name}_sd`] = s.sd;
+};
+
+/** rounds.csv's rows: per configuration and round, statistics over trials at the evaluation at or below `iteration`. */
+export function roundRows(set: ResultsSet, iteration: number): CsvRow[] {
+  const rows: CsvRow[] = [];
+  for (const config of set.configs) {
+    for (const info of roundsOf(config)) {
+      const aggregate = aggregateAt(config, info.round, iteration);
+      if (!aggregate) continue;
+      const row: CsvRow = { ...settings(config), round: info.round, percent_remaining: aggregate.percent, n_trials: aggregate.n, iteration: aggregate.iterations.join(';') };
+      for (const split of ['valid', 'test'] as const) for (const m of EVAL_METRICS) putStat(row, `${split}_${m}`, aggregate[split][m]);
+      const es = earlyStoppingStats(config, info.round);
+      putStat(row, 'es_iteration', es.iteration);
+      putStat(row, 'es_valid_acc', es.valid_acc);
+      putStat(row, 'es_valid_adv_acc', es.valid_adv_acc);
+      putStat(row, 'es_test_acc', es.test_acc);
+      putStat(row, 'es_test_adv_acc', es.test_adv_acc);
+      putStat(row, 'wall_seconds', wallSeconds(config, info.round));
+      rows.push(row);
+    }
+  }
+  return rows;
+}
