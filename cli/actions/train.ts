@@ -5,6 +5,7 @@ import type { Job } from '../../benchmarks/paper/jobs.js';
 import { experimentId, ignoredFields, type ExperimentConfig } from '../../core/experiment/config.js';
 import { ConfigError, LeaseHeldError, RsnError } from '../../core/errors.js';
 import { prepareBaseDir } from '../../core/results/base-dir.js';
+import { JsonlLog } from '../../core/results/jsonl.js';
 import { describeHolder, isLeased, readHolder } from '../../core/results/lease.js';
 import { checkExperimentId, configDir, trialDir } from '../../core/results/paths.js';
 import { claimConfigDir, isRoundComplete } from '../../core/results/store.js';
@@ -70,10 +71,13 @@ export async function train(options: Record<string, unknown>, command: Command):
 
   const rounds = roundsFor(config.experiment, config.prune_iters);
   const bar = new ProgressBar(config.trials * rounds * config.train_iters);
+  // The worker appends to the log; opening it here first makes a path it cannot write an error before training.
+  const logJsonl = options.log_jsonl !== undefined ? resolve(options.log_jsonl as string) : undefined;
+  if (logJsonl !== undefined) new JsonlLog(logJsonl).close();
   const jobs: Job[] = trials.map((trial, index) => ({ index, name: `trial ${trial}`, config, trial, experimentId: id, dir }));
   const { result, signal } = await withInterrupts((abort) => runPool(jobs, 1, {
     backend: backendName, dataDir: options.data_dir as string | undefined, download: options.no_download !== true,
-    logJsonl: options.log_jsonl !== undefined ? resolve(options.log_jsonl as string) : undefined,
+    logJsonl,
   }, {
     onProgress: (p) => {
       const done = (p.job.index * rounds + p.round) * config.train_iters + p.iteration;

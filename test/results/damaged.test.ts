@@ -22,9 +22,9 @@ const config: ExperimentConfig = {
   ...DEFAULT_CONFIG, trials: 1, train_iters: 4, eval_every: 2, prune_iters: 2, batch_size: 20, eval_batch_size: 16,
 };
 
-const resume = (dir: string) => {
+const resume = async (dir: string) => {
   claimConfigDir(dir, 'test', config, false);
-  runTrial(config, data, 0, { configDir: dir, backend: 'reference' });
+  await runTrial(config, data, 0, { configDir: dir, backend: 'reference' });
 };
 
 /** The round files (kernels, metrics, summaries without wall times) of trial 0. */
@@ -42,18 +42,18 @@ function rounds(dir: string): Record<string, string> {
 
 describe('damaged results', () => {
   let pristine = '';
-  beforeAll(() => {
+  beforeAll(async () => {
     pristine = mkdtempSync(join(tmpdir(), 'rsn-damage-'));
-    resume(pristine);
+    await resume(pristine);
   });
   const copy = () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsn-damage-'));
     cpSync(pristine, dir, { recursive: true });
     return dir;
   };
-  const failure = (dir: string): ResultsDamagedError => {
+  const failure = async (dir: string): Promise<ResultsDamagedError> => {
     try {
-      resume(dir);
+      await resume(dir);
     } catch (error) {
       expect(error).toBeInstanceOf(ResultsDamagedError);
       return error as ResultsDamagedError;
@@ -62,53 +62,53 @@ describe('damaged results', () => {
   };
   const round1 = (dir: string) => paths.roundDir(paths.trialDir(dir, 0), 1);
 
-  it('a corrupt config.json names the file, and deleting it as told works', () => {
+  it('a corrupt config.json names the file, and deleting it as told works', async () => {
     const dir = copy();
     writeFileSync(paths.configFile(dir), '{"experiment_id": "test", "con');
-    const error = failure(dir);
+    const error = await failure(dir);
     expect(error.message).toContain(`${paths.configFile(dir)} is damaged`);
     expect(error.message).toContain(`rm '${paths.configFile(dir)}'`);
     rmSync(paths.configFile(dir));
-    resume(dir);
+    await resume(dir);
     expect(JSON.parse(readFileSync(paths.configFile(dir), 'utf8')).config.seed).toBe(0);
   });
 
-  it('a corrupt manifest.json names the file, and deleting it as told works', () => {
+  it('a corrupt manifest.json names the file, and deleting it as told works', async () => {
     const dir = copy();
     const manifest = paths.trialManifest(paths.trialDir(dir, 0));
     writeFileSync(manifest, '[1, 2');
-    const error = failure(dir);
+    const error = await failure(dir);
     expect(error.message).toContain(`${manifest} is damaged`);
     rmSync(manifest);
-    resume(dir);
+    await resume(dir);
     expect(rounds(dir)).toEqual(rounds(pristine));
   });
 
-  it('a corrupt summary.json names the round to delete; deleting it recomputes the same round', () => {
+  it('a corrupt summary.json names the round to delete; deleting it recomputes the same round', async () => {
     const dir = copy();
     writeFileSync(paths.roundSummary(round1(dir)), '{"round": 1, "percent_rem');
-    const error = failure(dir);
+    const error = await failure(dir);
     expect(error.message).toContain(`${paths.roundSummary(round1(dir))} is damaged`);
     expect(error.message).toContain(`rm -r '${round1(dir)}'`);
     rmSync(round1(dir), { recursive: true });
-    resume(dir);
+    await resume(dir);
     expect(rounds(dir)).toEqual(rounds(pristine));
   });
 
-  it('a truncated .npy names the round to delete; deleting the round, or only the file, recomputes it', () => {
+  it('a truncated .npy names the round to delete; deleting the round, or only the file, recomputes it', async () => {
     const dir = copy();
     const file = paths.kernelFile(round1(dir), 'post_kernels', 'hidden_2');
     truncateSync(file, 1000);
-    const error = failure(dir);
+    const error = await failure(dir);
     expect(error.message).toContain(`${file} is truncated`);
     expect(error.message).toContain(`rm -r '${round1(dir)}'`);
     rmSync(round1(dir), { recursive: true });
-    resume(dir);
+    await resume(dir);
     expect(rounds(dir)).toEqual(rounds(pristine));
 
     truncateSync(file, 1000);
     rmSync(file);
-    resume(dir);
+    await resume(dir);
     expect(rounds(dir)).toEqual(rounds(pristine));
   });
 });
