@@ -1,6 +1,6 @@
 /**
  * Where the native backend switches a masked weight matrix from dense to sparse kernels, by the mask's density
- * (kept positions / size). Measured with `npx tsx benchmarks/micro/sparse-crossover.ts` (CPU time per call,
+ * (kept positions / size). Measured with `npx tsx benchmarks/perf/micro/sparse-crossover.ts` (CPU time per call,
  * batch 60, one core of the 2-core Intel Xeon this was developed on, shared with other work): in the lane
  * layout the fused MLP kernels use, the sparse products beat OpenBLAS's sgemm up to about 30% density for
  * [784, 300] and [300, 100] (25-30% for [100, 10], where both take about a microsecond), the sampled weight

@@ -1,5 +1,5 @@
 /**
- * npx tsx benchmarks/micro/sparse-crossover.ts [--batch 60] [--reps 100]
+ * npx tsx benchmarks/perf/micro/sparse-crossover.ts [--batch 60] [--reps 100]
  *
  * Measures where the native backend's sparse kernels (native/src/sparse.c) start to beat OpenBLAS's sgemm, for
  * each layer shape of dense-300-100 and the three products a masked weight enters, as the fused MLP kernels run

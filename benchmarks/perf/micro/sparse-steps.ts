@@ -1,5 +1,5 @@
 /**
- * npx tsx benchmarks/micro/sparse-steps.ts [--backend native] [--rounds 5] [--runs 15]
+ * npx tsx benchmarks/perf/micro/sparse-steps.ts [--backend native] [--rounds 5] [--runs 15]
  *
  * The step items of bench:micro at the six pruning levels (items.ts, PRUNED_ROUNDS), timed by turns: each round
  * times every item (runs median), rotating the order, so that a shared machine's drift reaches all of them
