@@ -19,8 +19,6 @@ export interface IdxLabels {
   labels: Uint8Array;
 }
 
-const IDX_IMAGES_MAGIC = 0x00000803;
-const IDX_LABELS_MAGIC = 0x00000801;
 const UBYTE = 0x08;
 
 const fixHint = (file: string): string =>

@@ -9,7 +9,7 @@ import { RsnError } from '../errors.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from '../results/paths.js';
 import { parseCsv } from '../results/csv.js';
-import { EVAL_COLUMNS, EVAL_METRICS, STEP_COLUMN, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
+import { EVAL_COLUMNS, STEP_COLUMN, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
 
 /** There is nothing to report on: no directory, no configuration, or no completed round. */
 export class NoResultsError extends RsnError {
