@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../core/autodiff/backend.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { tryLoad } from './support.js';
-import { asyncPrimitiveConformance } from './webgpu-primitive-suite.js';
-import { asyncStepConformance } from './webgpu-step-suite.js';
+import { primitiveConformance } from './primitive-suite.js';
+import { stepConformance } from './step-suite.js';
 
 /**
  * The conformance suite on 'webgpu' (a process of its own: family 'webgpu'). Without a GPU it runs on Mesa's
@@ -24,6 +24,6 @@ describe('webgpu availability', () => {
 });
 
 describe.skipIf(!loaded.backend)(loaded.backend ? "backend 'webgpu' conforms to the reference" : `backend 'webgpu' (skipped: ${loaded.reason})`, () => {
-  describe('primitives', () => asyncPrimitiveConformance(get));
-  describe('training steps', () => asyncStepConformance(get));
+  describe('primitives', () => primitiveConformance(get));
+  describe('training steps', () => stepConformance(get));
 });

@@ -1,21 +1,21 @@
 import { expect, it } from 'vitest';
-import type { Backend, HostData } from '../../core/autodiff/backend.js';
 import type { TfjsBackend } from '../../backends/tfjs/adapter.js';
+import type { Backend, HostData } from '../../core/autodiff/backend.js';
 import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { liveTensorCount } from '../../core/autodiff/tensor.js';
 import { attackSpec, craft, type AttackName } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import {
-  createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type LayerArrays,
-} from '../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, type LayerArrays } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import { compare, on, oracle, type Tolerance } from './support.js';
 
 /**
- * Whole training steps of dense-300-100 at batch 60, same seed, weights, masks and data on both backends.
+ * Whole training steps of dense-300-100 at batch 60, same seed, weights, masks and data on both backends. The
+ * steps run synchronously; their losses, adversarial batch and weights are read with `await Tensor.data()` after
+ * (asynchronous on webgpu), so one suite serves every backend.
  *
  * Tolerances. The loss is a float32 reduction over 60 x 784 products: rtol 1e-5. Weights after an Adam step:
  * in its first steps Adam moves each weight by about lr * sign(g) (|step| <= lr = 1.2e-3), so backends agree
@@ -54,30 +54,38 @@ interface StepResult {
 }
 
 /** `steps` training steps from the problem's state; `attack` crafts x_adv (PGD's random start from Rng(seed)). */
-function run(backend: Backend, p: Problem, steps: number, attack?: AttackName, givenAdv?: HostData): StepResult {
-  return on(backend, () => {
+async function run(backend: Backend, p: Problem, steps: number, attack?: AttackName, givenAdv?: HostData): Promise<StepResult> {
+  const { net, adam, losses, firstAdv } = on(backend, () => {
     const net = createNetwork(DENSE_300_100, p.weights, p.masks);
     const adam = new Adam();
     const x = keep(fromHost(p.x, [BATCH, 784]));
     const y = keep(fromHost(p.targets, [BATCH, 10]));
     const rng = new Rng(99);
-    const losses: number[] = [];
-    let xAdvHost: HostData | undefined;
+    const losses: Tensor[] = [];
+    let firstAdv: Tensor | undefined;
     for (let s = 0; s < steps; s++) {
       let xAdv: Tensor | undefined;
       if (givenAdv) xAdv = keep(fromHost(givenAdv, [BATCH, 784]));
       else if (attack) xAdv = keep(tidy(() => craft(attackSpec(attack), effectiveWeights(net.weights, net.masks), x, rng)));
-      if (s === 0) xAdvHost = xAdv?.dataSync();
-      const loss = trainStep(net, adam, x, y, 0, xAdv);
-      losses.push(loss.item());
-      disposeAll([loss, xAdv]);
+      losses.push(trainStep(net, adam, x, y, 0, xAdv));
+      if (s === 0) firstAdv = xAdv;
+      else disposeAll([xAdv]);
     }
-    const weights = readLayers(net.weights);
+    disposeAll([x, y]);
+    return { net, adam, losses, firstAdv };
+  });
+  try {
+    const [lossValues, weights, xAdv] = await Promise.all([
+      Promise.all(losses.map(async (l) => (await l.data())[0]!)),
+      Promise.all(net.weights.map(async (w) => (await w.data()) as Float32Array)),
+      firstAdv?.data(),
+    ]);
+    return { losses: lossValues, weights, xAdv };
+  } finally {
+    disposeAll([losses, firstAdv]);
     disposeNetwork(net);
     adam.reset();
-    disposeAll([x, y]);
-    return { losses, weights, xAdv: xAdvHost };
-  });
+  }
 }
 
 function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance) {
@@ -101,24 +109,23 @@ export function stepConformance(getBackend: () => Backend): void {
   const reference = oracle();
   const p = problem(2024);
 
-  it('two natural training steps match the reference (loss and updated weights)', () => {
-    const got = run(getBackend(), p, 2);
-    const want = run(reference, p, 2);
+  it('two natural training steps match the reference (loss and updated weights)', async () => {
+    const got = await run(getBackend(), p, 2);
+    const want = await run(reference, p, 2);
     expectClose('losses', got.losses, want.losses, LOSS_TOL);
     got.weights.forEach((w, i) => expectClose(`layer ${i} weights`, w, want.weights[i]!, WEIGHT_TOL));
   });
 
   for (const attack of ['fgsm', 'pgd'] as const) {
-    it(`an ${attack.toUpperCase()}-adversarial training step matches the reference`, () => {
-      const want = run(reference, p, 1, attack);
-      const got = run(getBackend(), p, 1, attack);
+    it(`an ${attack.toUpperCase()}-adversarial training step matches the reference`, async () => {
+      const want = await run(reference, p, 1, attack);
+      const got = await run(getBackend(), p, 1, attack);
       const adv = mismatch(got.xAdv!, want.xAdv!, 1e-5);
       expect(adv.fraction, `fraction of adversarial pixels that differ (worst ${adv.worst})`).toBeLessThanOrEqual(1e-3);
       // From the reference's adversarial batch: only the training step is compared.
-      const shared = run(getBackend(), p, 1, undefined, want.xAdv);
+      const shared = await run(getBackend(), p, 1, undefined, want.xAdv);
       expectClose('loss from the shared adversarial batch', shared.losses, want.losses, LOSS_TOL);
       shared.weights.forEach((w, i) => expectClose(`layer ${i} weights from the shared adversarial batch`, w, want.weights[i]!, WEIGHT_TOL));
-      // End to end, each backend with its own adversarial batch.
       expectClose('end-to-end loss', got.losses, want.losses, { rtol: 1e-3, atol: 1e-5 });
       got.weights.forEach((w, i) => {
         const m = mismatch(w, want.weights[i]!, WEIGHT_TOL.atol);
@@ -128,18 +135,25 @@ export function stepConformance(getBackend: () => Backend): void {
     });
   }
 
-  it('leaks no tensor or handle over many natural, FGSM and PGD steps', () => {
+  it('gives the same bits when a step is run twice (deterministic kernels)', async () => {
+    const first = await run(getBackend(), p, 1, 'pgd');
+    const second = await run(getBackend(), p, 1, 'pgd');
+    expect(second.losses).toEqual(first.losses);
+    first.weights.forEach((w, i) => expect(Buffer.from(second.weights[i]!.buffer).equals(Buffer.from(w.buffer)), `layer ${i}`).toBe(true));
+  });
+
+  it('leaks no tensor or handle over many natural, FGSM and PGD steps', async () => {
     const backend = getBackend();
     const tfjs = 'engineTensors' in backend ? (backend as TfjsBackend) : undefined;
     const counts = () => [backend.liveHandles(), liveTensorCount(), tfjs?.engineTensors() ?? 0];
-    const cycle = () => {
-      run(backend, p, 2);
-      run(backend, p, 2, 'fgsm');
-      run(backend, p, 2, 'pgd');
+    const cycle = async () => {
+      await run(backend, p, 2);
+      await run(backend, p, 2, 'fgsm');
+      await run(backend, p, 2, 'pgd');
     };
-    cycle(); // warm up: caches of the backend reach their steady state
+    await cycle();
     const before = counts();
-    for (let i = 0; i < 3; i++) cycle();
-    expect(counts(), 'live handles, core tensors, engine tensors').toEqual(before);
+    for (let i = 0; i < 3; i++) await cycle();
+    expect(counts(), 'live handles, core tensors, tfjs engine tensors').toEqual(before);
   });
 }
