@@ -41,18 +41,22 @@ describe('ScalarCache', () => {
   it('evicts the least recently used value; an evicted tensor in use lives until its last handle is released', () => {
     const cache = new ScalarCache((v) => fake(`scalar ${v}`), 2);
     const one = cache.acquire(1);
-    cache.acquire(2);
-    cache.acquire(1); // 1 is now the most recently used
-    const three = cache.acquire(3); // evicts 2 (idle holders: only the handle acquired above)
-    expect(cache.acquire(1)).toBe(one);
+    const oldTwo = cache.acquire(2);
+    expect(cache.acquire(1)).toBe(one); // 1 is now the most recently used
+    const three = cache.acquire(3); // evicts 2, still held by oldTwo's handle
+    expect(disposals(oldTwo)).toBe(0);
+    expect(cache.owns(oldTwo)).toBe(true);
     const two = cache.acquire(2); // a new tensor: the old one was evicted
-    expect(disposals(two)).toBe(0);
+    expect(two).not.toBe(oldTwo);
+    cache.release(oldTwo); // its last holder: now it goes
+    expect(disposals(oldTwo)).toBe(1);
     cache.release(three);
     cache.release(two);
-    cache.clear();
-    for (const t of [one, two, three]) expect(disposals(t)).toBeLessThanOrEqual(1);
+    cache.clear(); // two and three had no other holder; one is still held twice
+    expect([two, three].map(disposals)).toEqual([1, 1]);
+    expect(disposals(one)).toBe(0);
     cache.release(one);
-    cache.release(one);
+    expect(disposals(one)).toBe(0);
     cache.release(one);
     expect(disposals(one)).toBe(1);
   });

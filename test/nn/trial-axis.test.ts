@@ -1,7 +1,8 @@
 /**
  * A trial axis through the training step: T networks stacked on a leading axis ([T, fan_in, fan_out] weights
  * and masks, [T, n, 784] batches) train as one computation. The oracle is the batched-vs-sequential identity on
- * the reference backend: the stacked step gives, bit for bit, the losses and weights of T separate steps.
+ * the reference backend: the stacked step gives, bit for bit, the weights of T separate steps, and the sum of
+ * their losses.
  */
 import { describe, expect, it } from 'vitest';
 import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
@@ -17,7 +18,6 @@ import { useReferenceBackend } from '../support/backend.js';
 useReferenceBackend();
 
 const SPEC: ModelSpec = { name: 'small', layers: [{ name: 'a', fanIn: 12, fanOut: 8 }, { name: 'b', fanIn: 8, fanOut: 5 }, { name: 'c', fanIn: 5, fanOut: 3 }] };
-const T = 3;
 const N = 4;
 
 interface TrialData {
@@ -96,7 +96,6 @@ describe('a trial axis through the training step (reference: stacked equals one 
         const sum = alone.losses.reduce((acc, l) => acc + Math.fround(l[step]!), 0);
         expect(together.losses[0]![step]).toBeCloseTo(sum, 5);
       }
-      expect(T).toBe(trials.length);
     });
   }
 });

@@ -19,8 +19,7 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../core/experiment/
 import * as paths from '../../../core/results/paths.js';
 import type { PreparedData } from '../../../core/experiment/round.js';
 import { runTrial } from '../../../core/experiment/runner.js';
-import { claimConfigDir, loadKernels } from '../../../core/results/store.js';
-import { readCsv } from '../../../core/results/csv.js';
+import { claimConfigDir } from '../../../core/results/store.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
 import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network } from '../../../core/nn/model.js';
@@ -28,6 +27,7 @@ import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { closeness } from '../../support/allclose.js';
 import { syntheticSet } from '../../support/synthetic.js';
+import { expectTrialsAgree } from '../trials-agree.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectClose, expectIdentical, native, reference, suiteTitle } from './support.js';
 
@@ -194,20 +194,6 @@ describe.skipIf(!native.backend)(suiteTitle('a pruned trial on the sparse kernel
     expect(counts.products).toBeGreaterThan(0);
     expect(counts.sampled).toBeGreaterThan(0);
     expect(counts.adam).toBeGreaterThan(0);
-    for (const round of [0, 1, 2]) {
-      for (const split of ['valid', 'test'] as const) {
-        const a = readCsv(paths.metricsFile(paths.roundDir(other, round), split));
-        const b = readCsv(paths.metricsFile(paths.roundDir(ref, round), split));
-        expect(a.map((r) => r.batch)).toEqual(b.map((r) => r.batch));
-        a.forEach((row, i) => {
-          expect(closeness([row.loss as number, row.adv_loss as number], [b[i]!.loss as number, b[i]!.adv_loss as number], 1e-3, 1e-4)).toBeLessThanOrEqual(1);
-          expect(Math.abs((row.acc as number) - (b[i]!.acc as number))).toBeLessThanOrEqual(0.02);
-          expect(Math.abs((row.adv_acc as number) - (b[i]!.adv_acc as number))).toBeLessThanOrEqual(0.02);
-        });
-      }
-      const [wa, wb] = [loadKernels(other, round, 'post_kernels', DENSE_300_100), loadKernels(ref, round, 'post_kernels', DENSE_300_100)];
-      wa.forEach((w, l) => expect(closeness(w, wb[l]!, 1e-3, 1e-4)).toBeLessThanOrEqual(1));
-      expect(loadKernels(other, round, 'masks', DENSE_300_100)).toEqual(loadKernels(ref, round, 'masks', DENSE_300_100));
-    }
+    expectTrialsAgree(other, ref, 3);
   });
 });
