@@ -88,6 +88,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
     instance: acquired.gpu,
     adapter,
     software,
+    stacking: { maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) },
     upload(values, _shape, dtype) {
       const data = dtype === 'int32'
         ? (values instanceof Int32Array ? values : Int32Array.from(values))

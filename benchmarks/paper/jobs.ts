@@ -2,6 +2,7 @@ import { DEFAULT_CONFIG, experimentId, validateConfig, type ExperimentConfig } f
 import { configDir, trialDir } from '../../core/results/paths.js';
 import { isRoundComplete } from '../../core/results/store.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
+import { stepProgramKey } from '../../core/experiment/step-program.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SuiteAxes } from './presets.js';
 
@@ -54,4 +55,29 @@ export const selectShard = (jobs: readonly Job[], shard: { index: number; count:
 export function isJobDone(job: Job): boolean {
   const rounds = roundsFor(job.config.experiment, job.config.prune_iters);
   return isRoundComplete(trialDir(job.dir, job.trial), rounds - 1);
+}
+
+/** Jobs trained together as one computation (rsn train/bench --batch_trials): they share a step program. */
+export interface Batch {
+  readonly jobs: readonly Job[];
+}
+
+/**
+ * Group jobs into batches of at most `size` that share a step program (core/experiment/step-program.ts), keeping
+ * the jobs' order within each group; size 1 gives one batch per job.
+ */
+export function groupBatches(jobs: readonly Job[], size: number): Batch[] {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new ConfigError(`--batch_trials takes a whole number >= 1; got '${String(size)}'`, 'e.g. --batch_trials 5 trains five trials as one computation');
+  }
+  const groups = new Map<string, Job[]>();
+  for (const job of jobs) {
+    const key = stepProgramKey(job.config);
+    groups.set(key, [...(groups.get(key) ?? []), job]);
+  }
+  const batches: Batch[] = [];
+  for (const group of groups.values()) {
+    for (let k = 0; k < group.length; k += size) batches.push({ jobs: group.slice(k, k + size) });
+  }
+  return batches.sort((a, b) => a.jobs[0]!.index - b.jobs[0]!.index);
 }

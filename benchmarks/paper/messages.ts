@@ -1,14 +1,16 @@
 import type { RoundSummary } from '../../core/results/records.js';
 import type { Job } from './jobs.js';
 
-/** Parent -> worker. */
-export type ToWorker = { type: 'job'; job: Job } | { type: 'stop' };
+/** Parent -> worker: a batch of jobs to train together as one computation (one job: alone). */
+export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'stop' };
 
 /** Worker -> parent. */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'progress'; index: number; round: number; rounds: number; iteration: number; trainIters: number }
+  /** indices: the jobs of the batch that this step trains (or this skip concerns). */
+  | { type: 'progress'; indices: number[]; round: number; rounds: number; iteration: number; trainIters: number }
   | { type: 'round'; index: number; summary: RoundSummary; skipped: boolean }
   | { type: 'log'; index: number; text: string }
-  | { type: 'done'; index: number; seconds: number }
-  | { type: 'failed'; index: number; message: string };
+  /** The whole batch finished, or failed. */
+  | { type: 'done'; seconds: number }
+  | { type: 'failed'; message: string };

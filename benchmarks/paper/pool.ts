@@ -3,13 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { acquireLease, type Holder, type Lease } from '../../core/results/lease.js';
 import { trialDir } from '../../core/results/paths.js';
 import type { RoundSummary } from '../../core/results/records.js';
-import { isJobDone, type Job } from './jobs.js';
+import { isJobDone, type Batch, type Job } from './jobs.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { WorkerOptions } from './worker.js';
 
 export interface JobProgress {
   readonly worker: number;
+  /** The first of the jobs this progress is about; jobs: all of them (a batch trains several together). */
   readonly job: Job;
+  readonly jobs: readonly Job[];
   readonly round: number;
   readonly rounds: number;
   readonly iteration: number;
@@ -51,18 +53,19 @@ export interface PoolResult {
 const RSN_BIN = fileURLToPath(new URL('../../bin/rsn.js', import.meta.url));
 
 /**
- * Run jobs on `workers` child processes (each `rsn _worker`, with its own backend instance), handing out
- * the next job whenever one finishes. Before a job is handed out its trial's lease is taken (results/lease.ts):
- * a job another live process holds is skipped and reported, never written into; the lease is released when
- * the job ends, and a lease lost to a takeover kills the worker before it writes more. A worker that dies
- * fails its job; the others carry on.
+ * Run batches of jobs on `workers` child processes (each `rsn _worker`, with its own backend instance), handing
+ * out the next batch whenever one finishes; a batch's jobs train together as one computation. Before a batch is
+ * handed out the lease of each of its trials is taken (results/lease.ts): a job another live process holds is
+ * left out and reported, never written into, and a job found complete is left out too; the leases are released
+ * when the batch ends, and a lease lost to a takeover kills the worker before it writes more. A worker that dies
+ * fails its batch; the others carry on.
  */
-export function runPool(jobs: readonly Job[], workers: number, options: WorkerOptions, events: PoolEvents = {}, control: PoolControl = {}): Promise<PoolResult> {
-  const queue = [...jobs];
+export function runPool(batches: readonly Batch[], workers: number, options: WorkerOptions, events: PoolEvents = {}, control: PoolControl = {}): Promise<PoolResult> {
+  const queue = batches.map((b) => [...b.jobs]);
   const result: PoolResult = { done: [], failed: [], held: [], interrupted: [], alreadyDone: [] };
-  const byIndex = new Map(jobs.map((j) => [j.index, j]));
-  const count = Math.max(1, Math.min(workers, jobs.length));
-  if (jobs.length === 0) return Promise.resolve(result);
+  const byIndex = new Map(batches.flatMap((b) => b.jobs).map((j) => [j.index, j]));
+  const count = Math.max(1, Math.min(workers, batches.length));
+  if (batches.length === 0) return Promise.resolve(result);
 
   const args = [
     '_worker', '--backend', options.backend, ...(options.dataDir ? ['--data_dir', options.dataDir] : []), ...(options.download ? [] : ['--no_download']),
@@ -75,40 +78,40 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
     for (const child of children) child.kill('SIGTERM');
   }, { once: true });
 
+  const fail = (job: Job, message: string) => {
+    result.failed.push({ job, message });
+    events.onFailed?.(job, message);
+  };
+
   return new Promise((resolve) => {
     let alive = count;
     const start = (slot: number) => {
       const child: ChildProcess = fork(RSN_BIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.add(child);
-      let current: Job | undefined;
-      let lease: Lease | undefined;
+      let current: Job[] = [];
+      let leases: Lease[] = [];
       let lost: string | undefined;
       const finish = () => {
-        lease?.release();
-        lease = undefined;
-        current = undefined;
+        for (const lease of leases) lease.release();
+        leases = [];
+        current = [];
       };
-      const next = async () => {
-        const stop = () => {
-          if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
-        };
-        for (;;) {
-          if (aborted() || child.exitCode !== null || child.signalCode !== null || !child.connected) return stop();
-          const job = queue.shift();
-          if (!job) return stop();
+      /** Take the lease of each job of a batch: the jobs that can run, with their leases. */
+      const lease = async (batch: readonly Job[]) => {
+        const runnable: Job[] = [];
+        const taken: Lease[] = [];
+        for (const job of batch) {
           let got: Awaited<ReturnType<typeof acquireLease>>;
           try {
             got = await acquireLease(trialDir(job.dir, job.trial), {
               staleMs: control.staleMs,
               onLost: (error) => {
-                lost = `lost the lease of this trial (${error.message}): another process took it over; this run stopped without writing more`;
+                lost = `lost the lease of ${trialDir(job.dir, job.trial)} (${error.message}): another process took it over; this run stopped without writing more`;
                 child.kill('SIGKILL');
               },
             });
           } catch (error) {
-            const message = `cannot take the lease of ${trialDir(job.dir, job.trial)} (${(error as Error).message}); check that the results folder is writable`;
-            result.failed.push({ job, message });
-            events.onFailed?.(job, message);
+            fail(job, `cannot take the lease of ${trialDir(job.dir, job.trial)} (${(error as Error).message}); check that the results folder is writable`);
             continue;
           }
           if ('heldBy' in got) {
@@ -116,22 +119,37 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
             events.onHeld?.(job, got.heldBy);
             continue;
           }
-          if (aborted() || !child.connected) {
-            // This worker is gone or stopping: the job goes back for another worker (or stays undone).
-            got.lease.release();
-            queue.unshift(job);
-            return stop();
-          }
           if (isJobDone(job)) {
             got.lease.release();
             result.alreadyDone.push(job);
             events.onAlreadyDone?.(job);
             continue;
           }
-          current = job;
-          lease = got.lease;
+          runnable.push(job);
+          taken.push(got.lease);
+        }
+        return { runnable, taken };
+      };
+      const next = async () => {
+        const stop = () => {
+          if (child.connected) child.send({ type: 'stop' } satisfies ToWorker);
+        };
+        for (;;) {
+          if (aborted() || child.exitCode !== null || child.signalCode !== null || !child.connected) return stop();
+          const batch = queue.shift();
+          if (!batch) return stop();
+          const { runnable, taken } = await lease(batch);
+          if (aborted() || !child.connected) {
+            // This worker is gone or stopping: the batch goes back for another worker (or stays undone).
+            for (const l of taken) l.release();
+            if (runnable.length > 0) queue.unshift(runnable);
+            return stop();
+          }
+          if (runnable.length === 0) continue;
+          current = runnable;
+          leases = taken;
           lost = undefined;
-          child.send({ type: 'job', job } satisfies ToWorker);
+          child.send({ type: 'jobs', jobs: runnable } satisfies ToWorker);
           return;
         }
       };
@@ -139,20 +157,23 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
         switch (message.type) {
           case 'ready':
             return void next();
-          case 'progress':
-            return events.onProgress?.({ worker: slot, job: byIndex.get(message.index)!, ...message });
+          case 'progress': {
+            const jobs = message.indices.map((i) => byIndex.get(i)!);
+            return events.onProgress?.({ worker: slot, job: jobs[0]!, jobs, ...message });
+          }
           case 'round':
             return events.onRound?.(byIndex.get(message.index)!, message.summary, message.skipped);
           case 'log':
             return events.onLog?.(byIndex.get(message.index)!, message.text);
           case 'done':
-            result.done.push(current!);
-            events.onDone?.(current!, message.seconds);
+            for (const job of current) {
+              result.done.push(job);
+              events.onDone?.(job, message.seconds);
+            }
             finish();
             return void next();
           case 'failed':
-            result.failed.push({ job: current!, message: message.message });
-            events.onFailed?.(current!, message.message);
+            for (const job of current) fail(job, message.message);
             finish();
             return void next();
         }
@@ -162,23 +183,14 @@ export function runPool(jobs: readonly Job[], workers: number, options: WorkerOp
         // A worker stopped by SIGINT/SIGTERM was interrupted (Ctrl-C reaches the whole process group), not broken.
         const interrupted = lost === undefined && (aborted() || signal === 'SIGINT' || signal === 'SIGTERM');
         if (interrupted) queue.length = 0;
-        if (current) {
-          if (interrupted) {
-            result.interrupted.push(current);
-          } else {
-            const message = lost ?? `worker ${slot} exited (${signal ?? `code ${code}`}) while running this job`;
-            result.failed.push({ job: current, message });
-            events.onFailed?.(current, message);
-          }
+        for (const job of current) {
+          if (interrupted) result.interrupted.push(job);
+          else fail(job, lost ?? `worker ${slot} exited (${signal ?? `code ${code}`}) while running this job`);
         }
         finish();
         if (--alive > 0) return;
         if (!aborted()) {
-          for (const job of queue.splice(0)) {
-            const message = 'not run: every worker process exited (see the messages above)';
-            result.failed.push({ job, message });
-            events.onFailed?.(job, message);
-          }
+          for (const job of queue.splice(0).flat()) fail(job, 'not run: every worker process exited (see the messages above)');
         }
         resolve(result);
       });

@@ -1,6 +1,6 @@
 import { loadBackend } from '../../backends/registry.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
-import { cachedDataLoader, runConfiguration } from '../../core/experiment/run.js';
+import { cachedDataLoader, runBatch } from '../../core/experiment/run.js';
 import { backendDetails } from '../../api/provenance.js';
 import { JsonlLog } from '../../core/results/jsonl.js';
 import type { FromWorker, ToWorker } from './messages.js';
@@ -14,8 +14,8 @@ export interface WorkerOptions {
 }
 
 /**
- * The worker side of `rsn bench`: a child process with its own backend instance that runs the jobs its
- * parent sends over IPC, one at a time, reporting progress.
+ * The worker side of `rsn bench` and `rsn train`: a child process with its own backend instance that runs the
+ * batches of jobs its parent sends over IPC, one batch at a time (its jobs as one computation), reporting progress.
  */
 export async function serveJobs(options: WorkerOptions): Promise<void> {
   const send = (message: FromWorker) => process.send!(message);
@@ -38,24 +38,24 @@ export async function serveJobs(options: WorkerOptions): Promise<void> {
         log?.close();
         return resolve();
       }
-      const { job } = message;
-      currentIndex = job.index;
+      const { jobs } = message;
+      currentIndex = jobs[0]!.index;
       const began = performance.now();
       try {
-        await runConfiguration(job.config, {
-          dir: job.dir, experimentId: job.experimentId, backend: options.backend, backendDetails: details, loadData, firstTrial: job.trial, trialCount: 1,
+        await runBatch(jobs.map((job) => ({ config: job.config, dir: job.dir, experimentId: job.experimentId, trial: job.trial })), {
+          backend: options.backend, backendDetails: details, loadData,
           onEvaluation: log && ((record) => log.append(record)),
           onProgress: (p) => {
             if (orphaned()) process.exit(1);
             if (p.phase !== 'train' || p.iteration % 10 === 0) {
-              send({ type: 'progress', index: job.index, round: p.round, rounds: p.rounds, iteration: p.iteration, trainIters: p.trainIters });
+              send({ type: 'progress', indices: p.members.map((m) => jobs[m]!.index), round: p.round, rounds: p.rounds, iteration: p.iteration, trainIters: p.trainIters });
             }
           },
-          onRound: (_trial, summary, skipped) => send({ type: 'round', index: job.index, summary, skipped }),
+          onRound: (_trial, summary, skipped, member) => send({ type: 'round', index: jobs[member]!.index, summary, skipped }),
         });
-        send({ type: 'done', index: job.index, seconds: (performance.now() - began) / 1000 });
+        send({ type: 'done', seconds: (performance.now() - began) / 1000 });
       } catch (error) {
-        send({ type: 'failed', index: job.index, message: (error as Error).message });
+        send({ type: 'failed', message: (error as Error).message });
       }
     });
     send({ type: 'ready' });

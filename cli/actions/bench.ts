@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { expandJobs, isJobDone, parseShard, selectShard, type Job } from '../../benchmarks/paper/jobs.js';
+import { expandJobs, groupBatches, isJobDone, parseShard, selectShard, type Batch, type Job } from '../../benchmarks/paper/jobs.js';
+import { autoBatchTrials, parseBatchTrials } from '../../benchmarks/paper/batch-size.js';
 import { runPool } from '../../benchmarks/paper/pool.js';
 import { preset } from '../../benchmarks/paper/presets.js';
 import { chooseBackend } from '../../backends/registry.js';
@@ -33,6 +34,13 @@ function explicitOverrides(command: Command): Record<string, unknown> {
   return out;
 }
 
+/** Job index -> its batch's number (1, 2, ...), for --list. */
+function batchNumbers(batches: readonly Batch[]): Map<number, number> {
+  const out = new Map<number, number>();
+  batches.forEach((batch, k) => batch.jobs.forEach((job) => out.set(job.index, k + 1)));
+  return out;
+}
+
 export async function bench(options: Record<string, unknown>, command: Command): Promise<void> {
   const chosen = preset(options.preset as string);
   const overrides = explicitOverrides(command);
@@ -50,27 +58,39 @@ export async function bench(options: Record<string, unknown>, command: Command):
     return;
   }
 
+  const batchTrials = parseBatchTrials(options.batch_trials);
   if (options.list) {
-    for (const job of jobs) process.stdout.write(`${job.index}\t${job.name}\t${isJobDone(job) ? 'done' : 'pending'}\t${job.dir}\n`);
+    // Batches as a run would form them from the pending jobs (with 'auto', one job each: --list loads no backend).
+    const batchOf = batchNumbers(groupBatches(jobs.filter((j) => !isJobDone(j)), batchTrials === 'auto' ? 1 : batchTrials));
+    for (const job of jobs) {
+      const batch = batchOf.get(job.index);
+      process.stdout.write(`${job.index}\t${job.name}\t${batch === undefined ? 'done' : 'pending'}\t${job.dir}\t${batch === undefined ? '-' : `batch ${batch}`}\n`);
+    }
     return;
   }
   const jobsWanted = options.jobs as number;
   if (!Number.isInteger(jobsWanted) || jobsWanted < 1) throw new RsnError(`--jobs takes a whole number >= 1; got '${String(options.jobs)}'`);
-  const backend = (await chooseBackend(options.backend as string | undefined)).name;
+  const chosenBackend = await chooseBackend(options.backend as string | undefined);
+  const backend = chosenBackend.name;
 
   const pending = jobs.filter((j) => !isJobDone(j));
-  process.stderr.write(`rsn bench: preset ${chosen.name}, ${jobs.length} jobs (${jobs.length - pending.length} already done), ${Math.min(jobsWanted, pending.length)} workers, backend ${backend}\nresults: ${baseDir}\n`);
+  const batches = groupBatches(pending, batchTrials === 'auto' ? autoBatchTrials(shared, chosenBackend) : batchTrials);
+  chosenBackend.close?.();
+  const workers = Math.min(jobsWanted, batches.length);
+  const together = batches.length < pending.length ? `, in ${batches.length} batches trained as one computation each` : '';
+  process.stderr.write(`rsn bench: preset ${chosen.name}, ${jobs.length} jobs (${jobs.length - pending.length} already done)${together}, ${workers} workers, backend ${backend}\nresults: ${baseDir}\n`);
   const work = (j: Job) => roundsFor(j.config.experiment, j.config.prune_iters) * j.config.train_iters;
   const total = pending.reduce((n, j) => n + work(j), 0);
   const progressOf = new Map<number, number>();
   let finished = 0;
-  const display = new MultiProgress(Math.min(jobsWanted, pending.length));
+  const display = new MultiProgress(workers);
   const fraction = () => [...progressOf.values()].reduce((a, b) => a + b, 0) / Math.max(1, total);
 
-  const { result, signal } = await withInterrupts((abort) => runPool(pending, jobsWanted, { backend, dataDir: options.data_dir as string | undefined, download: options.no_download !== true }, {
+  const { result, signal } = await withInterrupts((abort) => runPool(batches, jobsWanted, { backend, dataDir: options.data_dir as string | undefined, download: options.no_download !== true }, {
     onProgress: (p) => {
-      progressOf.set(p.job.index, p.round * p.trainIters + p.iteration);
-      display.setWorker(p.worker, `${p.job.name} round ${p.round}/${p.rounds - 1} iter ${p.iteration}/${p.trainIters}`);
+      for (const job of p.jobs) progressOf.set(job.index, p.round * p.trainIters + p.iteration);
+      const name = p.jobs.length === 1 ? p.job.name : `${p.jobs.length} networks (${p.job.name}, ...)`;
+      display.setWorker(p.worker, `${name} round ${p.round}/${p.rounds - 1} iter ${p.iteration}/${p.trainIters}`);
       display.draw(fraction(), `${finished}/${pending.length} jobs`);
     },
     onDone: (job, seconds) => {

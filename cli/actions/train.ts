@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { runPool } from '../../benchmarks/paper/pool.js';
-import type { Job } from '../../benchmarks/paper/jobs.js';
+import { groupBatches, type Job } from '../../benchmarks/paper/jobs.js';
+import { autoBatchTrials, parseBatchTrials } from '../../benchmarks/paper/batch-size.js';
 import { experimentId, ignoredFields, type ExperimentConfig } from '../../core/experiment/config.js';
 import { ConfigError, LeaseHeldError, RsnError } from '../../core/errors.js';
 import { prepareBaseDir } from '../../core/results/base-dir.js';
@@ -29,6 +30,13 @@ function rejectIgnoredFlags(command: Command, config: ExperimentConfig): void {
   }
 }
 
+/** "trial 3", "trials 0-4" (consecutive) or "trials 1, 3, 4". */
+export function trialNames(trials: readonly number[]): string {
+  if (trials.length === 1) return `trial ${trials[0]}`;
+  const consecutive = trials.every((t, k) => k === 0 || t === trials[k - 1]! + 1);
+  return consecutive ? `trials ${trials[0]}-${trials[trials.length - 1]}` : `trials ${trials.join(', ')}`;
+}
+
 /** "rounds 0-3 of 0-20" for each trial, from what is on disk. */
 function keptRounds(dir: string, trials: readonly number[], rounds: number): string[] {
   return trials.map((t) => {
@@ -48,6 +56,7 @@ export async function train(options: Record<string, unknown>, command: Command):
   if (!Number.isInteger(first) || first < 0 || first + config.trials - 1 > MAX_TRIAL) {
     throw new ConfigError(`--trial_start takes a whole number >= 0 with --trial_start + --trials <= ${MAX_TRIAL + 1}; got '${String(options.trial_start)}'`);
   }
+  const batchTrials = parseBatchTrials(options.batch_trials);
   const baseDir = prepareBaseDir(options.base_dir as string);
   const id = options.experiment_id !== undefined ? checkExperimentId(options.experiment_id as string) : experimentId(config);
   const dir = configDir(baseDir, id, config);
@@ -64,9 +73,11 @@ export async function train(options: Record<string, unknown>, command: Command):
   claimConfigDir(dir, id, config, Boolean(options.force));
   const backend = await chooseBackend(options.backend as string | undefined);
   const backendName = backend.name;
+  const together = Math.min(trials.length, batchTrials === 'auto' ? autoBatchTrials(config, backend) : batchTrials);
   backend.close?.();
 
   process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
+  if (together > 1) process.stderr.write(`training ${together} trials at a time as one computation (--batch_trials)\n`);
   process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
 
   const rounds = roundsFor(config.experiment, config.prune_iters);
@@ -75,13 +86,15 @@ export async function train(options: Record<string, unknown>, command: Command):
   const logJsonl = options.log_jsonl !== undefined ? resolve(options.log_jsonl as string) : undefined;
   if (logJsonl !== undefined) new JsonlLog(logJsonl).close();
   const jobs: Job[] = trials.map((trial, index) => ({ index, name: `trial ${trial}`, config, trial, experimentId: id, dir }));
-  const { result, signal } = await withInterrupts((abort) => runPool(jobs, 1, {
+  const progressOf = new Map<number, number>();
+  const { result, signal } = await withInterrupts((abort) => runPool(groupBatches(jobs, together), 1, {
     backend: backendName, dataDir: options.data_dir as string | undefined, download: options.no_download !== true,
     logJsonl,
   }, {
     onProgress: (p) => {
-      const done = (p.job.index * rounds + p.round) * config.train_iters + p.iteration;
-      bar.update(done, `trial ${p.job.trial} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}`);
+      for (const job of p.jobs) progressOf.set(job.index, p.round * config.train_iters + p.iteration);
+      const done = [...progressOf.values()].reduce((a, b) => a + b, 0);
+      bar.update(done, `${trialNames(p.jobs.map((j) => j.trial))} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}`);
     },
     onLog: (_job, text) => {
       bar.done();

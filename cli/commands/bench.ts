@@ -12,6 +12,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--experiment_id <id>', 'name of the experiment folder (default: derived from the settings)'))
     .addOption(new Option('--backend <name>', 'compute backend for every worker (default: RSN_BACKEND, then the default backend)'))
     .addOption(new Option('--jobs <n>', 'parallel worker processes').default(availableParallelism()).argParser(Number))
+    .addOption(new Option('--batch_trials <n>', "train up to N jobs that share a step program (attack, training mode, batch size, iterations, schedule) as one computation; datasets and strategies may differ ('auto': 1 on CPU backends, as many as fit on a GPU)").default('auto'))
     .addOption(new Option('--shard <i/n>', 'run only jobs k with k mod n = i (spread the suite over machines sharing --base_dir)'))
     .addOption(new Option('--data_dir <dir>', 'folder holding the IDX files'))
     .option('--no_download', 'never download data sets')

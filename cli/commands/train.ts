@@ -18,6 +18,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--no_download', 'never download data sets; fail if no local copy is found'))
     .addOption(new Option('--trial_start <n>', 'first trial number (to spread trials over machines)').default(0).argParser(Number))
     .addOption(new Option('--devices <list>', 'accepted for compatibility with the original; device placement follows --backend'))
+    .addOption(new Option('--batch_trials <n>', "train N trials at a time as one computation, their networks stacked ('auto': 1 on CPU backends, as many as fit on a GPU)").default('auto'))
     .addOption(new Option('--log_jsonl <file>', 'append one JSON record per evaluation to FILE (flushed each time, for trackers that tail it)'))
     .option('--force', 'delete existing results of this configuration and retrain (default: keep them and resume)');
   addConfigOptions(command);

@@ -1,5 +1,5 @@
 import type { Tensor } from '../autodiff/tensor.js';
-import type { Rng } from '../nn/rng.js';
+import type { UniformSource } from '../nn/trial-rngs.js';
 import type { AttackSpec } from './attack.js';
 import { fgsm } from './fgsm.js';
 import { pgd } from './pgd.js';
@@ -9,6 +9,6 @@ export { fgsm } from './fgsm.js';
 export { pgd } from './pgd.js';
 
 /** Craft adversarial examples for x against the effective (masked) weights. The result is a constant. */
-export function craft(spec: AttackSpec, effective: readonly Tensor[], x: Tensor, rng: Rng): Tensor {
+export function craft(spec: AttackSpec, effective: readonly Tensor[], x: Tensor, rng: UniformSource): Tensor {
   return spec.name === 'fgsm' ? fgsm(effective, x, spec) : pgd(effective, x, spec, rng);
 }

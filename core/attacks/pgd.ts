@@ -2,7 +2,7 @@ import { fromHost, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { customOp } from '../nn/custom-ops.js';
-import type { Rng } from '../nn/rng.js';
+import type { UniformSource } from '../nn/trial-rngs.js';
 import { inputGradient, predictedTargets, signStep, type AttackSpec } from './attack.js';
 
 /**
@@ -12,7 +12,7 @@ import { inputGradient, predictedTargets, signStep, type AttackSpec } from './at
  *   eta = clip(x' - x, -eps, eps);  x_{t+1} = clip(x + eta, 0, 1)
  * with the labels predicted on the clean x, fixed for all iterations.
  */
-export function pgd(effective: readonly Tensor[], x: Tensor, spec: AttackSpec, rng: Rng): Tensor {
+export function pgd(effective: readonly Tensor[], x: Tensor, spec: AttackSpec, rng: UniformSource): Tensor {
   return tidy(() => {
     const targets = predictedTargets(effective, x);
     let current = x;

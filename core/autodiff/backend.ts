@@ -42,6 +42,11 @@ export interface Backend<H = unknown> {
   /** Free everything the backend holds (tfjs engines, native pools). Optional. */
   close?(): void;
   /**
+   * Present on a backend that runs many networks best as one computation (a GPU): the largest buffer one
+   * tensor may occupy, which bounds how many networks can be stacked on a leading axis. Optional.
+   */
+  readonly stacking?: { readonly maxBufferBytes: number };
+  /**
    * Optional accelerations of compositions, by name (custom.ts): the core asks for one where it could run the
    * composition that defines it, and runs that composition whenever this has no kernel of the name or the kernel
    * declines. The names and attributes belong to the code that calls them, not to this contract.

@@ -65,3 +65,21 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
   return (x: Tensor) =>
     tidy(() => vg(x).grads[0]!);
 }
+
+/**
+ * For stacked networks: f's unsummed value (e.g. each network's loss, [T]) and the gradient of its sum with
+ * respect to every argument, which gives each network the gradient it would get alone. A scalar f is
+ * valueAndGrad exactly.
+ */
+export function valuesAndGradOfSum<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => ValueAndGrads {
+  return (...args: A) =>
+    tidy(() => {
+      const tape = new Tape(args);
+      const value = recordOn(tape, () => f(...args));
+      if (value.size === 1 && value.rank === 0) {
+        return { value, grads: untracked(() => backward(tape, value, args)) };
+      }
+      const total = recordOn(tape, () => op.sum(value));
+      return { value, grads: untracked(() => backward(tape, total, args)) };
+    });
+}

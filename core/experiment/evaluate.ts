@@ -3,10 +3,12 @@ import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
 import { IMAGE_SIZE } from '../data/index.js';
-import { countMatches, crossEntropy, type LossForm } from '../nn/loss.js';
+import { RsnError } from '../errors.js';
+import { countMatches, networkCrossEntropy, type LossForm } from '../nn/loss.js';
 import { forward } from '../nn/model.js';
-import type { Rng } from '../nn/rng.js';
+import type { UniformSource } from '../nn/trial-rngs.js';
 import type { SplitMetrics } from '../results/records.js';
+import { stackSlices } from '../nn/stack.js';
 
 /** Images with their integer labels and the targets the loss is measured against (smoothed or not). */
 export interface EvalSet {
@@ -16,32 +18,48 @@ export interface EvalSet {
   readonly count: number;
 }
 
+/**
+ * Rows [start, start + n) of every network's set, as one input: [n, width] for one network, [T, n, width] for
+ * stacked ones (uploaded once and broadcast when all networks share the set).
+ */
+function batchOf(sets: readonly EvalSet[], pick: (s: EvalSet) => Float32Array, width: number, start: number, n: number): Tensor {
+  const slice = (s: EvalSet) => pick(s).subarray(start * width, (start + n) * width);
+  if (sets.length === 1) return fromHost(slice(sets[0]!), [n, width]);
+  if (sets.every((s) => s === sets[0])) return op.broadcastTo(fromHost(slice(sets[0]!), [n, width]), [sets.length, n, width]);
+  return fromHost(stackSlices(sets.map(slice)), [sets.length, n, width]);
+}
 
 /**
- * Natural and adversarial loss and accuracy over a whole set, in batches. The adversarial examples are
- * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation).
+ * Natural and adversarial loss and accuracy over whole sets, in batches, for one network or for T stacked
+ * networks (effective weights [T, fan_in, fan_out], one set each, all of one size). The adversarial examples are
+ * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation). Each
+ * stacked network gets the metrics it would get alone.
  */
 export async function evaluate(
-  effective: readonly Tensor[], set: EvalSet, attack: AttackSpec, batchSize: number, rng: Rng, form: LossForm = 'logits',
-): Promise<SplitMetrics> {
-  const classes = set.targets.length / set.count;
-  let loss = 0, advLoss = 0, hits = 0, advHits = 0;
-  for (let start = 0; start < set.count; start += batchSize) {
-    const n = Math.min(batchSize, set.count - start);
+  effective: readonly Tensor[], sets: readonly EvalSet[], attack: AttackSpec, batchSize: number, rng: UniformSource, form: LossForm = 'logits',
+): Promise<SplitMetrics[]> {
+  const count = sets[0]!.count;
+  if (sets.some((s) => s.count !== count)) throw new RsnError(`stacked networks need sets of one size, got ${sets.map((s) => s.count).join(', ')}`);
+  const classes = sets[0]!.targets.length / count;
+  const totals = sets.map(() => ({ loss: 0, advLoss: 0, hits: 0, advHits: 0 }));
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
     // Computed in a scope, read after it (reads may be asynchronous), then freed.
     const results = tidy(() => {
-      const x = fromHost(set.images.subarray(start * IMAGE_SIZE, (start + n) * IMAGE_SIZE), [n, IMAGE_SIZE]);
-      const targets = fromHost(set.targets.subarray(start * classes, (start + n) * classes), [n, classes]);
+      const x = batchOf(sets, (s) => s.images, IMAGE_SIZE, start, n);
+      const targets = batchOf(sets, (s) => s.targets, classes, start, n);
       const logits = forward(effective, x);
       const adversarial = forward(effective, craft(attack, effective, x, rng));
-      return [crossEntropy(logits, targets, form), op.argmax(logits, -1), crossEntropy(adversarial, targets, form), op.argmax(adversarial, -1)];
+      return [networkCrossEntropy(logits, targets, form), op.argmax(logits, -1), networkCrossEntropy(adversarial, targets, form), op.argmax(adversarial, -1)];
     });
     const [l, predicted, al, advPredicted] = await readAll(results);
     disposeAll(results);
-    loss += l![0]! * n;
-    hits += countMatches(predicted!, set.labels, start);
-    advLoss += al![0]! * n;
-    advHits += countMatches(advPredicted!, set.labels, start);
+    totals.forEach((total, t) => {
+      total.loss += l![t]! * n;
+      total.hits += countMatches(predicted!.subarray(t * n, (t + 1) * n), sets[t]!.labels, start);
+      total.advLoss += al![t]! * n;
+      total.advHits += countMatches(advPredicted!.subarray(t * n, (t + 1) * n), sets[t]!.labels, start);
+    });
   }
-  return { loss: loss / set.count, acc: hits / set.count, adv_acc: advHits / set.count, adv_loss: advLoss / set.count };
+  return totals.map((t) => ({ loss: t.loss / count, acc: t.hits / count, adv_acc: t.advHits / count, adv_loss: t.advLoss / count }));
 }

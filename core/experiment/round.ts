@@ -5,7 +5,10 @@ import { craft, type AttackSpec } from '../attacks/index.js';
 import { BatchSampler, gather, IMAGE_SIZE } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
 import { countMatches } from '../nn/loss.js';
-import { createNetwork, disposeNetwork, effectiveWeights, forward, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { createStackedNetwork, disposeNetwork, effectiveWeights, forward, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { stackSlices, unstack } from '../nn/stack.js';
+import { uniformSource } from '../nn/trial-rngs.js';
+import { RsnError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
 import { trainStep } from '../nn/train-step.js';
 import type { CsvRow } from '../results/csv.js';
@@ -52,6 +55,21 @@ const NO_METRICS: SplitMetrics = { loss: NaN, acc: NaN, adv_acc: NaN, adv_loss: 
 const LOSSES_PER_READ = 1000;
 
 /**
+ * Lets the process answer messages, signals and timers: on a backend whose reads resolve at once, a round is
+ * otherwise one unbroken stretch of microtasks.
+ */
+const turnOfTheEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One network of a round: its data, starting weights, masks, random streams and evaluation listener. */
+export interface RoundMember {
+  readonly data: PreparedData;
+  readonly start: LayerArrays;
+  readonly masks: LayerArrays;
+  readonly rngs: RoundRngs;
+  readonly onEvaluation?: (iteration: number, rows: EvaluationRows) => void;
+}
+
+/**
  * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating on the full
  * validation and test sets at the points of the configuration's schedule (schedule.ts). Values are read from
  * the backend only at evaluations (and every LOSSES_PER_READ steps), never once per step, so a backend whose
@@ -62,27 +80,56 @@ export async function trainRound(
   rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
   onEvaluation?: (iteration: number, rows: EvaluationRows) => void,
 ): Promise<TrainedRound> {
-  const net = createNetwork(spec, start, masks);
+  const [result] = await trainRounds(config, spec, attack, [{ data, start, masks, rngs, onEvaluation }], onIteration);
+  return result!;
+}
+
+/** Checks that stacked networks can take their steps together: training sets of one size (one batch shape). */
+function checkStackable(members: readonly RoundMember[]): void {
+  const counts = members.map((m) => m.data.train.count);
+  if (counts.some((c) => c !== counts[0])) {
+    throw new RsnError(`networks trained together need training sets of one size, got ${counts.join(', ')}`, 'give them the same --valid_size');
+  }
+}
+
+/**
+ * trainRound for several networks at once, stacked on a leading axis and trained in lockstep as one
+ * computation (docs: README, "Many trials as one computation"). The networks share the step program in
+ * `config` (attack, adversarial training, batch size, iterations, schedule, learning rate, loss); each keeps
+ * its own data, weights, masks, Adam state, batch order, attack and evaluation draws, and gets the results it
+ * would get alone (bit for bit on the reference backend).
+ */
+export async function trainRounds(
+  config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, members: readonly RoundMember[],
+  onIteration: (iteration: number, phase: 'train' | 'eval') => void,
+): Promise<TrainedRound[]> {
+  checkStackable(members);
+  const networks = members.length;
+  const lead = networks > 1 ? [networks] : [];
+  const net = createStackedNetwork(spec, members.map((m) => m.start), members.map((m) => m.masks));
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
-  const sampler = new BatchSampler(data.train.count, config.batch_size, rngs.batches);
+  const samplers = members.map((m) => new BatchSampler(m.data.train.count, config.batch_size, m.rngs.batches));
+  const attackRng = uniformSource(members.map((m) => m.rngs.attack));
+  const evaluationRng = uniformSource(members.map((m) => m.rngs.evaluation));
   const classes = spec.layers[spec.layers.length - 1]!.fanOut;
-  const rows = { train: [] as CsvRow[], valid: [] as CsvRow[], test: [] as CsvRow[] };
-  let windowLoss = 0;
+  const rows = members.map(() => ({ train: [] as CsvRow[], valid: [] as CsvRow[], test: [] as CsvRow[] }));
+  const windowLoss = new Float64Array(networks);
   let windowSteps = 0;
-  /** Each step's loss, not yet read: summed in step order in double precision when read. */
+  /** Each step's losses (one per network), not yet read: summed in step order in double precision when read. */
   const pendingLosses: Tensor[] = [];
   const readLosses = async () => {
+    await turnOfTheEventLoop();
     const values = await readAll(pendingLosses);
     disposeAll(pendingLosses);
     pendingLosses.length = 0;
-    for (const v of values) windowLoss += v[0]!;
+    for (const v of values) for (let t = 0; t < networks; t++) windowLoss[t] = windowLoss[t]! + v[t]!;
     windowSteps += values.length;
   };
-  let last: { x: Float32Array; labels: Int32Array; n: number } | undefined;
+  let last: { x: Float32Array; labels: Int32Array[]; n: number } | undefined;
 
   const points = evaluationPoints({
     schedule: config.eval_schedule, trainIters: config.train_iters, evalEvery: config.eval_every,
-    trainCount: data.train.count, batchSize: config.batch_size,
+    trainCount: members[0]!.data.train.count, batchSize: config.batch_size,
   });
   const counterAt = new Map(points.map((p) => [p.step, p.counter]));
   // Under the default schedule the counter is the step; the others also record the step (docs/results.md).
@@ -93,58 +140,71 @@ export async function trainRound(
     await readLosses();
     const effective = tidy(() => effectiveWeights(net.weights, net.masks));
     try {
-      const valid = data.valid ? await evaluate(effective, data.valid, attack, config.eval_batch_size, rngs.evaluation, config.loss) : NO_METRICS;
-      const test = await evaluate(effective, data.test, attack, config.eval_batch_size, rngs.evaluation, config.loss);
-      rows.valid.push({ ...stamp(iteration), ...valid });
-      rows.test.push({ ...stamp(iteration), ...test });
-      let acc = NaN, advAcc = NaN;
+      const valid = members[0]!.data.valid
+        ? await evaluate(effective, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss)
+        : members.map(() => NO_METRICS);
+      const test = await evaluate(effective, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss);
+      const acc = new Array<number>(networks).fill(NaN);
+      const advAcc = new Array<number>(networks).fill(NaN);
       if (last) {
-        const { n, labels } = last;
-        const x = last.x;
+        const { n, labels, x } = last;
         const predictions = tidy(() => {
-          const input = fromHost(x, [n, IMAGE_SIZE]);
+          const input = fromHost(x, [...lead, n, IMAGE_SIZE]);
           const natural = op.argmax(forward(effective, input), -1);
-          return config.adv_train ? [natural, op.argmax(forward(effective, craft(attack, effective, input, rngs.evaluation)), -1)] : [natural];
+          return config.adv_train ? [natural, op.argmax(forward(effective, craft(attack, effective, input, evaluationRng)), -1)] : [natural];
         });
         const [natural, adversarial] = await readAll(predictions);
         disposeAll(predictions);
-        acc = countMatches(natural!, labels) / n;
-        if (adversarial) advAcc = countMatches(adversarial, labels) / n;
+        for (let t = 0; t < networks; t++) {
+          acc[t] = countMatches(natural!.subarray(t * n, (t + 1) * n), labels[t]!) / n;
+          if (adversarial) advAcc[t] = countMatches(adversarial.subarray(t * n, (t + 1) * n), labels[t]!) / n;
+        }
       }
-      rows.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss / windowSteps : NaN, acc, adv_acc: advAcc });
+      members.forEach((member, t) => {
+        const r = rows[t]!;
+        r.valid.push({ ...stamp(iteration), ...valid[t]! });
+        r.test.push({ ...stamp(iteration), ...test[t]! });
+        r.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss[t]! / windowSteps : NaN, acc: acc[t]!, adv_acc: advAcc[t]! });
+        member.onEvaluation?.(iteration, { train: r.train[r.train.length - 1]!, valid: r.valid[r.valid.length - 1]!, test: r.test[r.test.length - 1]! });
+      });
     } finally {
       disposeAll(effective);
     }
-    windowLoss = 0;
+    windowLoss.fill(0);
     windowSteps = 0;
-    onEvaluation?.(iteration, { train: rows.train[rows.train.length - 1]!, valid: rows.valid[rows.valid.length - 1]!, test: rows.test[rows.test.length - 1]! });
   };
 
   try {
     if (counterAt.has(0)) await evaluateAt(0);
     for (let iteration = 1; iteration <= config.train_iters; iteration++) {
-      const indices = sampler.next();
-      const batch = gather(data.train, indices);
-      const n = indices.length;
+      const picks = samplers.map((sampler) => sampler.next());
+      const batches = members.map((m, t) => gather(m.data.train, picks[t]!));
+      const n = batches[0]!.labels.length;
+      const images = networks > 1 ? stackSlices(batches.map((b) => b.images)) : batches[0]!.images;
+      const targets = stackSlices(batches.map((_, t) => gatherTargets(members[t]!.data.train.targets, picks[t]!, classes)));
       const loss = tidy(() => {
-        const x = fromHost(batch.images, [n, IMAGE_SIZE]);
-        const y = fromHost(gatherTargets(data.train.targets, indices, classes), [n, classes]);
-        const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, rngs.attack) : undefined;
+        const x = fromHost(images, [...lead, n, IMAGE_SIZE]);
+        const y = fromHost(targets, [...lead, n, classes]);
+        const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, attackRng) : undefined;
         return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial, config.loss));
       });
       pendingLosses.push(loss);
-      last = { x: batch.images, labels: batch.labels, n };
+      last = { x: images, labels: batches.map((b) => b.labels), n };
       onIteration(iteration, 'train');
       if (counterAt.has(iteration)) await evaluateAt(iteration);
       else if (pendingLosses.length >= LOSSES_PER_READ) await readLosses();
     }
-    const postKernels = (await readAll(net.weights)) as LayerArrays;
-    return {
-      postKernels, ...rows,
-      earlyStopping: earlyStopping(rows.valid, rows.test),
-      earlyStoppingOriginal: earlyStopping(rows.valid, rows.test, originalLoss(config.adv_train)),
-      final: finalMetrics(rows.valid, rows.test),
-    };
+    const trained = (await readAll(net.weights)) as Float32Array[];
+    const postKernels = members.map((_, t) => trained.map((layer) => (networks > 1 ? unstack(layer, networks)[t]! : layer)));
+    return members.map((_, t) => {
+      const r = rows[t]!;
+      return {
+        postKernels: postKernels[t]!, ...r,
+        earlyStopping: earlyStopping(r.valid, r.test),
+        earlyStoppingOriginal: earlyStopping(r.valid, r.test, originalLoss(config.adv_train)),
+        final: finalMetrics(r.valid, r.test),
+      };
+    });
   } finally {
     disposeAll(pendingLosses);
     optimiser.reset();

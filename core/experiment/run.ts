@@ -11,7 +11,7 @@ import { claimConfigDir, ResultsConflictError } from '../results/store.js';
 import type { ExperimentConfig } from './config.js';
 import { prepareData } from './prepare.js';
 import type { PreparedData } from './round.js';
-import { runTrial, type TrialProgress } from './runner.js';
+import { runTrials, type TrialProgress } from './runner.js';
 import type { EvaluationRecord } from './evaluation-record.js';
 
 /** The prepared sets of a configuration. */
@@ -53,11 +53,13 @@ export interface RunOptions {
   /** Trials first .. first + count - 1 (default: 0 .. config.trials - 1). */
   readonly firstTrial?: number;
   readonly trialCount?: number;
+  /** Train this many trials at a time as one computation (default 1: one after another). */
+  readonly batchTrials?: number;
   /** Delete the directory's results first. */
   readonly force?: boolean;
   readonly onProgress?: (progress: TrialProgress) => void;
   /** After each round is saved, and for each completed round found on disk (skipped = true). */
-  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean) => void;
+  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean, member: number) => void;
   /** After each evaluation of a round being trained (core/experiment/evaluation-record.ts). */
   readonly onEvaluation?: (record: EvaluationRecord) => void;
   /** Backend details recorded in each new trial manifest (BLAS build, tfjs backend, adapter). */
@@ -75,17 +77,43 @@ function refuseLegacyResults(dir: string, config: ExperimentConfig): void {
   }
 }
 
-/** Load the data, claim the directory (results/store.ts), then run or resume each trial in turn. */
+/** Load the data, claim the directory (results/store.ts), then run or resume each trial, batchTrials at a time. */
 export async function runConfiguration(config: ExperimentConfig, options: RunOptions): Promise<void> {
-  refuseLegacyResults(options.dir, config);
-  const data = await options.loadData(config);
-  claimConfigDir(options.dir, options.experimentId, config, options.force ?? false);
   const first = options.firstTrial ?? 0;
   const count = options.trialCount ?? config.trials;
-  for (let trial = first; trial < first + count; trial++) {
-    await runTrial(config, data, trial, {
-      configDir: options.dir, backend: options.backend, experimentId: options.experimentId, backendDetails: options.backendDetails,
-      onProgress: options.onProgress, onRound: options.onRound, onEvaluation: options.onEvaluation,
-    });
+  const size = options.batchTrials ?? 1;
+  const trials = Array.from({ length: count }, (_, k) => first + k);
+  for (let k = 0; k < trials.length; k += size) {
+    const batch = trials.slice(k, k + size).map((trial) => ({ config, dir: options.dir, experimentId: options.experimentId, trial }));
+    await runBatch(batch, options);
   }
+}
+
+/** One trial of a configuration, for runBatch. */
+export interface TrialJob {
+  readonly config: ExperimentConfig;
+  /** The configuration's results directory (results/paths.ts, configDir). */
+  readonly dir: string;
+  readonly experimentId: string;
+  readonly trial: number;
+}
+
+/**
+ * Run (or resume) trials of one or more configurations that share a step program together, as one computation
+ * (core/experiment/runner.ts, runTrials): load each configuration's data, claim its directory, then train.
+ */
+export async function runBatch(jobs: readonly TrialJob[], options: Omit<RunOptions, 'dir' | 'experimentId' | 'firstTrial' | 'trialCount' | 'batchTrials'>): Promise<void> {
+  const members = [];
+  const claimed = new Set<string>();
+  for (const job of jobs) {
+    refuseLegacyResults(job.dir, job.config);
+    const data = await options.loadData(job.config);
+    if (!claimed.has(job.dir)) claimConfigDir(job.dir, job.experimentId, job.config, options.force ?? false);
+    claimed.add(job.dir);
+    members.push({ config: job.config, data, trial: job.trial, configDir: job.dir, experimentId: job.experimentId });
+  }
+  await runTrials(members, {
+    backend: options.backend, backendDetails: options.backendDetails,
+    onProgress: options.onProgress, onRound: options.onRound, onEvaluation: options.onEvaluation,
+  });
 }

@@ -38,20 +38,32 @@ function logProbabilities(logits: Tensor, form: LossForm): Tensor {
 }
 
 /**
- * Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch: logits
- * [n, classes]. With a trial axis, logits [T, n, classes], it is the sum over trials of each trial's mean, so
- * that each trial's gradient is the one it would get alone, in the same float operations.
+ * Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch, one value
+ * per network: logits [n, classes] give a scalar, stacked networks' logits [T, n, classes] give [T], each the
+ * value its network would get alone, in the same float operations.
  */
-export function crossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
+export function networkCrossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
   const rows = op.sum(op.mul(targets, logProbabilities(logits, form)), -1);
-  if (rows.rank <= 1) return op.neg(op.mean(rows));
-  return op.sum(op.neg(op.mean(rows, -1)));
+  return op.neg(op.mean(rows, -1));
 }
 
-/** l1 * sum |W * M| over all layers (the optional l1_reg penalty). */
+/**
+ * networkCrossEntropy summed over stacked networks: the objective whose gradient gives each network the
+ * gradient it would get alone (a scalar either way).
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
+  const perNetwork = networkCrossEntropy(logits, targets, form);
+  return perNetwork.rank === 0 ? perNetwork : op.sum(perNetwork);
+}
+
+/**
+ * l1 * sum |W * M| over all layers (the optional l1_reg penalty): a scalar for one network, [T] for weights
+ * stacked [T, fan_in, fan_out] (each network's sum over its own weights, in the same order as alone).
+ */
 export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {
-  let total = op.sum(op.abs(effective[0]!));
-  for (const w of effective.slice(1)) total = op.add(total, op.sum(op.abs(w)));
+  const perNetwork = (w: Tensor) => (w.rank === 2 ? op.sum(op.abs(w)) : op.sum(op.abs(op.reshape(w, [w.shape[0]!, -1])), -1));
+  let total = perNetwork(effective[0]!);
+  for (const w of effective.slice(1)) total = op.add(total, perNetwork(w));
   return op.mul(total, l1);
 }
 

@@ -4,6 +4,7 @@ import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
 import { initialise, type Initialiser } from './init.js';
 import type { Rng } from './rng.js';
+import { stackSlices } from './stack.js';
 
 export interface LayerSpec {
   readonly name: string;
@@ -76,4 +77,15 @@ export function forward(effective: readonly Tensor[], x: Tensor): Tensor {
     if (i < effective.length - 1) h = op.relu(h);
   });
   return h;
+}
+
+/**
+ * Upload the weights and masks of several networks stacked on a leading axis ([T, fan_in, fan_out] per layer),
+ * to train as one computation; one network is uploaded unstacked (createNetwork).
+ */
+export function createStackedNetwork(spec: ModelSpec, weights: readonly LayerArrays[], masks: readonly LayerArrays[]): Network {
+  if (weights.length === 1) return createNetwork(spec, weights[0]!, masks[0]);
+  const upload = (arrays: readonly LayerArrays[]) =>
+    spec.layers.map((l, i) => keep(fromHost(stackSlices(arrays.map((a) => a[i]!)), [arrays.length, l.fanIn, l.fanOut])));
+  return { spec, weights: upload(weights), masks: upload(masks) };
 }

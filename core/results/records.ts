@@ -71,6 +71,7 @@ export interface TrialManifest {
   /** What the caller knows of the backend: BLAS build, threads, tfjs backend and its features, the adapter. */
   backend_details?: Record<string, string | number | boolean>;
   machine: Record<string, string | number>;
-  rounds: { round: number; wall_seconds: number; backend: string }[];
+  /** networks: how many networks were trained together as one computation (absent: 1). */
+  rounds: { round: number; wall_seconds: number; backend: string; networks?: number }[];
 }
 

@@ -8,7 +8,7 @@ import { useBackend } from '../support/backend.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
 import * as paths from '../../core/results/paths.js';
 import type { PreparedData } from '../../core/experiment/round.js';
-import { runTrial } from '../../core/experiment/runner.js';
+import { runTrial, runTrials } from '../../core/experiment/runner.js';
 import { claimConfigDir } from '../../core/results/store.js';
 import { syntheticSet } from '../support/synthetic.js';
 
@@ -19,13 +19,29 @@ const config: ExperimentConfig = {
   attack: 'fgsm', adv_train: true,
 };
 
-async function trainOn(backend: string): Promise<string> {
+async function trainOn(backend: string, trial = 0): Promise<string> {
   await useBackend(backend);
   const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend}-`));
   claimConfigDir(dir, 'test', config, false);
-  await runTrial(config, data, 0, { configDir: dir, backend });
-  return paths.trialDir(dir, 0);
+  await runTrial(config, data, trial, { configDir: dir, backend });
+  return paths.trialDir(dir, trial);
 }
+
+/** Trials 0 and 1 trained together as one computation (stacked networks): their trial folders. */
+async function trainTogetherOn(backend: string): Promise<string[]> {
+  await useBackend(backend);
+  const dir = mkdtempSync(join(tmpdir(), `rsn-agree-batch-${backend}-`));
+  claimConfigDir(dir, 'test', config, false);
+  await runTrials([0, 1].map((trial) => ({ config, data, trial, configDir: dir })), { backend });
+  return [0, 1].map((trial) => paths.trialDir(dir, trial));
+}
+
+/** The reference's trials, trained once for all the backends compared with them. */
+const referenceTrials = new Map<number, Promise<string>>();
+const onReference = (trial: number): Promise<string> => {
+  if (!referenceTrials.has(trial)) referenceTrials.set(trial, trainOn('reference', trial));
+  return referenceTrials.get(trial)!;
+};
 
 /** The named backends, each with the reason it cannot load here (undefined when it loads). */
 const loadable = (names: readonly string[]) => Promise.all(
@@ -39,12 +55,21 @@ const loadable = (names: readonly string[]) => Promise.all(
   }),
 );
 
-/** A short adversarially trained run (two rounds, pruning between them) on each named backend that loads here agrees with the reference's (trials-agree.ts). */
+/**
+ * A short adversarially trained run (two rounds, pruning between them) on each named backend that loads here
+ * agrees with the reference's (trials-agree.ts), alone and with two trials stacked as one computation.
+ */
 export async function trainAgreement(names: readonly string[]): Promise<void> {
   const others = await loadable(names);
   describe.each(others)('rsn train on $name agrees with the reference backend', ({ name, unavailable }) => {
     it.skipIf(unavailable !== undefined)(`gives the same metrics and weights within tolerance${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
-      expectTrialsAgree(await trainOn(name), await trainOn('reference'), 2);
+      const trained = await trainOn(name);
+      expectTrialsAgree(trained, await onReference(0), 2);
+    });
+    it.skipIf(unavailable !== undefined)(`trains two trials as one computation, each agreeing with the reference's${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
+      const [first, second] = await trainTogetherOn(name);
+      expectTrialsAgree(first!, await onReference(0), 2);
+      expectTrialsAgree(second!, await onReference(1), 2);
     });
   });
 }

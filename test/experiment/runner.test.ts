@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { DENSE_300_100 } from '../../core/nn/model.js';
 import { countOnes } from '../../core/pruning/magnitude.js';
 import { useReferenceBackend } from '../support/backend.js';
 import { syntheticSet } from '../support/synthetic.js';
+import { snapshot } from '../support/snapshot.js';
 
 useReferenceBackend();
 
@@ -28,21 +29,6 @@ async function run(config: ExperimentConfig, trial = 0, onProgress?: Parameters<
   claimConfigDir(dir, 'test', config, false);
   await runTrial(config, data, trial, { configDir: dir, backend: 'reference', onProgress });
   return dir;
-}
-
-/** Every file of a trial except the wall-clock timings, for comparing two runs byte for byte. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => {
-    const p = join(d, e.name);
-    if (e.isDirectory()) return walk(p);
-    if (e.name === 'manifest.json' || e.name === 'config.json') return;
-    let text = readFileSync(p).toString('base64');
-    if (e.name === 'summary.json') text = JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), wall_seconds: 0 });
-    out[p.slice(dir.length)] = text;
-  });
-  walk(dir);
-  return out;
 }
 
 describe('a trial on disk', () => {

@@ -1,0 +1,40 @@
+import type { Backend } from '../../core/autodiff/backend.js';
+import type { ExperimentConfig } from '../../core/experiment/config.js';
+import { IMAGE_SIZE } from '../../core/data/index.js';
+import { modelSpec } from '../../core/nn/model.js';
+import { ConfigError } from '../../core/errors.js';
+
+/**
+ * At most this many networks in one batch by default, whatever the buffer limit allows: WebGPU does not report
+ * the device's memory, and 256 stacked networks of the protocol's shapes need a few GB during evaluation.
+ */
+export const MAX_AUTO_BATCH = 256;
+
+/**
+ * The largest tensor one network adds to a stacked step, in bytes: the widest of its evaluation batch, its
+ * training batch (clean and adversarial) and its largest weight matrix, in float32.
+ */
+export function bytesPerNetwork(config: ExperimentConfig): number {
+  const widestLayer = Math.max(...modelSpec(config.model).layers.map((l) => l.fanIn * l.fanOut));
+  return 4 * Math.max(config.eval_batch_size * IMAGE_SIZE, 2 * config.batch_size * IMAGE_SIZE, widestLayer);
+}
+
+/**
+ * How many trials to train together when --batch_trials is `auto`: one on a backend without a stacking hint
+ * (the CPU backends, which run trials in parallel worker processes instead), else as many as the backend's
+ * largest buffer holds, up to MAX_AUTO_BATCH.
+ */
+export function autoBatchTrials(config: ExperimentConfig, backend: Pick<Backend, 'stacking'>): number {
+  if (!backend.stacking) return 1;
+  return Math.max(1, Math.min(MAX_AUTO_BATCH, Math.floor(backend.stacking.maxBufferBytes / bytesPerNetwork(config))));
+}
+
+/** Parse --batch_trials: a whole number >= 1, or `auto`. */
+export function parseBatchTrials(value: unknown): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConfigError(`--batch_trials takes a whole number >= 1 or 'auto'; got '${String(value)}'`, 'e.g. --batch_trials 5 trains five trials as one computation');
+  }
+  return n;
+}
