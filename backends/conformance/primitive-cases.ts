@@ -4,7 +4,7 @@ import type { DType, Primitive, Shape } from '../../core/autodiff/primitives.js'
 import { sizeOf } from '../../core/autodiff/shapes.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { Rng } from '../../core/nn/rng.js';
-import { TOL, type Tolerance } from './support.js';
+import { TOL, type Tolerance } from './tolerance.js';
 
 export interface Input {
   readonly values: HostData;

@@ -1,0 +1,83 @@
+/**
+ * The natural, FGSM-adversarial and PGD-10-adversarial training steps of T dense-300-100 networks stacked on a
+ * trial axis (weights and masks [T, fan_in, fan_out], batches [T, 60, 784]) through core/nn/train-step.ts
+ * trainStep on the active backend, timed per stacked step (timing.ts: warm-up, reads at the end). The batch is
+ * the same every step (uploaded once); PGD's random start is drawn on the host and uploaded every step, as in
+ * training.
+ */
+import { disposeAll, fromHost, keep } from '../../../core/autodiff/engine.js';
+import type { Tensor } from '../../../core/autodiff/tensor.js';
+import { attackSpec, craft } from '../../../core/attacks/index.js';
+import { Adam } from '../../../core/nn/adam.js';
+import { smoothedTargets } from '../../../core/nn/loss.js';
+import { DENSE_300_100, initialWeights, type Network } from '../../../core/nn/model.js';
+import { Rng } from '../../../core/nn/rng.js';
+import { trainStep } from '../../../core/nn/train-step.js';
+import { timeUnits, type TimingPlan } from './timing.js';
+import { STEP_KINDS, type StepKind } from './workloads.js';
+
+export const BATCH = 60;
+const PIXELS = 784;
+
+const concat = (arrays: readonly Float32Array[]): Float32Array => {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  arrays.reduce((offset, a) => (out.set(a, offset), offset + a.length), 0);
+  return out;
+};
+
+/** MNIST-like images: 60% exact zeros, the rest uniform in [0, 1]. */
+export const images = (rng: Rng, count: number): Float32Array =>
+  Float32Array.from({ length: count * PIXELS }, () => (rng.next() < 0.6 ? 0 : rng.next()));
+
+/** T stacked networks (Glorot weights, full masks), a batch per network, and a fresh Adam. */
+function stackedState(trials: number, rng: Rng) {
+  const layers = DENSE_300_100.layers;
+  const weights = Array.from({ length: trials }, () => initialWeights(DENSE_300_100, rng));
+  const net: Network = {
+    spec: DENSE_300_100,
+    weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, l.fanIn, l.fanOut]))),
+    masks: layers.map((l) => keep(fromHost(new Float32Array(trials * l.fanIn * l.fanOut).fill(1), [trials, l.fanIn, l.fanOut]))),
+  };
+  const x = keep(fromHost(images(rng, trials * BATCH), [trials, BATCH, PIXELS]));
+  const labels = Array.from({ length: trials * BATCH }, () => rng.int(10));
+  const y = keep(fromHost(smoothedTargets(labels, 10, 0.1), [trials, BATCH, 10]));
+  return { net, x, y, adam: new Adam() };
+}
+
+export interface StepTiming {
+  readonly kind: StepKind;
+  readonly trials: number;
+  /** One stacked step of all T networks, ms. */
+  readonly stackedMs: number;
+  /** stackedMs / T, in microseconds. */
+  readonly perNetworkUs: number;
+  readonly units: number;
+  readonly rounds: number;
+}
+
+/** Each step kind at `trials` stacked networks (the protocol's attack settings: eps 0.3, PGD step 0.05, 10 iterations). */
+export async function timeStackedSteps(trials: number, plan: TimingPlan, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepTiming[]> {
+  const rng = new Rng(1000 + trials);
+  const { net, x, y, adam } = stackedState(trials, rng);
+  const results: StepTiming[] = [];
+  try {
+    for (const kind of kinds) {
+      const spec = kind === 'natural' ? undefined : attackSpec(kind);
+      const adversarial = spec ? (effective: readonly Tensor[]) => craft(spec, effective, x, rng) : undefined;
+      const timing = await timeUnits(() => [trainStep(net, adam, x, y, 0, adversarial)], plan);
+      results.push({ kind, trials, stackedMs: timing.ms, perNetworkUs: (timing.ms * 1000) / trials, units: timing.units, rounds: timing.rounds });
+    }
+  } finally {
+    disposeAll([net.weights, net.masks, x, y]);
+    adam.reset();
+  }
+  return results;
+}
+
+/** Host time of drawing one stacked batch's PGD random start (T x 60 x 784 uniforms), ms: part of every PGD step. */
+export function hostRandomStartMs(trials: number, repetitions = 3): number {
+  const rng = new Rng(7);
+  const started = performance.now();
+  for (let i = 0; i < repetitions; i++) rng.uniformArray(trials * BATCH * PIXELS, -0.3, 0.3);
+  return (performance.now() - started) / repetitions;
+}
