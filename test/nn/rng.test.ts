@@ -50,6 +50,8 @@ describe('Rng', () => {
     values.forEach((v) => expect(v).toBe(Math.fround(-0.3 + 0.6 * (want() / 2 ** 32))));
     expect(Math.min(...values)).toBeGreaterThanOrEqual(Math.fround(-0.3));
     expect(Math.max(...values)).toBeLessThanOrEqual(Math.fround(0.3));
+    // The state a batch of draws leaves behind continues the sequence.
+    for (let i = 0; i < 10; i++) expect(rng.nextUint32()).toBe(want());
   });
 
   it('repeats itself for a seed, and derives distinct streams', () => {
