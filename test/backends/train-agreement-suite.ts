@@ -1,10 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectTrialsAgree } from './trials-agree.js';
 import { backendEntries } from '../../backends/registry.js';
 import { useBackend } from '../support/backend.js';
+import { snapshot } from '../support/snapshot.js';
+import { withoutCustomKernels } from '../../core/autodiff/backend.js';
+import { setActiveBackend } from '../../core/autodiff/engine.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
 import * as paths from '../../core/results/paths.js';
 import type { PreparedData } from '../../core/experiment/round.js';
@@ -19,29 +22,27 @@ const config: ExperimentConfig = {
   attack: 'fgsm', adv_train: true,
 };
 
-async function trainOn(backend: string, trial = 0): Promise<string> {
-  await useBackend(backend);
+async function trainOn(backend: string, trial = 0, customKernels = true): Promise<string> {
+  const active = await useBackend(backend);
+  if (!customKernels) setActiveBackend(withoutCustomKernels(active));
   const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend}-`));
   claimConfigDir(dir, 'test', config, false);
   await runTrial(config, data, trial, { configDir: dir, backend });
   return paths.trialDir(dir, trial);
 }
 
-/** Trials 0 and 1 trained together as one computation (stacked networks): their trial folders. */
-async function trainTogetherOn(backend: string): Promise<string[]> {
+/** Trials 0 and 1 trained together as one computation (stacked networks): the configuration folder. */
+async function trainTogetherOn(backend: string): Promise<string> {
   await useBackend(backend);
   const dir = mkdtempSync(join(tmpdir(), `rsn-agree-batch-${backend}-`));
   claimConfigDir(dir, 'test', config, false);
   await runTrials([0, 1].map((trial) => ({ config, data, trial, configDir: dir })), { backend });
-  return [0, 1].map((trial) => paths.trialDir(dir, trial));
+  return dir;
 }
 
-/** The reference's trials, trained once for all the backends compared with them. */
-const referenceTrials = new Map<number, Promise<string>>();
-const onReference = (trial: number): Promise<string> => {
-  if (!referenceTrials.has(trial)) referenceTrials.set(trial, trainOn('reference', trial));
-  return referenceTrials.get(trial)!;
-};
+/** The reference's trial 0, trained once for all the backends compared with it. */
+let referenceTrial: Promise<string> | undefined;
+const onReference = (): Promise<string> => (referenceTrial ??= trainOn('reference'));
 
 /** The named backends, each with the reason it cannot load here (undefined when it loads). */
 const loadable = (names: readonly string[]) => Promise.all(
@@ -57,19 +58,24 @@ const loadable = (names: readonly string[]) => Promise.all(
 
 /**
  * A short adversarially trained run (two rounds, pruning between them) on each named backend that loads here
- * agrees with the reference's (trials-agree.ts), alone and with two trials stacked as one computation.
+ * agrees with the reference's (trials-agree.ts); two trials stacked as one computation give what the backend's
+ * compositions give one trial at a time.
  */
 export async function trainAgreement(names: readonly string[]): Promise<void> {
   const others = await loadable(names);
   describe.each(others)('rsn train on $name agrees with the reference backend', ({ name, unavailable }) => {
     it.skipIf(unavailable !== undefined)(`gives the same metrics and weights within tolerance${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
-      const trained = await trainOn(name);
-      expectTrialsAgree(trained, await onReference(0), 2);
+      expectTrialsAgree(await trainOn(name), await onReference(), 2);
     });
-    it.skipIf(unavailable !== undefined)(`trains two trials as one computation, each agreeing with the reference's${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
-      const [first, second] = await trainTogetherOn(name);
-      expectTrialsAgree(first!, await onReference(0), 2);
-      expectTrialsAgree(second!, await onReference(1), 2);
+    // Stacked networks run the compositions (model-level custom kernels decline a trial axis), so the oracle is
+    // the same backend running the compositions one trial at a time. Against the reference, both differ by the
+    // rounding of these kernels, which a few FGSM steps amplify (a near-zero pixel gradient flips its sign).
+    it.skipIf(unavailable !== undefined)(`trains two trials as one computation with the results of its compositions one trial at a time${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
+      const together = await trainTogetherOn(name);
+      for (const trial of [0, 1]) {
+        const alone = await trainOn(name, trial, false);
+        expect(snapshot(paths.trialDir(together, trial))).toEqual(snapshot(alone));
+      }
     });
   });
 }
