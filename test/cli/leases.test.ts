@@ -110,7 +110,7 @@ describe('rsn bench processes sharing one results folder', () => {
     expect(b.stderr).toMatch(new RegExp(`skipped \\S+: being run by host \\S+ pid ${first.pid}`));
     const listed = (await rsn([...args, '--list'])).stdout.trim().split('\n');
     expect(listed).toHaveLength(6);
-    expect(listed.every((line) => line.split('\t')[2] === 'done')).toBe(true);
+    expect(listed.filter((line) => line.split('\t')[2] !== 'done'), `first:\n${a.stderr}\nsecond:\n${b.stderr}`).toEqual([]);
     expect(readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((p) => p.includes('.lease'))).toEqual([]);
   }, 600_000);
 });
