@@ -1,6 +1,7 @@
 /**
- * Sparse matrix products on the lane layout, as WebAssembly SIMD functions over a memory;
- * benchmarks/perf/micro/wasm-sparse-crossover.ts times them against gemm.ts.
+ * Sparse matrix products on the lane layout, as WebAssembly SIMD functions over a memory: the wasm backend's
+ * products of pruned weights (../sparse.ts); benchmarks/perf/micro/wasm-sparse-crossover.ts times them against
+ * gemm.ts.
  *
  * The lane layout holds a batch of activations transposed: a [batch, features] matrix as `features` rows of
  * `lanes` floats (the batch padded to a multiple of 4), so that one four-lane vector holds one feature of four

@@ -1,10 +1,10 @@
 /**
  * How much of a whole wasm training step (natural, FGSM, PGD-10 at full density; benchmarks/perf/micro/items.ts)
  * runs in the matrix products a masked weight enters, by layer and kind: the wasm backend is built as
- * backends/tfjs/wasm.ts builds it, but with every generated product (simd/gemm.ts) and
- * every tfjs Transpose kernel (the explicit W^T of the input gradients) timed in wall time as it runs; the
- * whole step in CPU time. Sparse kernels can only shrink
- * the products; the rest of the step bounds what they save.
+ * backends/tfjs/wasm.ts builds it (dense products only), but with every generated product (simd/gemm.ts)
+ * and every tfjs Transpose kernel (the explicit W^T of the input gradients) timed in wall time as it runs;
+ * the whole step in CPU time. Sparse kernels can only shrink the products; the rest of the step bounds what
+ * they save.
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { activateTfjs } from '../../../../backends/tfjs/activate.js';
@@ -83,7 +83,7 @@ export async function stepShares(runs: number): Promise<StepShare[]> {
       current.transposes += performance.now() - start;
     }
   }) as typeof engine.runKernel;
-  const backend = createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: timedHeap, onClose: release });
+  const backend = createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: timedHeap, sparse: false, onClose: release });
   setActiveBackend(backend);
   const { items, dispose } = workloads(1, 1);
   const shares: StepShare[] = [];
