@@ -22,8 +22,8 @@ import type { WasmHeap } from './heap.js';
  * Where masked products switch to the sparse kernels. Measured with
  * `npx tsx benchmarks/perf/micro/wasm-sparse-crossover.ts` (README.md, "Pruned networks on wasm"; CPU time per
  * call, batch 60, the 2-core Intel Xeon this was developed on, shared with other work): with the transposes
- * into and out of the lane layout, the sparse products beat the dense SIMD products below about 64% density
- * (x @ E) and 70% (g @ E^T) for [784, 300], 57% and 68% for [300, 100]; for [100, 10] (1,000 weights, a few
+ * into and out of the lane layout, the sparse products beat the dense SIMD products below about 70% density
+ * (x @ E) and 66% (g @ E^T) for [784, 300], 59% and 67% for [300, 100]; for [100, 10] (1,000 weights, a few
  * microseconds) the transposes cost as much as the product. The threshold sits below, so that the protocol's
  * round 3 (51.3%) is sparse and gains (0.8-0.9 of the dense time).
  */

@@ -71,7 +71,7 @@ LAYERS.forEach(([k, n], layer) =>
   out(`  [${k},${n}]: ${KINDS.map((kind) => `${kind} ${crossover(layer, kind, 'sparseKernel')} / ${crossover(layer, kind, 'sparseRowMajor')}`).join(', ')}`));
 
 const shares = await stepShares(Number(args['step-runs']));
-out('\nFull-density wasm steps (CPU ms, median of runs) and the time in the products a masked weight enters (wall ms, medians):\n');
+out('\nFull-density wasm steps (CPU ms, median of runs) and the time in the products a masked weight enters (ms: their median\nfraction of a run\'s wall time, times the step\'s CPU ms):\n');
 out('| step | ms | forward | input grad | weight grad | W^T transposes | products share |');
 out('|---|---|---|---|---|---|---|');
 for (const s of shares) {

@@ -2,8 +2,8 @@
  * How much of a whole wasm training step (natural, FGSM, PGD-10 at full density; benchmarks/perf/micro/items.ts)
  * runs in the matrix products a masked weight enters, by layer and kind: the wasm backend is built as
  * backends/tfjs/wasm.ts builds it (dense products only), but with every generated product (simd/gemm.ts)
- * and every tfjs Transpose kernel (the explicit W^T of the input gradients) timed in wall time as it runs;
- * the whole step in CPU time. Sparse kernels can only shrink the products; the rest of the step bounds what
+ * and every tfjs Transpose kernel (the explicit W^T of the input gradients) timed in wall time as it runs,
+ * as a fraction of the step's wall time; the step itself in CPU time. Sparse kernels can only shrink the products; the rest of the step bounds what
  * they save.
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
@@ -26,9 +26,12 @@ export interface StepShare {
    * wall time also counts the time it waited, the products' short calls mostly do not.
    */
   readonly stepMs: number;
-  /** Per layer (index into LAYERS) and kind: wall milliseconds per step in the products (median over runs). */
+  /**
+   * Per layer (index into LAYERS) and kind: milliseconds per step in the products, as the median over runs of
+   * their fraction of the run's wall time, times stepMs.
+   */
   readonly productMs: Record<Kind, number>[];
-  /** Wall milliseconds per step in tfjs' Transpose kernel (the explicit W^T of the input gradients; median). */
+  /** Milliseconds per step in tfjs' Transpose kernel (the explicit W^T of the input gradients), as productMs. */
   readonly transposeMs: number;
 }
 
@@ -91,20 +94,23 @@ export async function stepShares(runs: number): Promise<StepShare[]> {
     for (const name of ['natural training step', 'FGSM adversarial step', 'PGD-10 adversarial step']) {
       const item = items.find((i) => i.name === name)!;
       for (let i = 0; i < 10; i++) item.run(); // past the baseline compiler: V8 tiers hot WebAssembly up
-      const samples: { total: number; products: Record<Kind, number>[]; transposes: number }[] = [];
+      const samples: { cpu: number; wall: number; products: Record<Kind, number>[]; transposes: number }[] = [];
       for (let r = 0; r < runs; r++) {
         current = { products: LAYERS.map(zeroKinds), transposes: 0 };
-        const start = process.cpuUsage();
+        const [start, startCpu] = [performance.now(), process.cpuUsage()];
         item.run();
-        const used = process.cpuUsage(start);
-        samples.push({ total: (used.user + used.system) / 1000, ...current });
+        const used = process.cpuUsage(startCpu);
+        samples.push({ cpu: (used.user + used.system) / 1000, wall: performance.now() - start, ...current });
       }
-      // Medians over runs, each figure on its own: a run preempted by other work inflates one figure, not all.
+      // Each part as a fraction of its own run's wall time (one clock; waiting for the CPU inflates both alike),
+      // the median fraction over runs, times the median CPU time of a step.
+      const stepMs = median(samples.map((s) => s.cpu));
+      const part = (of: (s: (typeof samples)[number]) => number) => stepMs * median(samples.map((s) => of(s) / s.wall));
       shares.push({
         step: name,
-        stepMs: median(samples.map((s) => s.total)),
-        productMs: LAYERS.map((_, l) => Object.fromEntries(KINDS.map((kind) => [kind, median(samples.map((s) => s.products[l]![kind]))])) as Record<Kind, number>),
-        transposeMs: median(samples.map((s) => s.transposes)),
+        stepMs,
+        productMs: LAYERS.map((_, l) => Object.fromEntries(KINDS.map((kind) => [kind, part((s) => s.products[l]![kind])])) as Record<Kind, number>),
+        transposeMs: part((s) => s.transposes),
       });
     }
   } finally {
