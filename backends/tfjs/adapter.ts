@@ -23,7 +23,8 @@ import { tfjsKernels } from './kernels.js';
 import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
 import type { WasmHeap } from './heap.js';
 import { heapMatmul } from './heap-matmul.js';
-import type { TfModule } from './types.js';
+import { SparseProducts, WASM_CROSSOVER, type SparseCounts, type WasmCrossover } from './sparse.js';
+import type { MatmulPlanner, TfModule } from './types.js';
 
 /** The permutation that transposes the matrices of a tensor: its last two axes swapped. */
 const swapLastTwo = (rank: number): number[] => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
@@ -46,6 +47,11 @@ export interface TfjsAdapterOptions {
    * elementwise custom kernels as one-pass SIMD loops.
    */
   readonly heap?: WasmHeap;
+  /**
+   * With a heap: where masked weights switch to sparse products (sparse.ts; default WASM_CROSSOVER), or false
+   * for dense products only.
+   */
+  readonly sparse?: WasmCrossover | false;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -55,6 +61,8 @@ export interface TfjsBackend extends Backend<TfTensor> {
   readonly tf: TfModule;
   /** tf.memory().numTensors minus the tensors held only by the adapter's caches: flat when nothing leaks. */
   engineTensors(): number;
+  /** What the sparse path did (sparse.ts); zeros when it is off. */
+  sparseCounts(): SparseCounts;
   /** Free the adapter's cached tensors and release tfjs for another backend; the adapter is unusable after. */
   close(): void;
 }
@@ -80,8 +88,20 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
   };
   const products = new ProductCache((x) => kernel('Reshape', { x }, { shape: x.shape }));
   const tfjsMatmul = matmulPlanner(kernel, transposes, options.matmulRents ?? DEFAULT_RENTS);
-  const matmul = options.heap ? heapMatmul(options.heap, transposes, tfjsMatmul) : tfjsMatmul;
+  const dense = options.heap ? heapMatmul(options.heap, transposes, tfjsMatmul) : tfjsMatmul;
+  const sparse = options.heap && options.sparse !== false ? new SparseProducts(options.heap, options.sparse ?? WASM_CROSSOVER) : undefined;
+  const matmul: MatmulPlanner = sparse
+    ? (a, b, transposeA, transposeB, reused) => sparse.product(a, b, transposeA, transposeB) ?? dense(a, b, transposeA, transposeB, reused)
+    : dense;
   const kernels = tfjsKernels({ kernel, scalars, constant, matmul, products });
+  if (sparse) {
+    const multiply = kernels.mul;
+    kernels.mul = (inputs, attrs, out) => {
+      const product = multiply(inputs, attrs, out);
+      sparse.noteProduct(inputs[0]!.handle, inputs[1]!.handle, product);
+      return product;
+    };
+  }
 
   const assertOpen = (): void => {
     if (closed) throw new BackendError(`backend '${name}' was closed`, 'load it again with loadBackend() (backends/registry.ts)');
@@ -124,10 +144,12 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
       if (scalars.owns(handle)) return scalars.release(handle);
       transposes.drop(handle);
       products.drop(handle);
+      sparse?.drop(handle);
       handle.dispose();
     },
     liveHandles: () => live,
-    engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - products.size - constants.size,
+    engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - products.size - constants.size - (sparse?.size ?? 0),
+    sparseCounts: () => sparse?.counts() ?? { products: 0, masks: 0, held: 0 },
     run(primitive, inputs, attrs, out) {
       assertOpen();
       const k = kernels[primitive] as Kernel<Primitive, TfTensor> | undefined;
@@ -151,6 +173,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
       scalars.clear();
       transposes.clear();
       products.clear();
+      sparse?.clear();
       constants.forEach((t) => t.dispose());
       constants.clear();
       options.onClose?.();

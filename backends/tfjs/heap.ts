@@ -5,12 +5,17 @@
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { TfModule } from './types.js';
-import { gemmKernels, simdKernels, type Gemm, type GemmShape, type SimdKernels } from './simd/index.js';
+import { gemmKernels, simdKernels, sparseKernels, type Gemm, type GemmShape, type SimdKernels, type SparseKernels } from './simd/index.js';
 
 export interface WasmHeap {
   readonly kernels: SimdKernels;
   /** The matrix product function for one shape (simd/gemm.ts), compiled on first use. */
   gemm(shape: GemmShape): Gemm;
+  /** The sparse products on the lane layout for batches padded to `lanes` (simd/sparse.ts), compiled on first use. */
+  sparse(lanes: number): SparseKernels;
+  /** A float32 / int32 view of a tensor's data (valid until the heap grows: make a new one per use). */
+  floats(t: TfTensor): Float32Array;
+  ints(t: TfTensor): Int32Array;
   /** A new, uninitialised float32 tensor of `shape` in the heap. */
   alloc(shape: readonly number[]): TfTensor;
   /** The byte offset of a float32 tensor's data. */
@@ -31,10 +36,20 @@ export function wasmHeap(tf: TfModule): WasmHeap | undefined {
   if (!backend || !memory || typeof backend.makeOutput !== 'function' || typeof backend.typedArrayFromHeap !== 'function') return undefined;
   const wasm = backend as BackendWasmLike;
   const engine = tf.engine();
+  const byLanes = new Map<number, SparseKernels>();
+  const offset = (t: TfTensor) => wasm.typedArrayFromHeap(t).byteOffset;
+  const buffer = () => (memory as { buffer: ArrayBuffer }).buffer;
   return {
     kernels: simdKernels(memory),
     gemm: gemmKernels(memory),
+    sparse: (lanes) => {
+      let kernels = byLanes.get(lanes);
+      if (!kernels) byLanes.set(lanes, (kernels = sparseKernels(memory, lanes)));
+      return kernels;
+    },
+    floats: (t) => new Float32Array(buffer(), offset(t), t.size),
+    ints: (t) => new Int32Array(buffer(), offset(t), t.size),
     alloc: (shape) => engine.makeTensorFromTensorInfo(wasm.makeOutput([...shape], 'float32')),
-    offset: (t) => wasm.typedArrayFromHeap(t).byteOffset,
+    offset,
   };
 }

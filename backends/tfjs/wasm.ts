@@ -1,6 +1,7 @@
 import { BackendError } from '../../core/errors.js';
 import { activateTfjs } from './activate.js';
 import { createTfjsBackend, type TfjsBackend } from './adapter.js';
+import type { WasmCrossover } from './sparse.js';
 import type { TfModule } from './types.js';
 import { wasmHeap } from './heap.js';
 
@@ -16,8 +17,11 @@ export function wasmFeatures(tf: TfModule): WasmFeatures {
   return { simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') };
 }
 
-/** tfjs-core on @tensorflow/tfjs-backend-wasm (SIMD binary), through the shared adapter, with its heap (simd/). */
-export async function loadWasmBackend(): Promise<TfjsBackend> {
+/**
+ * tfjs-core on @tensorflow/tfjs-backend-wasm (SIMD binary), through the shared adapter, with its heap (simd/).
+ * `sparse`: where pruned weights switch to sparse products (sparse.ts), or false for dense products only.
+ */
+export async function loadWasmBackend(options: { sparse?: WasmCrossover | false } = {}): Promise<TfjsBackend> {
   let tf: TfModule;
   try {
     tf = await import('@tensorflow/tfjs-core');
@@ -26,5 +30,5 @@ export async function loadWasmBackend(): Promise<TfjsBackend> {
     throw new BackendError(`@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message}`, HINT);
   }
   const release = await activateTfjs(tf, 'wasm', 'wasm', HINT);
-  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: wasmHeap(tf), onClose: release });
+  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: wasmHeap(tf), sparse: options.sparse, onClose: release });
 }

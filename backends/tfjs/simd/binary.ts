@@ -44,10 +44,11 @@ export const op = {
   localSet: (i: number) => [0x21, ...uleb(i)],
   i32Const: (v: number) => [0x41, ...sleb(v)],
   f32Const: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
-  i32Add: [0x6a], i32Mul: [0x6c], i32Shl: [0x74], i32And: [0x71], i32GeU: [0x4f], i32LtU: [0x49], i32Eqz: [0x45],
+  i32Add: [0x6a], i32Sub: [0x6b], i32Mul: [0x6c], i32Shl: [0x74], i32And: [0x71], i32GeU: [0x4f], i32LtU: [0x49], i32Eqz: [0x45],
   block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], else: [0x05], end: [0x0b], br: (d: number) => [0x0c, ...uleb(d)], brIf: (d: number) => [0x0d, ...uleb(d)],
   select: [0x1b],
   f32Load: [0x2a, ...memarg()], f32Store: [0x38, ...memarg()],
+  i32LoadAt: (offset: number) => [0x28, ...memarg(offset)],
   f32LoadAt: (offset: number) => [0x2a, ...memarg(offset)],
   f32StoreAt: (offset: number) => [0x38, ...memarg(offset)],
   f32: { add: [0x92], sub: [0x93], mul: [0x94], div: [0x95], sqrt: [0x91], lt: [0x5d], gt: [0x5e] },
@@ -58,6 +59,8 @@ export const op = {
   v128Load32SplatAt: (offset: number) => [...simd(0x09), ...memarg(offset)],
   /** v128.const 0: every lane +0. */
   v128Zero: [...simd(0x0c), ...Array<number>(16).fill(0)],
+  /** One lane of a four-lane float32 vector as an f32. */
+  f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
   f32x4Splat: simd(0x13), v128And: simd(0x4e), v128Or: simd(0x50),
   f32x4: { add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), sqrt: simd(0xe3), pmin: simd(0xea), pmax: simd(0xeb), lt: simd(0x43), gt: simd(0x44) },
 };
