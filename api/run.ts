@@ -31,6 +31,11 @@ export interface RunExperimentOptions {
   /** Trials firstTrial .. firstTrial + trialCount - 1 (default: 0 .. config.trials - 1). */
   readonly firstTrial?: number;
   readonly trialCount?: number;
+  /**
+   * Train this many trials at a time as one computation, their networks stacked (default 1; as
+   * `rsn train --batch_trials`, whose `auto` the CLI resolves from the backend).
+   */
+  readonly batchTrials?: number;
   /** Delete this configuration's existing results first (default: resume after the completed rounds). */
   readonly force?: boolean;
   /** Append every evaluation to this JSON Lines file (as `rsn train --log_jsonl`). */
@@ -63,7 +68,7 @@ export async function runExperiment(config: Partial<ExperimentConfig>, options: 
     await runConfiguration(full, {
       dir, experimentId: id, backend: backend.name, backendDetails: backendDetails(backend),
       loadData: cachedDataLoader({ dataDir: options.dataDir, download: options.download ?? true }),
-      firstTrial: options.firstTrial, trialCount: options.trialCount, force: options.force,
+      firstTrial: options.firstTrial, trialCount: options.trialCount, force: options.force, batchTrials: options.batchTrials,
       onProgress: options.onProgress,
       onEvaluation: (record) => {
         log?.append(record);

@@ -79,13 +79,17 @@ function refuseLegacyResults(dir: string, config: ExperimentConfig): void {
 
 /** Load the data, claim the directory (results/store.ts), then run or resume each trial, batchTrials at a time. */
 export async function runConfiguration(config: ExperimentConfig, options: RunOptions): Promise<void> {
+  refuseLegacyResults(options.dir, config);
+  await options.loadData(config);
+  // Claimed (and with force, emptied) once, before any trial runs: the batches below only check the claim.
+  claimConfigDir(options.dir, options.experimentId, config, options.force ?? false);
   const first = options.firstTrial ?? 0;
   const count = options.trialCount ?? config.trials;
   const size = options.batchTrials ?? 1;
   const trials = Array.from({ length: count }, (_, k) => first + k);
   for (let k = 0; k < trials.length; k += size) {
     const batch = trials.slice(k, k + size).map((trial) => ({ config, dir: options.dir, experimentId: options.experimentId, trial }));
-    await runBatch(batch, options);
+    await runBatch(batch, { ...options, force: false });
   }
 }
 
