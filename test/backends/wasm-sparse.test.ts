@@ -15,24 +15,20 @@ import type { WasmCrossover } from '../../backends/tfjs/sparse.js';
 import { loadWasmBackend } from '../../backends/tfjs/wasm.js';
 import { PRUNED_ROUNDS, roundMasks } from '../../benchmarks/perf/micro/items.js';
 import type { Backend } from '../../core/autodiff/backend.js';
-import { disposeAll, fromHost, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
+import { fromHost, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';
-import type { Tensor } from '../../core/autodiff/tensor.js';
-import { attackSpec, craft } from '../../core/attacks/index.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
 import type { PreparedData } from '../../core/experiment/round.js';
 import { runTrial } from '../../core/experiment/runner.js';
-import { Adam } from '../../core/nn/adam.js';
-import { smoothedTargets } from '../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network } from '../../core/nn/model.js';
+import { DENSE_300_100, initialWeights } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
-import { trainStep } from '../../core/nn/train-step.js';
 import * as paths from '../../core/results/paths.js';
 import { claimConfigDir } from '../../core/results/store.js';
 import { syntheticSet } from '../support/synthetic.js';
 import { expectProductClose, makeMask, maskSpecArb } from './native/sparse-support.js';
 import { expectIdentical } from './support.js';
 import { expectTrialsAgree } from './trials-agree.js';
+import { BATCH, finishRun as finish, startRun as start, stepRun as step } from './step-runs.js';
 
 const ALWAYS_SPARSE: WasmCrossover = { minSize: 0, product: 2 };
 const reference = createReferenceBackend('float32');
@@ -94,42 +90,6 @@ describe('wasm backend: sparse products of masked weights', () => {
     }
   });
 });
-
-type Kind = 'natural' | 'fgsm' | 'pgd';
-const BATCH = 60;
-
-interface Run {
-  readonly backend: Backend;
-  readonly net: Network;
-  readonly adam: Adam;
-  readonly attackRng: Rng;
-}
-
-function start(backend: Backend, masks: Float32Array[], weights: Float32Array[]): Run {
-  setActiveBackend(backend);
-  return { backend, net: createNetwork(DENSE_300_100, weights, masks), adam: new Adam(), attackRng: new Rng(7) };
-}
-
-function finish(run: Run): Float32Array[] {
-  setActiveBackend(run.backend);
-  const weights = readLayers(run.net.weights);
-  run.adam.reset();
-  disposeNetwork(run.net);
-  return weights;
-}
-
-/** One training step: crafts the adversarial half on the run's own weights (returned with the loss). */
-function step(run: Run, kind: Kind, xs: Float32Array, labels: number[]): { loss: number; adv?: Float32Array } {
-  setActiveBackend(run.backend);
-  const [x, targets] = tidy(() => [fromHost(xs, [BATCH, 784]), fromHost(smoothedTargets(labels, 10, 0.1), [BATCH, 10])]) as [Tensor, Tensor];
-  const crafted = kind === 'natural' ? undefined
-    : tidy(() => craft(attackSpec(kind), effectiveWeights(run.net.weights, run.net.masks), x, run.attackRng));
-  const loss = trainStep(run.net, run.adam, x, targets, 0, crafted);
-  const value = loss.item();
-  const adv = crafted?.dataSync() as Float32Array | undefined;
-  disposeAll([loss, crafted, x, targets]);
-  return { loss: value, adv };
-}
 
 describe('wasm backend: pruned training steps on the sparse products', () => {
   for (const round of [PRUNED_ROUNDS[3]!, PRUNED_ROUNDS[5]!]) {

@@ -12,9 +12,9 @@ import { CROSSOVER } from '../../../backends/native/crossover.js';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
 import { countOnes } from '../../../core/pruning/magnitude.js';
 import { PRUNED_ROUNDS, roundMasks } from '../../../benchmarks/perf/micro/items.js';
-import { disposeAll, fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
-import { liveTensorCount, type Tensor } from '../../../core/autodiff/tensor.js';
-import { attackSpec, craft, type AttackName } from '../../../core/attacks/index.js';
+import { disposeAll, fromHost, setActiveBackend } from '../../../core/autodiff/engine.js';
+import { liveTensorCount } from '../../../core/autodiff/tensor.js';
+import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../core/experiment/config.js';
 import * as paths from '../../../core/results/paths.js';
 import type { PreparedData } from '../../../core/experiment/round.js';
@@ -22,7 +22,7 @@ import { runTrial } from '../../../core/experiment/runner.js';
 import { claimConfigDir } from '../../../core/results/store.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network } from '../../../core/nn/model.js';
+import { DENSE_300_100, initialWeights } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { closeness } from '../../support/allclose.js';
@@ -30,43 +30,7 @@ import { syntheticSet } from '../../support/synthetic.js';
 import { expectTrialsAgree } from '../trials-agree.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectClose, expectIdentical, native, reference, suiteTitle } from './support.js';
-
-type Kind = 'natural' | AttackName;
-const BATCH = 60;
-
-interface Run {
-  readonly backend: Backend;
-  readonly net: Network;
-  readonly adam: Adam;
-  readonly attackRng: Rng;
-}
-
-function start(backend: Backend, masks: Float32Array[], weights: Float32Array[]): Run {
-  setActiveBackend(backend);
-  return { backend, net: createNetwork(DENSE_300_100, weights, masks), adam: new Adam(), attackRng: new Rng(7) };
-}
-
-function finish(run: Run): Float32Array[] {
-  setActiveBackend(run.backend);
-  const weights = readLayers(run.net.weights);
-  run.adam.reset();
-  disposeNetwork(run.net);
-  return weights;
-}
-
-/** One step on `run` from host inputs: crafts its own adversarial examples (returned), trains on `trainAdv` when given. */
-function step(run: Run, kind: Kind, xs: Float32Array, labels: number[], trainAdv?: Float32Array) {
-  setActiveBackend(run.backend);
-  const [x, targets] = tidy(() => [fromHost(xs, [BATCH, 784]), fromHost(smoothedTargets(labels, 10, 0.1), [BATCH, 10])]) as [Tensor, Tensor];
-  const crafted = kind === 'natural' ? undefined
-    : tidy(() => craft(attackSpec(kind), effectiveWeights(run.net.weights, run.net.masks), x, run.attackRng));
-  const craftedValues = crafted?.dataSync() as Float32Array | undefined;
-  const adv = kind === 'natural' ? undefined : fromHost(trainAdv ?? craftedValues!, [BATCH, 784]);
-  const loss = trainStep(run.net, run.adam, x, targets, 0, adv);
-  const value = loss.item();
-  disposeAll([loss, adv, crafted, x, targets]);
-  return { loss: value, adv: craftedValues };
-}
+import { BATCH, finishRun as finish, startRun as start, stepRun as step } from '../step-runs.js';
 
 const mismatchRate = (a: Float32Array, b: Float32Array): number => a.filter((v, i) => Math.abs(v - b[i]!) > 1e-6).length / a.length;
 const weightsOff = (a: Float32Array, b: Float32Array): number => a.filter((v, i) => Math.abs(v - b[i]!) > 1.2e-5).length / a.length;

@@ -6,40 +6,16 @@
  * Also: the live handle count stays flat over many steps of each kind.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../../core/autodiff/backend.js';
 import { disposeAll, fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
 import { liveTensorCount, type Tensor } from '../../../core/autodiff/tensor.js';
-import { attackSpec, craft, type AttackName } from '../../../core/attacks/index.js';
+import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import {
-  createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network,
-} from '../../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { expectClose, native, reference, suiteTitle } from './support.js';
-
-type Kind = 'natural' | AttackName;
-const BATCH = 60;
-
-interface Run {
-  readonly backend: Backend;
-  readonly net: Network;
-  readonly adam: Adam;
-  readonly attackRng: Rng;
-}
-
-function start(backend: Backend, masks: Float32Array[], weights: Float32Array[]): Run {
-  setActiveBackend(backend);
-  return { backend, net: createNetwork(DENSE_300_100, weights, masks), adam: new Adam(), attackRng: new Rng(7) };
-}
-
-function finish(run: Run): Float32Array[] {
-  const weights = readLayers(run.net.weights);
-  run.adam.reset();
-  disposeNetwork(run.net);
-  return weights;
-}
+import { BATCH, finishRun as finish, startRun as start, type Run, type StepKind as Kind } from '../step-runs.js';
 
 /** Upload a batch to run's backend and craft its adversarial examples there (undefined for natural steps). */
 function batch(run: Run, kind: Kind, xs: Float32Array, labels: number[]) {
