@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { runPool } from '../../benchmarks/paper/pool.js';
-import { groupBatches, type Job } from '../../benchmarks/paper/jobs.js';
+import { groupBatches, isJobDone, type Job } from '../../benchmarks/paper/jobs.js';
 import { autoBatchTrials, parseBatchTrials } from '../../benchmarks/paper/batch-size.js';
 import { experimentId, ignoredFields, type ExperimentConfig } from '../../core/experiment/config.js';
 import { ConfigError, LeaseHeldError, RsnError } from '../../core/errors.js';
@@ -73,7 +73,9 @@ export async function train(options: Record<string, unknown>, command: Command):
   claimConfigDir(dir, id, config, Boolean(options.force));
   const backend = await chooseBackend(options.backend as string | undefined);
   const backendName = backend.name;
-  const together = Math.min(trials.length, batchTrials === 'auto' ? autoBatchTrials(config, backend) : batchTrials);
+  const jobs: Job[] = trials.map((trial, index) => ({ index, name: `trial ${trial}`, config, trial, experimentId: id, dir }));
+  const pending = jobs.filter((job) => !isJobDone(job));
+  const together = Math.min(Math.max(1, pending.length), batchTrials === 'auto' ? autoBatchTrials(config, backend) : batchTrials);
   backend.close?.();
 
   process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
@@ -81,13 +83,13 @@ export async function train(options: Record<string, unknown>, command: Command):
   process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
 
   const rounds = roundsFor(config.experiment, config.prune_iters);
-  const bar = new ProgressBar(config.trials * rounds * config.train_iters);
+  for (const job of jobs) if (!pending.includes(job)) process.stderr.write(`trial ${job.trial}: complete on disk (rounds 0-${rounds - 1}), kept\n`);
+  const bar = new ProgressBar(Math.max(1, pending.length) * rounds * config.train_iters);
   // The worker appends to the log; opening it here first makes a path it cannot write an error before training.
   const logJsonl = options.log_jsonl !== undefined ? resolve(options.log_jsonl as string) : undefined;
   if (logJsonl !== undefined) new JsonlLog(logJsonl).close();
-  const jobs: Job[] = trials.map((trial, index) => ({ index, name: `trial ${trial}`, config, trial, experimentId: id, dir }));
   const progressOf = new Map<number, number>();
-  const { result, signal } = await withInterrupts((abort) => runPool(groupBatches(jobs, together), 1, {
+  const { result, signal } = await withInterrupts((abort) => runPool(groupBatches(pending, together), 1, {
     backend: backendName, dataDir: options.data_dir as string | undefined, download: options.no_download !== true,
     logJsonl,
   }, {

@@ -25,6 +25,11 @@ describe('rsn train --batch_trials', () => {
     expect(together.stderr).toContain('training 3 trials at a time as one computation');
     expect(together.stderr).toMatch(/trial 2 round 1: /);
     expect(snapshot(join(temp, 'together'))).toEqual(snapshot(join(temp, 'alone')));
+    const again = await rsn([...args, '--base_dir', join(temp, 'together'), '--batch_trials', '3']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('trial 2: complete on disk (rounds 0-1), kept');
+    expect(again.stderr).not.toMatch(/another process|at a time/);
+    expect(snapshot(join(temp, 'together'))).toEqual(snapshot(join(temp, 'alone')));
   }, 300_000);
 
   it('refuses a batch size that is not a whole number >= 1, before any work', async () => {
