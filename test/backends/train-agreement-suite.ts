@@ -6,7 +6,7 @@ import { expectTrialsAgree } from './trials-agree.js';
 import { backendEntries } from '../../backends/registry.js';
 import { useBackend } from '../support/backend.js';
 import { snapshot } from '../support/snapshot.js';
-import { withoutCustomKernels } from '../../core/autodiff/backend.js';
+import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
 import * as paths from '../../core/results/paths.js';
@@ -22,23 +22,26 @@ const config: ExperimentConfig = {
   attack: 'fgsm', adv_train: true,
 };
 
-async function trainOn(backend: string, trial = 0, customKernels = true): Promise<string> {
-  const active = await useBackend(backend);
-  if (!customKernels) setActiveBackend(withoutCustomKernels(active));
-  const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend}-`));
+/**
+ * The given trials of the agreement configuration on `backend` (made active here): one at a time, or together
+ * as one computation (stacked networks); with `customKernels` false the backend runs the compositions. Returns
+ * the configuration folder.
+ */
+export async function trainTrials(backend: Backend, trials: readonly number[], { together = false, customKernels = true } = {}): Promise<string> {
+  setActiveBackend(customKernels ? backend : withoutCustomKernels(backend));
+  const dir = mkdtempSync(join(tmpdir(), `rsn-agree-${backend.name}-`));
   claimConfigDir(dir, 'test', config, false);
-  await runTrial(config, data, trial, { configDir: dir, backend });
-  return paths.trialDir(dir, trial);
+  if (together) await runTrials(trials.map((trial) => ({ config, data, trial, configDir: dir })), { backend: backend.name });
+  else for (const trial of trials) await runTrial(config, data, trial, { configDir: dir, backend: backend.name });
+  return dir;
+}
+
+async function trainOn(backend: string, trial = 0, customKernels = true): Promise<string> {
+  return paths.trialDir(await trainTrials(await useBackend(backend), [trial], { customKernels }), trial);
 }
 
 /** Trials 0 and 1 trained together as one computation (stacked networks): the configuration folder. */
-async function trainTogetherOn(backend: string): Promise<string> {
-  await useBackend(backend);
-  const dir = mkdtempSync(join(tmpdir(), `rsn-agree-batch-${backend}-`));
-  claimConfigDir(dir, 'test', config, false);
-  await runTrials([0, 1].map((trial) => ({ config, data, trial, configDir: dir })), { backend });
-  return dir;
-}
+const trainTogetherOn = async (backend: string): Promise<string> => trainTrials(await useBackend(backend), [0, 1], { together: true });
 
 /** The reference's trial 0, trained once for all the backends compared with it. */
 let referenceTrial: Promise<string> | undefined;
