@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { HostData } from '../../core/autodiff/backend.js';
 import { useBackend } from '../support/backend.js';
@@ -11,6 +14,9 @@ import * as op from '../../core/autodiff/ops.js';
 import { BackendError, ShapeError } from '../../core/errors.js';
 import { Rng } from '../../core/nn/rng.js';
 import { compare, oracle, TOL } from './support.js';
+import { autoBatchTrials, bytesPerNetwork, MAX_AUTO_BATCH } from '../../benchmarks/paper/batch-size.js';
+import { DEFAULT_CONFIG } from '../../core/experiment/config.js';
+import { rsn } from '../support/rsn-cli.js';
 
 /**
  * The webgpu backend beyond the conformance suite: how it is found (and refused), its asynchronous reads, and
@@ -53,6 +59,23 @@ describe('rsn backends', () => {
     if (backend) expect(row).toMatchObject({ available: true, description: expect.stringContaining(`adapter: ${backend.adapter}`) });
     else expect(row).toMatchObject({ available: false, reason: expect.stringMatching(/->/) });
   });
+});
+
+describe.skipIf(!backend)('many trials as one computation by default', () => {
+  it('the backend declares its largest buffer, so --batch_trials auto stacks as many trials as that holds', () => {
+    const limit = backend!.stacking?.maxBufferBytes ?? 0;
+    expect(limit).toBeGreaterThan(0);
+    expect(autoBatchTrials(DEFAULT_CONFIG, backend!)).toBe(Math.min(MAX_AUTO_BATCH, Math.floor(limit / bytesPerNetwork(DEFAULT_CONFIG))));
+  });
+
+  it('rsn train --backend webgpu trains its trials together without being asked', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'rsn-webgpu-batch-'));
+    const result = await rsn(['train', '--backend', 'webgpu', '--no_download', '--base_dir', base, '--trials', '2', '--train_iters', '2',
+      '--eval_every', '2', '--prune_iters', '1', '--batch_size', '10', '--valid_size', '20', '--test_size', '20'], { [SOFTWARE_ENV]: '1' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('training 2 trials at a time as one computation');
+    expect(result.stderr).toMatch(/trial 1 round 1: /);
+  }, 300_000);
 });
 
 describe.skipIf(!backend)('webgpu kernels and reads', () => {
