@@ -44,7 +44,7 @@ export interface PaperComparison {
   readonly schedules: readonly string[];
 }
 
-const SETTING_KEYS = ['reset_to', 'label_smoothing', 'model', 'learning_rate', 'l1_reg', 'batch_size', 'eps', 'pgd_step', 'pgd_iters'] as const;
+const SETTING_KEYS = ['reset_to', 'label_smoothing', 'loss', 'model', 'learning_rate', 'l1_reg', 'batch_size', 'eps', 'pgd_step', 'pgd_iters'] as const;
 
 const paperRow = `step ${PAPER_SETTINGS.effective_step.toLocaleString('en-US')}, the row labelled ${PAPER_SETTINGS.iteration.toLocaleString('en-US')}`;
 

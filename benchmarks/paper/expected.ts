@@ -56,6 +56,8 @@ export const PAPER_SETTINGS = {
   experiment: 'reinit_orig',
   reset_to: 'round0_trained',
   label_smoothing: 0.1,
+  /** TensorFlow 1.13.1's Keras cross-entropy of the softmax output (docs/loss.md). */
+  loss: 'clipped_probabilities',
   iteration: 30000,
   effective_step: 25021,
   model: 'dense-300-100',

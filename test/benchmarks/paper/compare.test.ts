@@ -65,7 +65,9 @@ describe('comparison with the paper', () => {
 
   it('flags the settings that differ from the paper (the synthetic tree resets to theta_0)', () => {
     const a = cell(standard, 'digits', 100, 'fgsm_nat', 'natural');
-    expect(a.departures).toEqual(['reset_to=init (paper: round0_trained)', 'compared at step 30,000 (paper: step 25,021, the row labelled 30,000)']);
+    expect(a.departures).toEqual([
+      'reset_to=init (paper: round0_trained)', 'loss=logits (paper: clipped_probabilities)', 'compared at step 30,000 (paper: step 25,021, the row labelled 30,000)',
+    ]);
     const md = comparisonMarkdown(standard);
     expect(md).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±1.63, n=3 | 98.33±0.33 | -3.33 | 3.33 | agrees † |');
     expect(md).toContain('population sds');
@@ -76,14 +78,14 @@ describe('comparison with the paper', () => {
 
   it('results with the paper\'s settings are not flagged; shorter training is', () => {
     const paperLike = join(temp, 'paperlike');
-    writeConfig(paperLike, { experiment: 'reinit_orig', reset_to: 'round0_trained' }, { trials: 2, rounds: 4, trainIters: 25021, evalEvery: 25021 });
+    writeConfig(paperLike, { experiment: 'reinit_orig', reset_to: 'round0_trained', loss: 'clipped_probabilities' }, { trials: 2, rounds: 4, trainIters: 25021, evalEvery: 25021 });
     const c = compareWithPaper(loadResults(paperLike));
     expect(c.step).toBe(25021);
     expect(cell(c, 'digits', 51.3, 'fgsm_nat', 'natural').departures).toEqual([]);
     expect(comparisonMarkdown(c)).not.toContain('†');
 
     const short = join(temp, 'short');
-    writeConfig(short, { experiment: 'reinit_orig', reset_to: 'round0_trained', label_smoothing: 0 }, { trials: 1, rounds: 1, trainIters: 20000, evalEvery: 10000 });
+    writeConfig(short, { experiment: 'reinit_orig', reset_to: 'round0_trained', label_smoothing: 0, loss: 'clipped_probabilities' }, { trials: 1, rounds: 1, trainIters: 20000, evalEvery: 10000 });
     const d = cell(compareWithPaper(loadResults(short)), 'digits', 100, 'fgsm_nat', 'natural');
     expect(d.departures).toEqual([
       'label_smoothing=0 (paper: 0.1)', 'train_iters=20000 (paper: at least 25,021)', 'compared at step 20,000 (paper: step 25,021, the row labelled 30,000)',
