@@ -237,6 +237,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
     // Written for one network (rank-2 operands); a trial axis, an L1 penalty and the clipped-probability loss are
     // left to the compositions.
+    mlpForward: ({ x, weights }) => (matrices(x, ...weights) ? mlp.mlpForward([x, ...weights]) : undefined),
     mlpInputGradient: ({ x, targets, weights }) => (matrices(x, targets, ...weights) ? mlp.mlpInputGradient([x, targets, ...weights]) : undefined),
     mlpTrainingGradients: ({ batches, targets, weights }, { l1, loss }) => {
       if (l1 !== 0 || loss !== 'logits' || batches.length < 1 || batches.length > 2 || !matrices(targets, ...batches, ...weights)) return undefined;

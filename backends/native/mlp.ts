@@ -1,6 +1,6 @@
 /**
- * The native backend's MLP kernels (the library's custom ops mlpInputGradient and mlpTrainingGradients, core/nn/custom-ops.ts:
- * mlpTrainingGradients): the forward pass, the softmax cross-entropy and the backward pass of
+ * The native backend's MLP kernels (the library's custom ops mlpForward, mlpInputGradient and mlpTrainingGradients,
+ * core/nn/custom-ops.ts): the forward pass, the softmax cross-entropy and the backward pass of
  * relu(...relu(x @ W_1)...) @ W_L in one call. What they save is the core's per-primitive work, which at batch 60
  * costs more than the products of a pruned network.
  *
@@ -36,6 +36,7 @@ interface Pass {
  * [x, targets, W...] or [x, x_adv, targets, W...] (adversarial) for the training gradients.
  */
 export interface MlpKernels {
+  mlpForward(inputs: readonly Info[]): Handle[];
   mlpInputGradient(inputs: readonly Info[]): Handle[];
   mlpTrainingGradients(inputs: readonly Info[], attrs: { adversarial: boolean }): Handle[];
 }
@@ -170,6 +171,22 @@ export function mlpKernels(
   };
 
   return {
+    mlpForward([x, ...weights]) {
+      const [m, cols] = [x!.shape[0]!, x!.shape[1]!];
+      const lanes = addon.lanes(m);
+      const s = new Scope();
+      try {
+        // x's lane form is kept with x (until it is disposed): the attack's input gradient and the training
+        // gradients that follow on the same batch start from it without transposing x again.
+        const xT = laneForms.get(x!.handle, m, cols) ?? laneForms.of(f32(x!), m, cols);
+        const pass = forward(s, xT, m, lanes, weights);
+        s.adopt(pass.logits);
+        return [pass.logits];
+      } finally {
+        s.end();
+      }
+    },
+
     mlpInputGradient([x, targets, ...weights]) {
       const m = x!.shape[0]!;
       const lanes = addon.lanes(m);

@@ -5,7 +5,7 @@ import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
 import { crossEntropy } from '../nn/loss.js';
 import { customOp } from '../nn/custom-ops.js';
-import { forward } from '../nn/model.js';
+import { forward, logits } from '../nn/model.js';
 
 export type AttackName = 'fgsm' | 'pgd';
 export const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd'];
@@ -53,7 +53,7 @@ const classesOf = (effective: readonly Tensor[]): number => effective[effective.
 
 /** One-hot of the model's own predictions on x: the attack labels (avoids label leaking). */
 export const predictedTargets = (effective: readonly Tensor[], x: Tensor): Tensor =>
-  tidy(() => op.oneHot(op.argmax(forward(effective, x), -1), classesOf(effective)));
+  tidy(() => op.oneHot(op.argmax(logits(effective, x), -1), classesOf(effective)));
 
 /**
  * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. A backend may evaluate

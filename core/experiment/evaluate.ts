@@ -5,7 +5,7 @@ import { craft, type AttackSpec } from '../attacks/index.js';
 import { IMAGE_SIZE } from '../data/index.js';
 import { RsnError } from '../errors.js';
 import { countMatches, networkCrossEntropy, type LossForm } from '../nn/loss.js';
-import { forward } from '../nn/model.js';
+import { logits } from '../nn/model.js';
 import type { UniformSource } from '../nn/trial-rngs.js';
 import type { SplitMetrics } from '../results/records.js';
 import { stackSlices } from '../nn/stack.js';
@@ -48,9 +48,9 @@ export async function evaluate(
     const results = tidy(() => {
       const x = batchOf(sets, (s) => s.images, IMAGE_SIZE, start, n);
       const targets = batchOf(sets, (s) => s.targets, classes, start, n);
-      const logits = forward(effective, x);
-      const adversarial = forward(effective, craft(attack, effective, x, rng));
-      return [networkCrossEntropy(logits, targets, form), op.argmax(logits, -1), networkCrossEntropy(adversarial, targets, form), op.argmax(adversarial, -1)];
+      const natural = logits(effective, x);
+      const adversarial = logits(effective, craft(attack, effective, x, rng));
+      return [networkCrossEntropy(natural, targets, form), op.argmax(natural, -1), networkCrossEntropy(adversarial, targets, form), op.argmax(adversarial, -1)];
     });
     const [l, predicted, al, advPredicted] = await readAll(results);
     disposeAll(results);

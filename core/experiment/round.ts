@@ -5,7 +5,7 @@ import { craft, type AttackSpec } from '../attacks/index.js';
 import { BatchSampler, gather, IMAGE_SIZE } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
 import { countMatches } from '../nn/loss.js';
-import { createStackedNetwork, disposeNetwork, effectiveWeights, forward, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { createStackedNetwork, disposeNetwork, effectiveWeights, logits, type LayerArrays, type ModelSpec } from '../nn/model.js';
 import { stackSlices, unstack } from '../nn/stack.js';
 import { uniformSource } from '../nn/trial-rngs.js';
 import { RsnError } from '../errors.js';
@@ -150,8 +150,8 @@ export async function trainRounds(
         const { n, labels, x } = last;
         const predictions = tidy(() => {
           const input = fromHost(x, [...lead, n, IMAGE_SIZE]);
-          const natural = op.argmax(forward(effective, input), -1);
-          return config.adv_train ? [natural, op.argmax(forward(effective, craft(attack, effective, input, evaluationRng)), -1)] : [natural];
+          const natural = op.argmax(logits(effective, input), -1);
+          return config.adv_train ? [natural, op.argmax(logits(effective, craft(attack, effective, input, evaluationRng)), -1)] : [natural];
         });
         const [natural, adversarial] = await readAll(predictions);
         disposeAll(predictions);

@@ -29,6 +29,11 @@ export interface CustomOps<T> {
    */
   pgdStep: { inputs: { x: T; current: T; g: T }; attrs: { step: number; eps: number; min: number; max: number } };
   /**
+   * The logits of a batch (nn/model.ts, logits): x [n, d_0], weights W_i [d_(i-1), d_i]; output [n, d_L] =
+   * relu(...relu(x @ W_1)...) @ W_L, as the composition forward() computes it.
+   */
+  mlpForward: { inputs: { x: T; weights: readonly T[] }; attrs: Record<string, never> };
+  /**
    * The attacks' input gradient (attacks/attack.ts, inputGradient), x [n, d_0], targets [n, d_L], weights
    * W_i [d_(i-1), d_i]; output [n, d_0]: the gradient with respect to x of mean_n CE(targets, softmax(f(x))),
    * f(x) = relu(...relu(x @ W_1)...) @ W_L, evaluated as reverse-mode autodiff of that composition does.

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { initialise, type Initialiser } from './init.js';
 import type { Rng } from './rng.js';
 import { stackSlices } from './stack.js';
+import { customOp } from './custom-ops.js';
 
 export interface LayerSpec {
   readonly name: string;
@@ -68,6 +69,14 @@ export function disposeNetwork(net: Network): void {
 /** The weights the network actually uses: W * M, so pruned weights contribute nothing and get zero gradient. */
 export const effectiveWeights = (weights: readonly Tensor[], masks: readonly Tensor[]): Tensor[] =>
   weights.map((w, i) => op.mul(w, masks[i]!));
+
+/**
+ * The logits of a batch where no gradient is taken through them (the attacks' labels, evaluation): forward(),
+ * which a backend may evaluate as one custom kernel (nn/custom-ops.ts, mlpForward).
+ */
+export const logits = (effective: readonly Tensor[], x: Tensor): Tensor =>
+  customOp('mlpForward', { x, weights: effective }, {}, () => [forward(effective, x)],
+    [[...x.shape.slice(0, -1), effective[effective.length - 1]!.shape.at(-1)!]])[0]!;
 
 /** Logits of a batch x [n, 784] through masked dense layers x @ (W * M), ReLU between them. */
 export function forward(effective: readonly Tensor[], x: Tensor): Tensor {

@@ -6,7 +6,7 @@
  * (sparseCounts), so that a dense fallback cannot pass it.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
 import type { Backend } from '../../../core/autodiff/backend.js';
 import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
@@ -17,6 +17,7 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { inputGradient } from '../../../core/attacks/attack.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
+import { logits } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainingLoss } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE, expectProductClose, makeMask, maskSpecArb } from './sparse-support.js';
@@ -127,13 +128,13 @@ function mlpProblem(seed: number, density: number) {
 
 /**
  * The fused MLP kernels' results against the reference's autodiff of their compositions. They differ by the
- * float32 accumulation order of the products: gradients within 1e-5 of their largest magnitude, the loss
- * within 1e-5 relative (LOSS_TOL of the step tests).
+ * float32 accumulation order of the products: logits and gradients within 1e-5 of their largest magnitude, the
+ * loss within 1e-5 relative (LOSS_TOL of the step tests).
  */
 describe.skipIf(!native.backend)(suiteTitle('fused MLP kernels agree with the autodiff of their compositions'), () => {
   for (const [label, make] of [['dense', () => createNativeBackend({ sparse: false })], ['sparse', sparse]] as const) {
     for (const density of [1, 0.3, 0.05]) {
-      it(`${label} products, masks at ${density * 100}%: input gradient and training gradients (natural, adversarial)`, () => {
+      it(`${label} products, masks at ${density * 100}%: logits, input gradient and training gradients (natural, adversarial)`, () => {
         const backend = make();
         const p = mlpProblem(Math.round(density * 100), density);
         const { batch } = p;
@@ -144,6 +145,7 @@ describe.skipIf(!native.backend)(suiteTitle('fused MLP kernels agree with the au
           const onehot = fromHost(smoothedTargets(p.labels, 10, 0), [batch, 10]);
           const smooth = fromHost(smoothedTargets(p.labels, 10, 0.1), [batch, 10]);
           const dx = inputGradient(effective, x, onehot).dataSync();
+          const out = logits(effective, x).dataSync();
           const training = [undefined, xAdv].map((adv) => {
             if (b === reference) {
               const ones = LAYERS.map(([k, n]) => op.ones([k, n]));
@@ -157,15 +159,18 @@ describe.skipIf(!native.backend)(suiteTitle('fused MLP kernels agree with the au
             outs.forEach((h) => b.dispose(h));
             return values;
           });
-          return { dx, training };
+          return { dx, out, training };
         });
+        const forwardKernel = vi.spyOn(backend.custom as Record<string, (...args: never[]) => unknown>, 'mlpForward');
         const got = run(backend);
+        expect(forwardKernel, 'the mlpForward kernel ran').toHaveBeenCalledOnce();
         const want = run(reference);
         const scaled = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
           const top = Math.max(...Array.from(e, Math.abs));
           expectClose(Float32Array.from(a), Float32Array.from(e), 0, 1e-5 * top + 1e-12, what);
         };
         scaled(got.dx, want.dx, 'input gradient');
+        scaled(got.out, want.out, 'logits');
         got.training.forEach((outs, adv) => {
           expectClose(outs[0]!, want.training[adv]![0]!, 1e-5, 1e-6, `loss (adversarial ${adv === 1})`);
           outs.slice(1).forEach((g, l) => scaled(g, want.training[adv]![l + 1]!, `dE layer ${l} (adversarial ${adv === 1})`));
