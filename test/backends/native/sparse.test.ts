@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
+import { loadAddon } from '../../../backends/native/addon.js';
+import { blockedLists, maskLayout } from '../../../backends/native/layout.js';
 import type { Backend } from '../../../core/autodiff/backend.js';
 import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
 import { disposeAll, fromHost, keep, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
@@ -109,6 +111,27 @@ describe.skipIf(!native.backend)(suiteTitle('sparse kernels agree with the refer
     );
     expect(backend.liveHandles()).toBe(0);
     expect(backend.sparseCounts().held, 'internal buffers left').toBe(0);
+  });
+});
+
+describe.skipIf(!native.backend)(suiteTitle('position lists of the sparse products'), () => {
+  it('are split into cache blocks only when dense enough for it to pay, with the same products either way', () => {
+    const addon = loadAddon();
+    for (const [density, blocked] of [[0.018, false], [0.3, true]] as const) {
+      const rng = new Rng(41);
+      const [rows, cols, lanes] = [784, 300, 64];
+      const mask = Float32Array.from({ length: rows * cols }, () => (rng.next() < density ? 1 : 0));
+      const layout = maskLayout(mask, rows, cols);
+      const vals = rng.uniformArray(layout.nnz, -1, 1);
+      const src = rng.uniformArray(rows * lanes, -1, 1);
+      const lists = blockedLists(layout, 'csc');
+      expect(lists.blocks > 1, `density ${density}`).toBe(blocked);
+      const viaLists = new Float32Array(cols * lanes);
+      addon.sparseLanes(src, lanes, rows, vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, viaLists);
+      const oneBlock = new Float32Array(cols * lanes);
+      addon.sparseLanes(src, lanes, rows, vals, layout.colPtr, layout.rowIdx, layout.cscToCsr, cols, 1, oneBlock);
+      expect(viaLists).toEqual(oneBlock);
+    }
   });
 });
 
