@@ -69,21 +69,6 @@ export interface RoundMember {
   readonly onEvaluation?: (iteration: number, rows: EvaluationRows) => void;
 }
 
-/**
- * Train one pruning round from `start` weights under fixed masks with a fresh Adam, evaluating on the full
- * validation and test sets at the points of the configuration's schedule (schedule.ts). Values are read from
- * the backend only at evaluations (and every LOSSES_PER_READ steps), never once per step, so a backend whose
- * reads are asynchronous (a GPU) is not made to wait for each step.
- */
-export async function trainRound(
-  config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, data: PreparedData, start: LayerArrays, masks: LayerArrays,
-  rngs: RoundRngs, onIteration: (iteration: number, phase: 'train' | 'eval') => void,
-  onEvaluation?: (iteration: number, rows: EvaluationRows) => void,
-): Promise<TrainedRound> {
-  const [result] = await trainRounds(config, spec, attack, [{ data, start, masks, rngs, onEvaluation }], onIteration);
-  return result!;
-}
-
 /** Checks that stacked networks can take their steps together: training sets of one size (one batch shape). */
 function checkStackable(members: readonly RoundMember[]): void {
   const counts = members.map((m) => m.data.train.count);
@@ -93,8 +78,12 @@ function checkStackable(members: readonly RoundMember[]): void {
 }
 
 /**
- * trainRound for several networks at once, stacked on a leading axis and trained in lockstep as one
- * computation (docs: README, "Many trials as one computation"). The networks share the step program in
+ * Train one pruning round of one or more networks from their `start` weights under fixed masks, each with a
+ * fresh Adam, evaluating on the full validation and test sets at the points of the configuration's schedule
+ * (schedule.ts). Several networks are stacked on a leading axis and trained in lockstep as one computation
+ * (README, "Many networks as one computation"). Values are read from the backend only at evaluations (and every
+ * LOSSES_PER_READ steps), never once per step, so a backend whose reads are asynchronous (a GPU) is not made to
+ * wait for each step. The networks share the step program in
  * `config` (attack, adversarial training, batch size, iterations, schedule, learning rate, loss); each keeps
  * its own data, weights, masks, Adam state, batch order, attack and evaluation draws, and gets the results it
  * would get alone (bit for bit on the reference backend).
