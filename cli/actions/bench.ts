@@ -34,6 +34,16 @@ function explicitOverrides(command: Command): Record<string, unknown> {
   return out;
 }
 
+/** --batch_trials auto on the named backend (loaded, asked, closed). */
+async function autoSize(name: string, config: Parameters<typeof autoBatchTrials>[0]): Promise<number> {
+  const backend = await chooseBackend(name);
+  try {
+    return autoBatchTrials(config, backend);
+  } finally {
+    backend.close?.();
+  }
+}
+
 /** Job index -> its batch's number (1, 2, ...), for --list. */
 function batchNumbers(batches: readonly Batch[]): Map<number, number> {
   const out = new Map<number, number>();
@@ -60,8 +70,9 @@ export async function bench(options: Record<string, unknown>, command: Command):
 
   const batchTrials = parseBatchTrials(options.batch_trials);
   if (options.list) {
-    // Batches as a run would form them from the pending jobs (with 'auto', one job each: --list loads no backend).
-    const batchOf = batchNumbers(groupBatches(jobs.filter((j) => !isJobDone(j)), batchTrials === 'auto' ? 1 : batchTrials));
+    // Batches as a run would form them from the pending jobs; 'auto' asks the backend only when one is named.
+    const listSize = batchTrials !== 'auto' ? batchTrials : options.backend === undefined ? 1 : await autoSize(options.backend as string, shared);
+    const batchOf = batchNumbers(groupBatches(jobs.filter((j) => !isJobDone(j)), listSize));
     for (const job of jobs) {
       const batch = batchOf.get(job.index);
       process.stdout.write(`${job.index}\t${job.name}\t${batch === undefined ? 'done' : 'pending'}\t${job.dir}\t${batch === undefined ? '-' : `batch ${batch}`}\n`);

@@ -76,6 +76,13 @@ describe.skipIf(!backend)('many trials as one computation by default', () => {
     expect(result.stderr).toContain('training 2 trials at a time as one computation');
     expect(result.stderr).toMatch(/trial 1 round 1: /);
   }, 300_000);
+
+  it('rsn bench --list --backend webgpu shows the batches a run would train', async () => {
+    const listed = await rsn(['bench', '--preset', 'smoke', '--list', '--backend', 'webgpu', '--base_dir', mkdtempSync(join(tmpdir(), 'rsn-webgpu-list-'))], { [SOFTWARE_ENV]: '1' });
+    expect(listed.code, listed.stderr).toBe(0);
+    // smoke: one step program per training mode, three strategies each.
+    expect(listed.stdout.trim().split('\n').map((l) => l.split('\t')[4])).toEqual(['batch 1', 'batch 1', 'batch 1', 'batch 2', 'batch 2', 'batch 2']);
+  });
 });
 
 describe.skipIf(!backend)('webgpu kernels and reads', () => {
