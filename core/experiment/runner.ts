@@ -173,6 +173,7 @@ async function trainTogether(
     };
   });
   const first = training[0]!.state;
+  const commit = gitState()?.commit;
   const indices = training.map((t) => t.index);
   const began = performance.now();
   const results = await trainRounds(config, spec, attack, members, (iteration, phase) =>
@@ -186,7 +187,10 @@ async function trainTogether(
       early_stopping: result.earlyStopping, early_stopping_original: result.earlyStoppingOriginal, final: result.final,
     };
     saveRound(state.dir, round, spec, { initKernels: start, masks: state.masks, postKernels: result.postKernels, train: result.train, valid: result.valid, test: result.test, summary });
-    const entry = { round, wall_seconds: wallSeconds, backend: options.backend, ...(training.length > 1 ? { networks: training.length } : {}) };
+    const entry = {
+      round, wall_seconds: wallSeconds, backend: options.backend, ...(training.length > 1 ? { networks: training.length } : {}),
+      rsn: RSN_VERSION, ...(commit ? { commit } : {}),
+    };
     state.manifest.rounds = [...state.manifest.rounds.filter((r) => r.round !== round), entry];
     writeFileAtomic(state.manifestFile, `${JSON.stringify(state.manifest, null, 2)}\n`);
     state.lastTrained = result.postKernels;

@@ -71,7 +71,10 @@ export interface TrialManifest {
   /** What the caller knows of the backend: BLAS build, threads, tfjs backend and its features, the adapter. */
   backend_details?: Record<string, string | number | boolean>;
   machine: Record<string, string | number>;
-  /** networks: how many networks were trained together as one computation (absent: 1). */
-  rounds: { round: number; wall_seconds: number; backend: string; networks?: number }[];
+  /**
+   * Per round: networks, how many networks were trained together as one computation (absent: 1); commit and
+   * rsn, the code that trained it (a trial resumed by a newer version holds rounds of both).
+   */
+  rounds: { round: number; wall_seconds: number; backend: string; networks?: number; commit?: string; rsn?: string }[];
 }
 

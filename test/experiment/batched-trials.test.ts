@@ -11,6 +11,8 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/con
 import type { PreparedData } from '../../core/experiment/round.js';
 import { runTrial, runTrials, type BatchTrial } from '../../core/experiment/runner.js';
 import { ConfigError } from '../../core/errors.js';
+import { gitState } from '../../core/experiment/provenance.js';
+import { RSN_VERSION } from '../../core/experiment/version.js';
 import * as paths from '../../core/results/paths.js';
 import { claimConfigDir } from '../../core/results/store.js';
 import { useReferenceBackend } from '../support/backend.js';
@@ -87,6 +89,12 @@ describe('trials trained together equal trials trained one at a time (reference,
     const [, together] = await bothWays([0, 1].map((trial) => ({ config, trial, name: 'c' })));
     const manifest = JSON.parse(readFileSync(paths.trialManifest(paths.trialDir(join(together, 'c'), 1)), 'utf8'));
     expect(manifest.rounds.map((r: { networks?: number }) => r.networks)).toEqual([2, 2]);
+    // Each round names the code that trained it (this checkout's commit when tests run from git).
+    const commit = gitState()?.commit;
+    for (const r of manifest.rounds as { rsn?: string; commit?: string }[]) {
+      expect(r.rsn).toBe(RSN_VERSION);
+      expect(r.commit).toBe(commit);
+    }
   });
 });
 
