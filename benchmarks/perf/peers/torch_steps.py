@@ -10,15 +10,19 @@ Usage: /usr/bin/python3 benchmarks/perf/peers/torch_steps.py [--seconds S] [--mi
 """
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from torch_attacks import Attacks  # noqa: E402 (benchmarks/perf/torch_attacks.py, shared by the PyTorch peers)
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
 
 BATCH, LAYERS = 60, [(784, 300), (300, 100), (100, 10)]
-EPS, PGD_STEP, PGD_ITERS = 0.3, 0.05, 10
 
 
 def forward(effective, x):
@@ -34,32 +38,7 @@ def cross_entropy(logits, targets):
     return -(targets * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
 
 
-def input_gradient(effective, x, targets):
-    x = x.detach().requires_grad_(True)
-    loss = cross_entropy(forward(effective, x), targets)
-    (g,) = torch.autograd.grad(loss, x)
-    return g
-
-
-def predicted_targets(effective, x):
-    with torch.no_grad():
-        return torch.nn.functional.one_hot(forward(effective, x).argmax(-1), 10).float()
-
-
-def fgsm(effective, x):
-    g = input_gradient(effective, x, predicted_targets(effective, x))
-    return torch.clamp(x + EPS * torch.sign(g), 0, 1)
-
-
-def pgd(effective, x, generator):
-    targets = predicted_targets(effective, x)
-    eta = torch.empty_like(x).uniform_(-EPS, EPS, generator=generator)
-    current = torch.clamp(x + eta, 0, 1)
-    for _ in range(PGD_ITERS):
-        g = input_gradient(effective, current, targets)
-        stepped = torch.clamp(current + PGD_STEP * torch.sign(g), 0, 1)
-        current = torch.clamp(x + torch.clamp(stepped - x, -EPS, EPS), 0, 1)
-    return current
+ATTACKS = Attacks(forward, cross_entropy)
 
 
 def main():
@@ -84,7 +63,7 @@ def main():
         x_adv = None
         if kind != "natural":
             effective = [(w * m).detach() for w, m in zip(weights, masks)]
-            x_adv = fgsm(effective, x) if kind == "fgsm" else pgd(effective, x, generator)
+            x_adv = ATTACKS.fgsm(effective, x) if kind == "fgsm" else ATTACKS.pgd(effective, x, generator)
         optimiser.zero_grad(set_to_none=True)
         effective = [w * m for w, m in zip(weights, masks)]
         loss = cross_entropy(forward(effective, x), targets)
