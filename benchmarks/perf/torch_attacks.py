@@ -1,4 +1,4 @@
-"""The attacks of rsn's PyTorch peers, written once for one network (peers/torch_steps.py) and for T stacked
+"""The attacks and the training step of rsn's PyTorch peers, written once for one network (peers/torch_steps.py) and for T stacked
 networks (gpu/torch_stacked_steps.py), each script passing its forward pass and cross-entropy.
 
 FGSM (eps 0.3) and PGD-10 (step 0.05, random start), both against the networks' own predicted labels and the
@@ -37,3 +37,19 @@ class Attacks:
             stepped = torch.clamp(current + PGD_STEP * torch.sign(g), 0, 1)
             current = torch.clamp(x + torch.clamp(stepped - x, -EPS, EPS), 0, 1)
         return current
+
+
+def training_step(attacks, kind, weights, masks, x, targets, optimiser, generator):
+    """One step of the peers' workload: CE(y, f(x)), or 0.5 CE(y, f(x)) + 0.5 CE(y, f(x_adv)) with x_adv crafted
+    against the current masked weights, then one optimiser step."""
+    x_adv = None
+    if kind != "natural":
+        effective = [(w * m).detach() for w, m in zip(weights, masks)]
+        x_adv = attacks.fgsm(effective, x) if kind == "fgsm" else attacks.pgd(effective, x, generator)
+    optimiser.zero_grad(set_to_none=True)
+    effective = [w * m for w, m in zip(weights, masks)]
+    loss = attacks.cross_entropy(attacks.forward(effective, x), targets)
+    if x_adv is not None:
+        loss = 0.5 * loss + 0.5 * attacks.cross_entropy(attacks.forward(effective, x_adv), targets)
+    loss.backward()
+    optimiser.step()

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from torch_attacks import Attacks  # noqa: E402 (benchmarks/perf/torch_attacks.py, shared by the PyTorch peers)
+from torch_attacks import Attacks, training_step  # noqa: E402 (benchmarks/perf/torch_attacks.py, shared by the PyTorch peers)
 
 BATCH, LAYERS = 60, [(784, 300), (300, 100), (100, 10)]
 
@@ -61,17 +61,7 @@ def stacked_state(trials, device, generator):
 
 def make_step(kind, weights, masks, x, targets, optimiser, generator):
     def step():
-        x_adv = None
-        if kind != "natural":
-            effective = [(w * m).detach() for w, m in zip(weights, masks)]
-            x_adv = ATTACKS.fgsm(effective, x) if kind == "fgsm" else ATTACKS.pgd(effective, x, generator)
-        optimiser.zero_grad(set_to_none=True)
-        effective = [w * m for w, m in zip(weights, masks)]
-        loss = cross_entropy(forward(effective, x), targets)
-        if x_adv is not None:
-            loss = 0.5 * loss + 0.5 * cross_entropy(forward(effective, x_adv), targets)
-        loss.backward()
-        optimiser.step()
+        training_step(ATTACKS, kind, weights, masks, x, targets, optimiser, generator)
     return step
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from torch_attacks import Attacks  # noqa: E402 (benchmarks/perf/torch_attacks.py, shared by the PyTorch peers)
+from torch_attacks import Attacks, training_step  # noqa: E402 (benchmarks/perf/torch_attacks.py, shared by the PyTorch peers)
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
@@ -60,17 +60,7 @@ def main():
     optimiser = torch.optim.Adam(weights, lr=1.2e-3, betas=(0.9, 0.999), eps=1e-7)
 
     def step(kind):
-        x_adv = None
-        if kind != "natural":
-            effective = [(w * m).detach() for w, m in zip(weights, masks)]
-            x_adv = ATTACKS.fgsm(effective, x) if kind == "fgsm" else ATTACKS.pgd(effective, x, generator)
-        optimiser.zero_grad(set_to_none=True)
-        effective = [w * m for w, m in zip(weights, masks)]
-        loss = cross_entropy(forward(effective, x), targets)
-        if x_adv is not None:
-            loss = 0.5 * loss + 0.5 * cross_entropy(forward(effective, x_adv), targets)
-        loss.backward()
-        optimiser.step()
+        training_step(ATTACKS, kind, weights, masks, x, targets, optimiser, generator)
 
     results = {}
     for kind in args.steps.split(","):
