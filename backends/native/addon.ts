@@ -47,10 +47,16 @@ export interface NativeAddon {
   lanes(m: number): number;
   toLanes(src: Float32Array, m: number, cols: number, dst: Float32Array): void;
   fromLanes(srcT: Float32Array, m: number, cols: number, out: Float32Array): void;
-  /** sparseProduct on operands already in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]]. */
+  /** The lane layout of the batch [a; b] ([2m, cols]) from the lane layouts of a and b (each [m, cols]). */
+  joinLanes(aT: Float32Array, bT: Float32Array, m: number, cols: number, outT: Float32Array): void;
+  /**
+   * sparseProduct on operands already in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]], then an
+   * epilogue (EPILOGUES) on each finished sum: relu, or the relu gradient sum * (gate > 0) (gate laid out as outT).
+   */
   sparseLanes(
     srcT: Float32Array, lanes: number, inner: number, vals: Float32Array,
     ptr: Int32Array, idx: Int32Array, at: Int32Array, groups: number, blocks: number, outT: Float32Array,
+    epilogue?: number, gate?: Float32Array,
   ): void;
   /**
    * sampledProduct on operands in the lane layout, with the CSR lists blocked by column ranges (layout.ts,
@@ -80,6 +86,7 @@ export interface NativeAddon {
 export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, greater: 6, greaterEqual: 7, equal: 8 } as const;
 export const UNARY_CODES = { neg: 0, exp: 1, log: 2, sqrt: 3, sign: 4 } as const;
 export const REDUCE_CODES = { sum: 0, max: 1 } as const;
+export const EPILOGUES = { none: 0, relu: 1, reluGrad: 2 } as const;
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/rsn_native.node', import.meta.url));
 

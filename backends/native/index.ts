@@ -237,6 +237,11 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
     // Written for one network (rank-2 operands); a trial axis, an L1 penalty and the clipped-probability loss are
     // left to the compositions.
+    fgsmAttack: ({ x, weights }, attrs) => (matrices(x, ...weights) ? mlp.fgsmAttack(x, weights, attrs) : undefined),
+    pgdAttack: ({ x, noise, weights }, attrs) =>
+      (noise.length <= 1 && matrices(x, ...noise, ...weights) && noise.every((n) => sameShape(n.shape, x.shape))
+        ? mlp.pgdAttack(x, noise[0], weights, attrs)
+        : undefined),
     mlpForward: ({ x, weights }) => (matrices(x, ...weights) ? mlp.mlpForward([x, ...weights]) : undefined),
     mlpInputGradient: ({ x, targets, weights }) => (matrices(x, targets, ...weights) ? mlp.mlpInputGradient([x, targets, ...weights]) : undefined),
     mlpTrainingGradients: ({ batches, targets, weights }, { l1, loss }) => {

@@ -24,8 +24,11 @@ type Info = TensorInfo<Handle>;
 const ZERO = new Float32Array(1);
 
 interface Pass {
-  /** Pre-activations of the hidden layers (for relu'), and activations h_0 = x, ..., h_(L-1): lane layout. */
-  readonly pre: Float32Array[];
+  /**
+   * The layers' inputs h_0 = x, h_1 = relu(h_0 W_1), ..., h_(L-1), in the lane layout. Each hidden h_i also gates
+   * the relu gradient: h_i > 0 exactly where its pre-activation is > 0 (maximum(p, 0) keeps p > 0 and NaN, and
+   * gives +0 otherwise), so the pre-activations are not kept.
+   */
   readonly acts: Float32Array[];
   /** The logits [m, classes], row-major. */
   readonly logits: Float32Array;
@@ -37,6 +40,10 @@ interface Pass {
  */
 export interface MlpKernels {
   mlpForward(inputs: readonly Info[]): Handle[];
+  /** FGSM's adversarial examples, returned with a lane form (lanes.ts). */
+  fgsmAttack(x: Info, weights: readonly Info[], attrs: { eps: number; min: number; max: number }): Handle[];
+  /** PGD's adversarial examples from the start clip(x + noise) (x without noise), returned with a lane form. */
+  pgdAttack(x: Info, noise: Info | undefined, weights: readonly Info[], attrs: { step: number; eps: number; min: number; max: number; iterations: number }): Handle[];
   mlpInputGradient(inputs: readonly Info[]): Handle[];
   mlpTrainingGradients(inputs: readonly Info[], attrs: { adversarial: boolean }): Handle[];
 }
@@ -72,30 +79,42 @@ export function mlpKernels(
     }
   }
 
-  /** (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]. */
-  const forwardLayer = (s: Scope, hT: Float32Array, lanes: number, w: Info): Float32Array => {
+  /**
+   * (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]; with `relu`, maximum(., 0) of it
+   * (fused into the sparse kernel, a second pass after sgemm).
+   */
+  const forwardLayer = (s: Scope, hT: Float32Array, lanes: number, w: Info, relu: boolean): Float32Array => {
     const [rows, cols] = [w.shape[0]!, w.shape[1]!];
     const outT = s.take(cols * lanes);
     const c = sparse?.compactOf(w.handle);
     if (c) {
-      sparse!.product(c, 'csc', hT, lanes, true, outT);
-    } else {
-      addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0);
+      sparse!.product(c, 'csc', hT, lanes, true, outT, relu ? { relu } : undefined);
+      return outT;
     }
-    return outT;
+    addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0);
+    if (!relu) return outT;
+    const actT = s.take(outT.length);
+    addon.binary(BINARY_CODES.maximum, outT, ZERO, actT, 1, 0);
+    return actT;
   };
 
-  /** (g W^T)^T = W gT: [rows, lanes] from gT [cols, lanes]. */
-  const backwardLayer = (s: Scope, gT: Float32Array, lanes: number, w: Info): Float32Array => {
+  /**
+   * (g W^T)^T = W gT: [rows, lanes] from gT [cols, lanes]; with a `gate` (the layer's input activation h),
+   * times (h > 0): the gradient through the relu that made h, as the VJP of maximum(p, 0) gives it (relu'(0) = 0).
+   */
+  const backwardLayer = (s: Scope, gT: Float32Array, lanes: number, w: Info, gate?: Float32Array): Float32Array => {
     const [rows, cols] = [w.shape[0]!, w.shape[1]!];
     const outT = s.take(rows * lanes);
     const c = sparse?.compactOf(w.handle);
     if (c) {
-      sparse!.product(c, 'csr', gT, lanes, true, outT);
-    } else {
-      addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
+      sparse!.product(c, 'csr', gT, lanes, true, outT, gate ? { gate } : undefined);
+      return outT;
     }
-    return outT;
+    addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
+    if (!gate) return outT;
+    const gated = s.take(outT.length);
+    addon.reluGrad(outT, gate, gated);
+    return gated;
   };
 
   /**
@@ -136,38 +155,57 @@ export function mlpKernels(
   };
 
   const forward = (s: Scope, xT: Float32Array, m: number, lanes: number, weights: readonly Info[]): Pass => {
-    const pre: Float32Array[] = [];
     const acts: Float32Array[] = [xT];
     let hT = xT;
     weights.forEach((w, i) => {
-      const zT = forwardLayer(s, hT, lanes, w);
-      if (i === weights.length - 1) {
-        hT = zT;
-        return;
-      }
-      pre.push(zT);
-      hT = s.take(zT.length);
-      addon.binary(BINARY_CODES.maximum, zT, ZERO, hT, 1, 0);
-      acts.push(hT);
+      const hidden = i < weights.length - 1;
+      hT = forwardLayer(s, hT, lanes, w, hidden);
+      if (hidden) acts.push(hT);
     });
     const classes = weights[weights.length - 1]!.shape[1]!;
     const logits = s.take(m * classes);
     addon.fromLanes(hT, m, classes, logits);
-    return { pre, acts, logits };
+    return { acts, logits };
   };
 
-  /** gT * (preT > 0), as the VJP of maximum(pre, 0) gives it (relu'(0) = 0). */
-  const reluBackward = (s: Scope, gT: Float32Array, preT: Float32Array): Float32Array => {
-    const out = s.take(preT.length);
-    addon.reluGrad(gT, preT, out);
-    return out;
-  };
 
   /** The logits' gradient [m, classes] moved to the lane layout. */
   const toLanes = (s: Scope, g: Float32Array, m: number, lanes: number, classes: number): Float32Array => {
     const gT = s.take(classes * lanes);
     addon.toLanes(g, m, classes, gT);
     return gT;
+  };
+
+
+  /**
+   * The cotangent of the logits of mean_n CE(targets, softmax(logits)), in the lane layout, and the input
+   * gradient it gives: the backward pass of mlpInputGradient from a forward pass already made.
+   */
+  const inputGradientT = (s: Scope, pass: Pass, targets: Float32Array, m: number, lanes: number, weights: readonly Info[]): Float32Array => {
+    const classes = weights[weights.length - 1]!.shape[1]!;
+    const g = s.take(m * classes);
+    addon.softmaxXent(pass.logits, targets, m, classes, Math.fround(-1 / m), g);
+    let gT = toLanes(s, g, m, lanes, classes);
+    for (let i = weights.length - 1; i >= 0; i--) gT = backwardLayer(s, gT, lanes, weights[i]!, i > 0 ? pass.acts[i] : undefined);
+    return gT;
+  };
+
+  /** The one-hot labels [m, classes] of a pass's predictions (the attacks' targets: argmax, then oneHot). */
+  const predicted = (s: Scope, pass: Pass, m: number, classes: number): Float32Array => {
+    const labels = pool.int32(m);
+    addon.argmax(pass.logits, labels, m, classes, 1);
+    const targets = s.take(m * classes);
+    addon.oneHot(labels, targets, classes);
+    pool.release(labels);
+    return targets;
+  };
+
+  /** A new [m, cols] handle whose values are the lane-layout buffer `outT` (taken from the scope). */
+  const withLaneForm = (s: Scope, outT: Float32Array, m: number, cols: number): Float32Array => {
+    const result = pool.float32(m * cols);
+    s.adopt(outT);
+    laneForms.attach(result, outT, m, cols, () => pool.release(outT));
+    return result;
   };
 
   return {
@@ -187,26 +225,73 @@ export function mlpKernels(
       }
     },
 
+    fgsmAttack(x, weights, { eps, min, max }) {
+      const [m, cols] = [x.shape[0]!, x.shape[1]!];
+      const lanes = addon.lanes(m);
+      const s = new Scope();
+      try {
+        const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f32(x), m, cols);
+        const pass = forward(s, xT, m, lanes, weights);
+        const targets = predicted(s, pass, m, weights[weights.length - 1]!.shape[1]!);
+        const gT = inputGradientT(s, pass, targets, m, lanes, weights);
+        const outT = s.take(gT.length);
+        addon.signStep(xT, gT, outT, eps, min, max);
+        return [withLaneForm(s, outT, m, cols)];
+      } finally {
+        s.end();
+      }
+    },
+
+    pgdAttack(x, noise, weights, { step, eps, min, max, iterations }) {
+      const [m, cols] = [x.shape[0]!, x.shape[1]!];
+      const lanes = addon.lanes(m);
+      const s = new Scope();
+      try {
+        const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f32(x), m, cols);
+        const targets = predicted(s, forward(s, xT, m, lanes, weights), m, weights[weights.length - 1]!.shape[1]!);
+        let currentT = xT;
+        if (noise) {
+          const noiseT = s.take(xT.length);
+          addon.toLanes(f32(noise), m, cols, noiseT);
+          const sum = s.take(xT.length);
+          addon.binary(BINARY_CODES.add, xT, noiseT, sum, 1, 1);
+          currentT = s.take(xT.length);
+          addon.clip(sum, currentT, min, max);
+        }
+        for (let i = 0; i < iterations; i++) {
+          // Each iteration's intermediates go back to the pool at its end; only the iterate is carried on.
+          const iteration = new Scope();
+          try {
+            const gT = inputGradientT(iteration, forward(iteration, currentT, m, lanes, weights), targets, m, lanes, weights);
+            const nextT = s.take(xT.length);
+            addon.pgdStep(xT, currentT, gT, nextT, step, eps, min, max);
+            if (s.owns(currentT)) {
+              s.adopt(currentT);
+              pool.release(currentT);
+            }
+            currentT = nextT;
+          } finally {
+            iteration.end();
+          }
+        }
+        if (currentT === xT) {
+          currentT = s.take(xT.length);
+          currentT.set(xT);
+        }
+        return [withLaneForm(s, currentT, m, cols)];
+      } finally {
+        s.end();
+      }
+    },
+
     mlpInputGradient([x, targets, ...weights]) {
       const m = x!.shape[0]!;
       const lanes = addon.lanes(m);
       const s = new Scope();
       try {
         const pass = forward(s, inLanes(s, x!, m, lanes), m, lanes, weights);
-        const classes = weights[weights.length - 1]!.shape[1]!;
-        const g = s.take(m * classes);
-        addon.softmaxXent(pass.logits, f32(targets!), m, classes, Math.fround(-1 / m), g);
-        let gT = toLanes(s, g, m, lanes, classes);
-        for (let i = weights.length - 1; i >= 0; i--) {
-          if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
-          gT = backwardLayer(s, gT, lanes, weights[i]!);
-        }
         // The gradient keeps its lane form (the PGD step reads it there); row-major only when asked for.
-        const dx = pool.float32(m * weights[0]!.shape[0]!);
-        const dxT = gT;
-        s.adopt(dxT);
-        laneForms.attach(dx, dxT, m, weights[0]!.shape[0]!, () => pool.release(dxT));
-        return [dx];
+        return [withLaneForm(s, inputGradientT(s, pass, f32(targets!), m, lanes, weights), m, weights[0]!.shape[0]!)];
       } finally {
         s.end();
       }
@@ -223,7 +308,12 @@ export function mlpKernels(
       const s = new Scope();
       try {
         let xT: Float32Array;
-        if (xAdv) {
+        const [xLanes, advLanes] = [laneForms.get(x.handle, n, x.shape[1]!), xAdv && laneForms.get(xAdv.handle, n, x.shape[1]!)];
+        if (xLanes && advLanes) {
+          // Both halves are in lanes already (x from the attack's labels, x_adv from the attack): join them.
+          xT = s.take(x.shape[1]! * lanes);
+          addon.joinLanes(xLanes, advLanes, n, x.shape[1]!, xT);
+        } else if (xAdv) {
           const batch = s.take(f32(x).length * 2);
           batch.set(f32(x));
           batch.set(f32(xAdv), f32(x).length);
@@ -246,9 +336,8 @@ export function mlpKernels(
         let gT = toLanes(s, g, m, lanes, classes);
         const grads: Float32Array[] = [];
         for (let i = weights.length - 1; i >= 0; i--) {
-          if (i < weights.length - 1) gT = reluBackward(s, gT, pass.pre[i]!);
           grads[i] = weightGradient(s, pass.acts[i]!, gT, lanes, weights[i]!.shape[0]!, weights[i]!.shape[1]!);
-          if (i > 0) gT = backwardLayer(s, gT, lanes, weights[i]!);
+          if (i > 0) gT = backwardLayer(s, gT, lanes, weights[i]!, pass.acts[i]);
         }
         const value = pool.float32(1);
         value[0] = loss;

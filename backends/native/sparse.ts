@@ -25,7 +25,7 @@
 import { sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import type { OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
 import type { CustomOps } from '../../core/nn/custom-ops.js';
-import type { NativeAddon } from './addon.js';
+import { EPILOGUES, type NativeAddon } from './addon.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
 import { blockedLists, isZeroOne, maskLayout, type MaskLayout } from './layout.js';
 import { BufferPool } from './pool.js';
@@ -209,14 +209,21 @@ export class SparseKernels {
 
   /**
    * x @ E ('csc': x [m, rows], out [m, cols]) or g @ E^T ('csr': g [m, cols], out [m, rows]) for E in compact
-   * form; with `lanes`, src and out are in the lane layout and m is the lane count.
+   * form; with `lanes`, src and out are in the lane layout and m is the lane count, and an epilogue may follow
+   * on each finished sum (lane layout only): relu, or the relu gradient by `gate` (addon.ts, sparseLanes).
    */
-  product(c: Compact, order: 'csc' | 'csr', src: Float32Array, m: number, lanes: boolean, out: Float32Array): void {
+  product(
+    c: Compact, order: 'csc' | 'csr', src: Float32Array, m: number, lanes: boolean, out: Float32Array,
+    epilogue: { relu: true } | { gate: Float32Array } | undefined = undefined,
+  ): void {
     const L = c.layout;
     const lists = blockedLists(L, order);
     const inner = order === 'csc' ? L.rows : L.cols;
     this.counts.products++;
-    if (lanes) this.addon.sparseLanes(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
+    if (lanes && epilogue) {
+      const [code, gate] = 'gate' in epilogue ? [EPILOGUES.reluGrad, epilogue.gate] : [EPILOGUES.relu, undefined];
+      this.addon.sparseLanes(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out, code, gate);
+    } else if (lanes) this.addon.sparseLanes(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
     else this.addon.sparseProduct(src, m, inner, c.vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out);
   }
 

@@ -10,29 +10,36 @@ import { inputGradient, predictedTargets, signStep, type AttackSpec } from './at
  *   x_0 = clip(x + U(-eps, eps), 0, 1)                        (random start)
  *   x'  = clip(x_t + step * sign(grad CE(x_t)), 0, 1)
  *   eta = clip(x' - x, -eps, eps);  x_{t+1} = clip(x + eta, 0, 1)
- * with the labels predicted on the clean x, fixed for all iterations.
+ * with the labels predicted on the clean x, fixed for all iterations. The random start is drawn here, on the
+ * host, from the trial's stream; a backend may run the rest as one custom kernel (nn/custom-ops.ts, pgdAttack),
+ * defined by this composition.
  */
 export function pgd(effective: readonly Tensor[], x: Tensor, spec: AttackSpec, rng: UniformSource): Tensor {
   return tidy(() => {
-    const targets = predictedTargets(effective, x);
-    let current = x;
-    if (spec.randomStart) {
-      const eta = fromHost(rng.uniformArray(x.size, -spec.eps, spec.eps), x.shape);
-      current = op.clip(op.add(x, eta), spec.clipMin, spec.clipMax);
-    }
-    for (let i = 0; i < spec.iterations; i++) {
-      const previous = current;
-      current = tidy(() => {
-        const g = inputGradient(effective, previous, targets);
-        const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax };
-        return customOp('pgdStep', { x, current: previous, g }, attrs, () => {
-          const stepped = signStep(previous, g, spec.step, spec);
-          const eta = op.clip(op.sub(stepped, x), -spec.eps, spec.eps);
-          return [op.clip(op.add(x, eta), spec.clipMin, spec.clipMax)];
-        }, [x.shape])[0]!;
-      });
-      if (previous !== x) previous.dispose();
-    }
-    return current;
+    const noise = spec.randomStart ? [fromHost(rng.uniformArray(x.size, -spec.eps, spec.eps), x.shape)] : [];
+    const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax, iterations: spec.iterations };
+    return customOp('pgdAttack', { x, noise, weights: effective }, attrs, () => [iterate(effective, x, noise[0], spec)], [x.shape])[0]!;
   });
 }
+
+/** The composition of pgdAttack: labels, start and iterations. */
+function iterate(effective: readonly Tensor[], x: Tensor, noise: Tensor | undefined, spec: AttackSpec): Tensor {
+  const targets = predictedTargets(effective, x);
+  let current = noise ? op.clip(op.add(x, noise), spec.clipMin, spec.clipMax) : x;
+  for (let i = 0; i < spec.iterations; i++) {
+    const previous = current;
+    current = tidy(() => projectedStep(x, previous, inputGradient(effective, previous, targets), spec));
+    if (previous !== x) previous.dispose();
+  }
+  return current;
+}
+
+/** One PGD iteration from `current` with its input gradient g: a signed step, projected onto the eps-ball of x. */
+export const projectedStep = (x: Tensor, current: Tensor, g: Tensor, spec: AttackSpec): Tensor => {
+  const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax };
+  return customOp('pgdStep', { x, current, g }, attrs, () => {
+    const stepped = signStep(current, g, spec.step, spec);
+    const eta = op.clip(op.sub(stepped, x), -spec.eps, spec.eps);
+    return [op.clip(op.add(x, eta), spec.clipMin, spec.clipMax)];
+  }, [x.shape])[0]!;
+};

@@ -29,6 +29,20 @@ export interface CustomOps<T> {
    */
   pgdStep: { inputs: { x: T; current: T; g: T }; attrs: { step: number; eps: number; min: number; max: number } };
   /**
+   * The whole FGSM attack (attacks/fgsm.ts) on x [n, d_0] against weights W_i [d_(i-1), d_i]: the labels predicted
+   * on x (mlpForward, argmax, one-hot), the input gradient of their cross-entropy (mlpInputGradient) and the
+   * signed step (signStep, scale eps); output [n, d_0]. One forward pass serves the labels and the gradient.
+   */
+  fgsmAttack: { inputs: { x: T; weights: readonly T[] }; attrs: { eps: number; min: number; max: number } };
+  /**
+   * The whole PGD attack (attacks/pgd.ts) on x [n, d_0]: the labels predicted on x, the start clip(x + noise,
+   * min, max) (x itself when `noise` is empty), then `iterations` of pgdStep on mlpInputGradient; output [n, d_0].
+   */
+  pgdAttack: {
+    inputs: { x: T; noise: readonly T[]; weights: readonly T[] };
+    attrs: { step: number; eps: number; min: number; max: number; iterations: number };
+  };
+  /**
    * The logits of a batch (nn/model.ts, logits): x [n, d_0], weights W_i [d_(i-1), d_i]; output [n, d_L] =
    * relu(...relu(x @ W_1)...) @ W_L, as the composition forward() computes it.
    */

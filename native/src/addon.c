@@ -64,6 +64,12 @@ static int64_t integer(args_t *a, size_t i) {
   return v;
 }
 
+/* Whether optional argument i was passed (and is not undefined). */
+static int given(args_t *a, size_t i) {
+  napi_valuetype type = napi_undefined;
+  return !a->failed && a->argc > i && napi_typeof(a->env, a->argv[i], &type) == napi_ok && type != napi_undefined;
+}
+
 static double number(args_t *a, size_t i) {
   double v = 0;
   if (!a->failed && napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) fail(a, "expected a number");
@@ -290,6 +296,15 @@ FN(to_lanes) { /* (src, m, cols, dst): dst [cols, lanes(m)] */
   DONE();
 }
 
+FN(join_lanes) { /* (aT, bT, m, cols, outT): two [m, cols] batches in lanes -> the [2m, cols] batch in lanes */
+  ARGS(5);
+  int64_t m = integer(&a, 2), cols = integer(&a, 3), mp = rsn_lanes(m), mp2 = rsn_lanes(2 * m);
+  const float *at = F32(0, cols * mp, NULL), *bt = F32(1, cols * mp, NULL);
+  float *out = F32(4, cols * mp2, NULL);
+  if (!a.failed) rsn_join_lanes(at, bt, mp, m, cols, out, mp2);
+  DONE();
+}
+
 FN(from_lanes) { /* (srcT, m, cols, out): out [m, cols] */
   ARGS(4);
   int64_t m = integer(&a, 1), cols = integer(&a, 2), mp = rsn_lanes(m);
@@ -299,18 +314,21 @@ FN(from_lanes) { /* (srcT, m, cols, out): out [m, cols] */
   DONE();
 }
 
-FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT) */
+FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT[, epilogue, gate]) */
   ARGS(10);
+  const int64_t epilogue = given(&a, 10) ? integer(&a, 10) : RSN_EPILOGUE_NONE;
+  if (!a.failed && epilogue > RSN_EPILOGUE_RELU_GRAD) return fail(&a, "unknown epilogue"), NULL;
   int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
   if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
   const float *src = F32(0, mp * inner, NULL), *vals = F32(3, 0, &nvals);
   if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
   const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
   float *out = F32(9, mp * groups, NULL);
+  const float *gate = epilogue == RSN_EPILOGUE_RELU_GRAD ? F32(11, mp * groups, NULL) : NULL;
   if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
   const int64_t nnz = ptr[groups * blocks];
   if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
-  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, blocks, out);
+  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, blocks, out, (int)epilogue, gate);
   DONE();
 }
 
@@ -411,7 +429,7 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT("getThreads", get_threads), EXPORT("blasConfig", blas_config),
       EXPORT("sparseProduct", sparse_product), EXPORT("sampledProduct", sampled_product),
       EXPORT("gatherAt", gather_at), EXPORT("lanes", lanes), EXPORT("toLanes", to_lanes),
-      EXPORT("fromLanes", from_lanes), EXPORT("sparseLanes", sparse_lanes), EXPORT("sampledLanes", sampled_lanes), EXPORT("scatterAt", scatter_at),
+      EXPORT("fromLanes", from_lanes), EXPORT("joinLanes", join_lanes), EXPORT("sparseLanes", sparse_lanes), EXPORT("sampledLanes", sampled_lanes), EXPORT("scatterAt", scatter_at),
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   /* Single-threaded kernels by default; RSN_NATIVE_THREADS asks for more OpenBLAS threads. */

@@ -113,5 +113,8 @@ rsn_bounds rsn_make_bounds(double lo, double hi) {
 
 RSN_HOT void rsn_clip(const float *restrict x, float *restrict out, int64_t n, double lo, double hi) {
   const rsn_bounds b = rsn_make_bounds(lo, hi);
-  for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i], b);
+  if (rsn_bounds_plain(b))
+    for (int64_t i = 0; i < n; i++) out[i] = rsn_clamp(x[i], b);
+  else
+    for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i], b);
 }

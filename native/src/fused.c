@@ -28,18 +28,24 @@ RSN_HOT void rsn_sign_step(const float *restrict x, const float *restrict g, flo
                            double scale, double lo, double hi) {
   const float s = (float)scale;
   const rsn_bounds range = rsn_make_bounds(lo, hi);
-  for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i] + rsn_sign(g[i]) * s, range);
+  if (rsn_bounds_plain(range))
+    for (int64_t i = 0; i < n; i++) out[i] = rsn_clamp(x[i] + rsn_sign(g[i]) * s, range);
+  else
+    for (int64_t i = 0; i < n; i++) out[i] = rsn_clip_to(x[i] + rsn_sign(g[i]) * s, range);
 }
 
 RSN_HOT void rsn_pgd_step(const float *restrict x, const float *restrict cur, const float *restrict g,
                           float *restrict out, int64_t n, double step, double eps, double lo, double hi) {
   const float s = (float)step;
   const rsn_bounds range = rsn_make_bounds(lo, hi), ball = rsn_make_bounds(-eps, eps);
-  for (int64_t i = 0; i < n; i++) {
-    const float stepped = rsn_clip_to(cur[i] + rsn_sign(g[i]) * s, range);
-    const float eta = rsn_clip_to(stepped - x[i], ball);
-    out[i] = rsn_clip_to(x[i] + eta, range);
+#define PGD_LOOP(CLIP)                                                  \
+  for (int64_t i = 0; i < n; i++) {                                     \
+    const float stepped = CLIP(cur[i] + rsn_sign(g[i]) * s, range);     \
+    const float eta = CLIP(stepped - x[i], ball);                       \
+    out[i] = CLIP(x[i] + eta, range);                                   \
   }
+  if (rsn_bounds_plain(range) && rsn_bounds_plain(ball)) PGD_LOOP(rsn_clamp) else PGD_LOOP(rsn_clip_to)
+#undef PGD_LOOP
 }
 
 RSN_HOT void rsn_relu_grad(const float *restrict g, const float *restrict pre, float *restrict out, int64_t n) {

@@ -84,6 +84,21 @@ static inline float rsn_clip_to(float v, rsn_bounds b) {
   return v < b.lo_test ? b.lo : upper;
 }
 
+/*
+ * The same clip as max then min (maxps(lo, v), minps(hi, t): NaN passes, as it must), half the vector
+ * instructions of the compare-and-blend form. It gives the same results whenever a bound that was rounded is
+ * not zero: a v between the test value and the rounded bound can only be that bound itself, so returning v or
+ * the bound is the same float; only a zero bound rounded from a tiny nonzero one would change a signed zero.
+ */
+static inline int rsn_bounds_plain(rsn_bounds b) {
+  return (b.lo_test == b.lo || b.lo != 0.0f) && (b.hi_test == b.hi || b.hi != 0.0f);
+}
+
+static inline float rsn_clamp(float v, rsn_bounds b) {
+  const float t = b.lo > v ? b.lo : v;
+  return b.hi < t ? b.hi : t;
+}
+
 /* Fused kernels (defined in backends/backend.ts, FusedAttrs). Outputs must not alias inputs. */
 void rsn_adam(const float *restrict w, const float *restrict g, const float *restrict m, const float *restrict v,
               float *restrict w_out, float *restrict m_out, float *restrict v_out, int64_t n, double lr_t,
@@ -122,11 +137,19 @@ void rsn_sampled_product(const float *restrict a, const float *restrict b, int64
  */
 int64_t rsn_lanes(int64_t m);
 void rsn_to_lanes(const float *restrict src, int64_t m, int64_t cols, float *restrict dst, int64_t mp);
+/* outT [cols, mp2]: lanes 0..m from aT, m..2m from bT (both [cols, mp]), zeros after: the lanes of [a; b]. */
+void rsn_join_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t m, int64_t cols,
+                    float *restrict outT, int64_t mp2);
 void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t cols, float *restrict out);
-/* rsn_sparse_product in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]] (rows of mp lanes). */
+/*
+ * rsn_sparse_product in the lane layout: outT[j] = sum_p vals[at[p]] * srcT[idx[p]] (rows of mp lanes), then the
+ * epilogue on each finished sum: none, relu (maximum(sum, 0)), or the relu gradient sum * (gate > 0), with gate
+ * laid out as outT.
+ */
+enum { RSN_EPILOGUE_NONE = 0, RSN_EPILOGUE_RELU = 1, RSN_EPILOGUE_RELU_GRAD = 2 };
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
                       const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
-                      float *restrict outT);
+                      float *restrict outT, int epilogue, const float *restrict gate);
 /*
  * out[at[p]] = aT[r] . bT[idx[p]] for the positions p of row r in each block b, [ptr[b * rows + r],
  * ptr[b * rows + r + 1]) (the CSR lists blocked by column ranges; at NULL: out[p]).

@@ -51,10 +51,10 @@ int64_t rsn_lanes(int64_t m) { return (m + LANES - 1) / LANES * LANES; }
 static int64_t padded(int64_t m) { return rsn_lanes(m); }
 
 /* Two-vector shuffle: clang's __builtin_shufflevector, or GCC's __builtin_shuffle (any GCC, not only 12+). */
+typedef int32_t v8i __attribute__((vector_size(32), aligned(4)));
 #if defined(__clang__)
 #define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
-typedef int32_t v8i __attribute__((vector_size(32)));
 #define SHUF(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
 #endif
 
@@ -126,13 +126,15 @@ static void transpose_back(const float *restrict src, float *restrict out, int64
 RSN_HOT RSN_CONTRACT static void gather_rows(const float *restrict srcT, int64_t mp, const float *restrict vals,
                                              const int32_t *restrict ptr, const int32_t *restrict idx,
                                              const int32_t *restrict at, int64_t groups, int64_t blocks,
-                                             float *restrict outT) {
+                                             float *restrict outT, int epilogue, const float *restrict gate) {
+  const v8 zero = {0}, one = {1, 1, 1, 1, 1, 1, 1, 1};
   for (int64_t i0 = 0; i0 < mp; i0 += LANES) {
     for (int64_t b = 0; b < blocks; b++) {
       const int32_t *bptr = ptr + b * groups;
+      const int last = b == blocks - 1 && epilogue != RSN_EPILOGUE_NONE;
       for (int64_t j = 0; j < groups; j++) {
         const int32_t p0 = bptr[j], p1 = bptr[j + 1];
-        if (b > 0 && p0 == p1) continue;
+        if (b > 0 && p0 == p1 && !last) continue;
         v8 *o = (v8 *)(outT + j * mp + i0);
         v8 acc[VECS];
         for (int v = 0; v < VECS; v++) acc[v] = b == 0 ? (v8){0} : o[v];
@@ -140,6 +142,14 @@ RSN_HOT RSN_CONTRACT static void gather_rows(const float *restrict srcT, int64_t
           const float w = vals[at[p]];
           const v8 *s = (const v8 *)(srcT + (int64_t)idx[p] * mp + i0);
           for (int v = 0; v < VECS; v++) acc[v] += w * s[v];
+        }
+        if (last && epilogue == RSN_EPILOGUE_RELU) {
+          /* maximum(acc, 0) as the reference computes it: acc where acc > 0 or NaN, else +0. */
+          for (int v = 0; v < VECS; v++) acc[v] = (v8)((v8i)acc[v] & ((acc[v] > zero) | (acc[v] != acc[v])));
+        } else if (last && epilogue == RSN_EPILOGUE_RELU_GRAD) {
+          /* acc * (gate > 0 ? 1 : 0), as rsn_relu_grad. */
+          const v8 *gt = (const v8 *)(gate + j * mp + i0);
+          for (int v = 0; v < VECS; v++) acc[v] = acc[v] * (v8)((v8i)one & (gt[v] > zero));
         }
         for (int v = 0; v < VECS; v++) o[v] = acc[v];
       }
@@ -155,7 +165,7 @@ void rsn_sparse_product(const float *restrict src, int64_t m, int64_t inner, con
   float *srcT = scratch(0, (size_t)(inner * mp));
   float *outT = scratch(1, (size_t)(groups * mp));
   transpose_padded(src, srcT, m, inner, mp);
-  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT);
+  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT, RSN_EPILOGUE_NONE, NULL);
   transpose_back(outT, out, m, groups, mp);
 }
 
@@ -202,10 +212,20 @@ void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t c
   transpose_back(srcT, out, m, cols, mp);
 }
 
+void rsn_join_lanes(const float *restrict aT, const float *restrict bT, int64_t mp, int64_t m, int64_t cols,
+                    float *restrict outT, int64_t mp2) {
+  for (int64_t c = 0; c < cols; c++) {
+    float *row = outT + c * mp2;
+    memcpy(row, aT + c * mp, (size_t)m * sizeof(float));
+    memcpy(row + m, bT + c * mp, (size_t)m * sizeof(float));
+    memset(row + 2 * m, 0, (size_t)(mp2 - 2 * m) * sizeof(float));
+  }
+}
+
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
                       const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
-                      float *restrict outT) {
-  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT);
+                      float *restrict outT, int epilogue, const float *restrict gate) {
+  gather_rows(srcT, mp, vals, ptr, idx, at, groups, blocks, outT, epilogue, gate);
 }
 
 void rsn_gather(const float *restrict x, const int32_t *restrict at, float *restrict out, int64_t nnz) {

@@ -12,7 +12,7 @@ import { valueAndGrad } from '../../../core/autodiff/grad.js';
 import * as op from '../../../core/autodiff/ops.js';
 import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, signStep } from '../../../core/attacks/attack.js';
-import { pgd } from '../../../core/attacks/pgd.js';
+import { pgd, projectedStep } from '../../../core/attacks/pgd.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { FC, expectIdentical, native, reference, shapeArb, suiteTitle, valuesArb } from './support.js';
@@ -30,6 +30,12 @@ const spyCustom = (name: string) => vi.spyOn(native.backend!.custom as Record<st
 
 /** The backend itself, or the same backend running the compositions instead of its custom kernels. */
 const variant = (backend: Backend, custom: boolean): Backend => (custom ? backend : withoutCustomKernels(backend));
+
+/** The backend without its whole-attack kernels, so that PGD's iterations run on the pgdStep kernel. */
+const withoutAttackKernels = (backend: Backend): Backend => {
+  const { fgsmAttack: _fgsm, pgdAttack: _pgd, ...custom } = backend.custom as Record<string, unknown>;
+  return { ...backend, custom: custom as Backend['custom'] };
+};
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -94,13 +100,38 @@ describe.skipIf(!native.backend)(suiteTitle('custom kernels equal their composit
     );
   });
 
+  it('pgdStep: one iteration, bounds of every kind (tiny, rounded, zero), identical to the composition', () => {
+    const bound = fc.oneof(fc.constantFrom(0, 1, 0.3, 1e-50, -1e-50, 0.1, -0.2), fc.double({ min: -1, max: 1, noNaN: true }));
+    const arb = shapeArb(1, 2, 30).chain((s) => fc.tuple(
+      fc.constant(s), valuesArb(s, fc.oneof(finite, fc.constantFrom(0, -0, 1))), valuesArb(s, fc.oneof(finite, fc.constantFrom(0, -0))),
+      valuesArb(s, withZeros), fc.tuple(bound, bound).filter(([a, b]) => a < b),
+      fc.oneof(fc.constantFrom(0.3, 1e-50, 0), fc.double({ min: 0, max: 1, noNaN: true })), fc.double({ min: 1e-3, max: 1, noNaN: true }),
+    ));
+    fc.assert(
+      fc.property(arb, ([shape, x, current, g, [clipMin, clipMax], eps, step]) => {
+        const spec = attackSpec('pgd', { eps, step, clipMin, clipMax });
+        const run = (backend: Backend, custom: boolean) => on(variant(backend, custom), () => {
+          const t = (v: readonly number[]) => fromHost(Float32Array.from(v), shape);
+          return projectedStep(t(x), t(current), t(g), spec).dataSync();
+        });
+        const spy = spyCustom('pgdStep');
+        const viaKernel = run(native.backend!, true);
+        expect(spy).toHaveBeenCalledOnce();
+        expectIdentical(viaKernel, run(reference, true), 'pgdStep vs reference');
+        expectIdentical(viaKernel, run(native.backend!, false), 'pgdStep vs native composition');
+        spy.mockRestore();
+      }),
+      FC,
+    );
+  });
+
   it('pgdStep: PGD-10 with and without fusion gives identical adversarial examples', () => {
     const rng = new Rng(5);
     const layers = [[20, 16], [16, 10]] as const;
     const weights = layers.map(([i, o]) => rng.uniformArray(i * o, -0.5, 0.5));
     const x = rng.uniformArray(7 * 20, 0, 1);
     const run = (custom: boolean) => {
-      return on(variant(native.backend!, custom), () => {
+      return on(custom ? withoutAttackKernels(native.backend!) : withoutCustomKernels(native.backend!), () => {
         const effective = layers.map(([i, o], k) => fromHost(weights[k]!, [i, o]));
         return pgd(effective, fromHost(x, [7, 20]), attackSpec('pgd'), new Rng(9)).dataSync();
       });

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
-import { loadAddon } from '../../../backends/native/addon.js';
+import { BINARY_CODES, EPILOGUES, loadAddon } from '../../../backends/native/addon.js';
 import { blockedLists, maskLayout } from '../../../backends/native/layout.js';
 import type { Backend } from '../../../core/autodiff/backend.js';
 import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
@@ -23,7 +23,7 @@ import { logits } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainingLoss } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE, expectProductClose, makeMask, maskSpecArb } from './sparse-support.js';
-import { expectClose, FC, native, reference, suiteTitle } from './support.js';
+import { expectClose, expectIdentical, FC, native, reference, suiteTitle } from './support.js';
 
 const sparse = (): NativeBackend => createNativeBackend({ sparse: ALWAYS_SPARSE });
 
@@ -132,6 +132,38 @@ describe.skipIf(!native.backend)(suiteTitle('position lists of the sparse produc
       addon.sparseLanes(src, lanes, rows, vals, layout.colPtr, layout.rowIdx, layout.cscToCsr, cols, 1, oneBlock);
       expect(viaLists).toEqual(oneBlock);
     }
+  });
+});
+
+describe.skipIf(!native.backend)(suiteTitle('epilogues of the sparse products in lanes'), () => {
+  it('relu and the relu gradient fused into the product equal the product followed by their kernels, bit for bit', () => {
+    const addon = loadAddon();
+    fc.assert(
+      fc.property(maskSpecArb(1, 300), fc.constantFrom('csc', 'csr') as fc.Arbitrary<'csc' | 'csr'>, fc.integer({ min: 0, max: 2 ** 30 }), (spec, order, seed) => {
+        const rng = new Rng(seed);
+        const lanes = 64 * (1 + rng.int(2));
+        const layout = maskLayout(makeMask(spec), spec.rows, spec.cols);
+        const lists = blockedLists(layout, order);
+        const [inner, groups] = order === 'csc' ? [spec.rows, spec.cols] : [spec.cols, spec.rows];
+        const vals = rng.uniformArray(layout.nnz, -1, 1);
+        const src = rng.uniformArray(inner * lanes, -1, 1);
+        // Gates of every kind: positive, negative, zeros of both signs, NaN.
+        const gate = Float32Array.from({ length: groups * lanes }, () => [1, -1, 0, -0, Number.NaN, rng.next() - 0.5][rng.int(6)]!);
+        const product = (epilogue?: number, g?: Float32Array) => {
+          const out = new Float32Array(groups * lanes).fill(Number.NaN);
+          addon.sparseLanes(src, lanes, inner, vals, lists.ptr, lists.idx, lists.at, lists.groups, lists.blocks, out, epilogue, g);
+          return out;
+        };
+        const plain = product();
+        const relu = new Float32Array(plain.length);
+        addon.binary(BINARY_CODES.maximum, plain, Float32Array.of(0), relu, 1, 0);
+        expectIdentical(product(EPILOGUES.relu), relu, 'relu epilogue');
+        const gated = new Float32Array(plain.length);
+        addon.reluGrad(plain, gate, gated);
+        expectIdentical(product(EPILOGUES.reluGrad, gate), gated, 'relu-gradient epilogue');
+      }),
+      { ...FC, numRuns: 40 },
+    );
   });
 });
 
