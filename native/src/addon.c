@@ -252,17 +252,32 @@ static int pointers_valid(args_t *a, const int32_t *ptr, int64_t groups, int64_t
   return 1;
 }
 
+/* The position lists of a sparse product, arguments 3-6 (vals, ptr, idx, at), checked against its sizes. */
+typedef struct {
+  const float *vals;
+  const int32_t *ptr, *idx, *at;
+} lists_t;
+
+static int position_lists(args_t *a, int64_t inner, int64_t groups, int64_t blocks, lists_t *l) {
+  int64_t nvals, nidx, nat;
+  if (!a->failed && blocks < 1) return fail(a, "a sparse layout has at least one block");
+  l->vals = array(a, 3, napi_float32_array, 0, &nvals);
+  l->ptr = array(a, 4, napi_int32_array, groups * blocks + 1, NULL);
+  l->idx = array(a, 5, napi_int32_array, 0, &nidx);
+  l->at = array(a, 6, napi_int32_array, 0, &nat);
+  if (!pointers_valid(a, l->ptr, groups * blocks, nidx < nat ? nidx : nat)) return 0;
+  const int64_t nnz = l->ptr[groups * blocks];
+  return indices_within(a, l->idx, nnz, inner) && indices_within(a, l->at, nnz, nvals);
+}
+
 FN(sparse_product) { /* (src, m, inner, vals, ptr, idx, at, groups, blocks, out) */
   ARGS(10);
-  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
-  const float *src = F32(0, m * inner, NULL), *vals = F32(3, 0, &nvals);
-  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
-  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  int64_t m = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8);
+  const float *src = F32(0, m * inner, NULL);
   float *out = F32(9, m * groups, NULL);
-  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
-  const int64_t nnz = ptr[groups * blocks];
-  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
-  rsn_sparse_product(src, m, inner, vals, ptr, idx, at, groups, blocks, out);
+  lists_t l;
+  if (!position_lists(&a, inner, groups, blocks, &l)) return NULL;
+  rsn_sparse_product(src, m, inner, l.vals, l.ptr, l.idx, l.at, groups, blocks, out);
   DONE();
 }
 
@@ -318,17 +333,14 @@ FN(sparse_lanes) { /* (srcT, mp, inner, vals, ptr, idx, at, groups, blocks, outT
   ARGS(10);
   const int64_t epilogue = given(&a, 10) ? integer(&a, 10) : RSN_EPILOGUE_NONE;
   if (!a.failed && epilogue > RSN_EPILOGUE_RELU_GRAD) return fail(&a, "unknown epilogue"), NULL;
-  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8), nvals, nidx, nat;
+  int64_t mp = integer(&a, 1), inner = integer(&a, 2), groups = integer(&a, 7), blocks = integer(&a, 8);
   if (!a.failed && mp % 64 != 0) return fail(&a, "lane count must be a multiple of 64"), NULL;
-  const float *src = F32(0, mp * inner, NULL), *vals = F32(3, 0, &nvals);
-  if (!a.failed && blocks < 1) return fail(&a, "a sparse layout has at least one block"), NULL;
-  const int32_t *ptr = I32(4, groups * blocks + 1, NULL), *idx = I32(5, 0, &nidx), *at = I32(6, 0, &nat);
+  const float *src = F32(0, mp * inner, NULL);
   float *out = F32(9, mp * groups, NULL);
   const float *gate = epilogue == RSN_EPILOGUE_RELU_GRAD ? F32(11, mp * groups, NULL) : NULL;
-  if (!pointers_valid(&a, ptr, groups * blocks, nidx < nat ? nidx : nat)) return NULL;
-  const int64_t nnz = ptr[groups * blocks];
-  if (!indices_within(&a, idx, nnz, inner) || !indices_within(&a, at, nnz, nvals)) return NULL;
-  rsn_sparse_lanes(src, mp, vals, ptr, idx, at, groups, blocks, out, (int)epilogue, gate);
+  lists_t l;
+  if (!position_lists(&a, inner, groups, blocks, &l)) return NULL;
+  rsn_sparse_lanes(src, mp, l.vals, l.ptr, l.idx, l.at, groups, blocks, out, (int)epilogue, gate);
   DONE();
 }
 

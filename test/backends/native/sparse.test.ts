@@ -135,6 +135,31 @@ describe.skipIf(!native.backend)(suiteTitle('position lists of the sparse produc
   });
 });
 
+describe.skipIf(!native.backend)(suiteTitle('the addon checks what it is given'), () => {
+  it('throws a RangeError instead of reading out of bounds for a bad layout, epilogue or buffer', () => {
+    const addon = loadAddon();
+    const layout = maskLayout(Float32Array.of(1, 0, 0, 1, 1, 0), 2, 3);
+    const lists = blockedLists(layout, 'csc');
+    const vals = Float32Array.of(1, 2, 3);
+    const src = new Float32Array(2 * 64);
+    const out = new Float32Array(3 * 64);
+    const lanes = (over: Partial<{ ptr: Int32Array; idx: Int32Array; at: Int32Array; blocks: number; epilogue: number; gate: Float32Array; lanes: number }>) => () =>
+      addon.sparseLanes(src, over.lanes ?? 64, 2, vals, over.ptr ?? lists.ptr, over.idx ?? lists.idx, over.at ?? lists.at, lists.groups, over.blocks ?? lists.blocks, out, over.epilogue, over.gate);
+    expect(lanes({})).not.toThrow();
+    expect(lanes({ idx: Int32Array.from(lists.idx, (v) => v + 5) })).toThrow(/index out of range/);
+    expect(lanes({ at: Int32Array.from(lists.at, () => 3) })).toThrow(/index out of range/);
+    expect(lanes({ ptr: Int32Array.from(lists.ptr, (v, i) => (i === 0 ? 1 : v)) })).toThrow(/pointers/);
+    expect(lanes({ blocks: 0 })).toThrow(/at least one block/);
+    expect(lanes({ epilogue: 7 })).toThrow(/unknown epilogue/);
+    expect(lanes({ epilogue: EPILOGUES.reluGrad, gate: new Float32Array(5) })).toThrow(/too short/);
+    expect(lanes({ lanes: 60 })).toThrow(/multiple of 64/);
+    const rowMajor = (idx: Int32Array) => () =>
+      addon.sparseProduct(new Float32Array(4 * 2), 4, 2, vals, lists.ptr, idx, lists.at, lists.groups, lists.blocks, new Float32Array(4 * 3));
+    expect(rowMajor(lists.idx)).not.toThrow();
+    expect(rowMajor(Int32Array.from(lists.idx, () => -1))).toThrow(/index out of range/);
+  });
+});
+
 describe.skipIf(!native.backend)(suiteTitle('epilogues of the sparse products in lanes'), () => {
   it('relu and the relu gradient fused into the product equal the product followed by their kernels, bit for bit', () => {
     const addon = loadAddon();
