@@ -262,6 +262,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       return info.handle.slice();
     },
     dispose(handle) {
+      mlp.forget(handle);
       laneForms.forget(handle);
       sparse?.forget(handle);
       pool.release(handle);
@@ -269,7 +270,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     liveHandles: () => pool.liveCount(),
     sparseCounts: () => {
       const counts = sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 };
-      return { ...counts, held: counts.held + laneForms.held() };
+      return { ...counts, held: counts.held + laneForms.held() + mlp.held() };
     },
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
@@ -290,6 +291,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
     },
     ...(options.custom === false ? {} : { custom }),
     close() {
+      mlp.clear();
       laneForms.clear();
       sparse?.clear();
       pool.clear();

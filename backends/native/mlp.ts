@@ -14,7 +14,7 @@
  */
 import type { TensorInfo } from '../../core/autodiff/backend.js';
 import { BINARY_CODES, type NativeAddon } from './addon.js';
-import type { BufferPool } from './pool.js';
+import { BufferPool } from './pool.js';
 import type { LaneForms } from './lanes.js';
 import type { SparseKernels } from './sparse.js';
 
@@ -46,6 +46,11 @@ export interface MlpKernels {
   pgdAttack(x: Info, noise: Info | undefined, weights: readonly Info[], attrs: { step: number; eps: number; min: number; max: number; iterations: number }): Handle[];
   mlpInputGradient(inputs: readonly Info[]): Handle[];
   mlpTrainingGradients(inputs: readonly Info[], attrs: { adversarial: boolean }): Handle[];
+  /** Drop the kept forward pass if it was made from this handle (being disposed). */
+  forget(handle: Handle): void;
+  /** Buffers of the kept forward pass (tests check they are given back). */
+  held(): number;
+  clear(): void;
 }
 
 export function mlpKernels(
@@ -58,11 +63,12 @@ export function mlpKernels(
     return t.handle as Float32Array;
   };
 
-  /** Intermediate buffers of one call, returned to the pool at its end. */
+  /** Intermediate buffers of one call, returned to their pool at its end. */
   class Scope {
     private readonly temps: Float32Array[] = [];
+    constructor(private readonly from: BufferPool = pool) {}
     take(n: number): Float32Array {
-      const t = pool.float32(n);
+      const t = this.from.float32(n);
       this.temps.push(t);
       return t;
     }
@@ -75,9 +81,26 @@ export function mlpKernels(
       if (i >= 0) this.temps.splice(i, 1);
     }
     end(): void {
-      for (const t of this.temps) pool.release(t);
+      for (const t of this.temps) this.from.release(t);
     }
   }
+
+  /**
+   * The last forward pass of mlpForward (the logits of a batch), kept with its buffers until its batch or one of
+   * its weights is disposed or another pass replaces it: an attack that follows on the same batch and weights
+   * (evaluation: the natural logits, then the attack's labels) starts from it instead of making the same pass
+   * again. Handles are immutable while alive, so the same handles mean the same values.
+   */
+  const keptPool = new BufferPool();
+  let kept: { x: Handle; weights: readonly Handle[]; m: number; pass: Pass; scope: Scope } | undefined;
+  const dropKept = (): void => {
+    kept?.scope.end();
+    kept = undefined;
+  };
+  const keptPass = (x: Info, weights: readonly Info[]): Pass | undefined =>
+    kept && kept.x === x.handle && kept.m === x.shape[0] && kept.weights.length === weights.length && weights.every((w, i) => w.handle === kept!.weights[i])
+      ? kept.pass
+      : undefined;
 
   /**
    * (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]; with `relu`, maximum(., 0) of it
@@ -217,12 +240,28 @@ export function mlpKernels(
         // x's lane form is kept with x (until it is disposed): the attack's input gradient and the training
         // gradients that follow on the same batch start from it without transposing x again.
         const xT = laneForms.get(x!.handle, m, cols) ?? laneForms.of(f32(x!), m, cols);
-        const pass = forward(s, xT, m, lanes, weights);
-        s.adopt(pass.logits);
-        return [pass.logits];
+        dropKept();
+        const scope = new Scope(keptPool);
+        const pass = forward(scope, xT, m, lanes, weights);
+        kept = { x: x!.handle, weights: weights.map((w) => w.handle), m, pass, scope };
+        const logits = s.take(pass.logits.length);
+        logits.set(pass.logits);
+        s.adopt(logits);
+        return [logits];
       } finally {
         s.end();
       }
+    },
+
+    forget(handle) {
+      if (kept && (kept.x === handle || kept.weights.includes(handle))) dropKept();
+    },
+
+    held: () => keptPool.liveCount(),
+
+    clear() {
+      dropKept();
+      keptPool.clear();
     },
 
     fgsmAttack(x, weights, { eps, min, max }) {
@@ -231,7 +270,7 @@ export function mlpKernels(
       const s = new Scope();
       try {
         const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f32(x), m, cols);
-        const pass = forward(s, xT, m, lanes, weights);
+        const pass = keptPass(x, weights) ?? forward(s, xT, m, lanes, weights);
         const targets = predicted(s, pass, m, weights[weights.length - 1]!.shape[1]!);
         const gT = inputGradientT(s, pass, targets, m, lanes, weights);
         const outT = s.take(gT.length);
@@ -248,7 +287,7 @@ export function mlpKernels(
       const s = new Scope();
       try {
         const xT = laneForms.get(x.handle, m, cols) ?? laneForms.of(f32(x), m, cols);
-        const targets = predicted(s, forward(s, xT, m, lanes, weights), m, weights[weights.length - 1]!.shape[1]!);
+        const targets = predicted(s, keptPass(x, weights) ?? forward(s, xT, m, lanes, weights), m, weights[weights.length - 1]!.shape[1]!);
         let currentT = xT;
         if (noise) {
           const noiseT = s.take(xT.length);

@@ -15,7 +15,7 @@ import { createNativeBackend, type NativeBackend } from '../../../backends/nativ
 import { loadAddon } from '../../../backends/native/addon.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights } from '../../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, logits } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
@@ -165,4 +165,67 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
       backend.close?.();
     });
   }
+
+  describe('the forward pass kept from the logits of a batch', () => {
+    const layers = [[784, 300], [300, 100], [100, 10]] as const;
+
+    /** Logits then an attack on the same batch (as evaluation does), with weights masked to 5% (sparse products). */
+    const logitsThenAttack = (backend: Backend, attack: AttackName, xs: Float32Array, weights: readonly Float32Array[], attackWeights = weights) => {
+      setActiveBackend(backend);
+      const masks = layers.map(([i, o], k) => Float32Array.from({ length: i * o }, (_, p) => ((p * 7 + k) % 20 === 0 ? 1 : 0)));
+      return tidy(() => {
+        const x = fromHost(xs, [xs.length / 784, 784]);
+        const masked = (arrays: readonly Float32Array[]) => layers.map(([i, o], k) => op.mul(fromHost(arrays[k]!, [i, o]), fromHost(masks[k]!, [i, o])));
+        const forLogits = masked(weights);
+        const natural = logits(forLogits, x).dataSync();
+        const effective = attackWeights === weights ? forLogits : masked(attackWeights);
+        return [Float32Array.from(natural), Float32Array.from(craft(attackSpec(attack), effective, x, new Rng(2)).dataSync())];
+      });
+    };
+
+    for (const attack of ['fgsm', 'pgd'] as const) {
+      it(`${attack}: serves the attack's labels (one forward pass fewer) with the same bits, and only for the same batch and weights`, () => {
+        const rng = new Rng(30);
+        const weights = layers.map(([i, o]) => rng.uniformArray(i * o, -0.1, 0.1));
+        const other = layers.map(([i, o]) => rng.uniformArray(i * o, -0.1, 0.1));
+        const xs = Float32Array.from({ length: 50 * 784 }, () => rng.next());
+        const backend = createNativeBackend();
+        const oracle = withoutAttackKernels(createNativeBackend());
+        const products = () => backend.sparseCounts().products;
+        const before = products();
+        const [natural, adv] = logitsThenAttack(backend, attack, xs, weights);
+        // Logits: 3 products. The attack, with no forward pass for its labels: FGSM one backward pass, PGD its
+        // 10 iterations of a forward and a backward pass.
+        const attackPasses = attack === 'pgd' ? 60 : 3;
+        expect(products() - before, 'sparse products').toBe(3 + attackPasses);
+        const [wantNatural, wantAdv] = logitsThenAttack(oracle, attack, xs, weights);
+        expectIdentical(natural!, wantNatural!, 'logits');
+        expectIdentical(adv!, wantAdv!, 'adversarial examples after the logits of their batch');
+        // Other weights for the attack (other handles): the kept pass must not serve it.
+        const mid = products();
+        expectIdentical(logitsThenAttack(backend, attack, xs, weights, other)[1]!, logitsThenAttack(oracle, attack, xs, weights, other)[1]!, 'other weights');
+        expect(products() - mid, 'sparse products with other weights: the labels\' pass made again').toBe(3 + 3 + attackPasses);
+        expect(backend.liveHandles()).toBe(0);
+        expect(backend.sparseCounts().held, 'kept buffers given back when the batch was disposed').toBe(0);
+      });
+    }
+
+    it('is dropped with its batch: a recycled buffer with new values is attacked on its own values', () => {
+      const rng = new Rng(31);
+      const weights = layers.map(([i, o]) => rng.uniformArray(i * o, -0.1, 0.1));
+      const [first, second] = [Float32Array.from({ length: 20 * 784 }, () => rng.next()), Float32Array.from({ length: 20 * 784 }, () => rng.next())];
+      const backend = createNativeBackend();
+      setActiveBackend(backend);
+      const got = tidy(() => {
+        const effective = layers.map(([i, o], k) => fromHost(weights[k]!, [i, o]));
+        tidy(() => void logits(effective, fromHost(first, [20, 784])).dataSync());
+        // The pool hands the disposed batch's buffer to the next upload of its size.
+        return Float32Array.from(craft(attackSpec('fgsm'), effective, fromHost(second, [20, 784]), new Rng(2)).dataSync());
+      });
+      const oracle = withoutAttackKernels(createNativeBackend());
+      setActiveBackend(oracle);
+      const want = tidy(() => Float32Array.from(craft(attackSpec('fgsm'), layers.map(([i, o], k) => fromHost(weights[k]!, [i, o])), fromHost(second, [20, 784]), new Rng(2)).dataSync()));
+      expectIdentical(got, want, 'attack on the second batch');
+    });
+  });
 });
