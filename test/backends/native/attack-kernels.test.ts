@@ -19,16 +19,7 @@ import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, logits } 
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
-import { expectIdentical, native, suiteTitle } from './support.js';
-
-const ATTACK_KERNELS = ['fgsmAttack', 'pgdAttack'] as const;
-
-/** The backend without the whole-attack kernels: every other custom kernel stays. */
-const withoutAttackKernels = (backend: Backend): Backend => {
-  const custom = { ...backend.custom } as Record<string, unknown>;
-  for (const name of ATTACK_KERNELS) delete custom[name];
-  return { ...backend, custom: custom as Backend['custom'] };
-};
+import { expectIdentical, native, suiteTitle, withoutAttackKernels } from './support.js';
 
 interface Case {
   readonly attack: AttackName;

@@ -15,7 +15,7 @@ import { attackSpec, signStep } from '../../../core/attacks/attack.js';
 import { pgd, projectedStep } from '../../../core/attacks/pgd.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { Rng } from '../../../core/nn/rng.js';
-import { FC, expectIdentical, native, reference, shapeArb, suiteTitle, valuesArb } from './support.js';
+import { FC, expectIdentical, native, reference, shapeArb, suiteTitle, valuesArb, withoutAttackKernels } from './support.js';
 
 const finite = fc.double({ min: -3, max: 3, noNaN: true }).map(Math.fround);
 const withZeros = fc.oneof(finite, fc.constantFrom(0, -0));
@@ -30,12 +30,6 @@ const spyCustom = (name: string) => vi.spyOn(native.backend!.custom as Record<st
 
 /** The backend itself, or the same backend running the compositions instead of its custom kernels. */
 const variant = (backend: Backend, custom: boolean): Backend => (custom ? backend : withoutCustomKernels(backend));
-
-/** The backend without its whole-attack kernels, so that PGD's iterations run on the pgdStep kernel. */
-const withoutAttackKernels = (backend: Backend): Backend => {
-  const { fgsmAttack: _fgsm, pgdAttack: _pgd, ...custom } = backend.custom as Record<string, unknown>;
-  return { ...backend, custom: custom as Backend['custom'] };
-};
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -111,3 +111,9 @@ export const broadcastInputs = (count: number, value?: fc.Arbitrary<number>): fc
 
 export const permutationArb = (n: number): fc.Arbitrary<number[]> =>
   fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
+
+/** The backend without its whole-attack kernels (fgsmAttack, pgdAttack): their compositions run on its other kernels. */
+export const withoutAttackKernels = (backend: Backend): Backend => {
+  const { fgsmAttack: _fgsm, pgdAttack: _pgd, ...custom } = (backend.custom ?? {}) as Record<string, unknown>;
+  return { ...backend, custom: custom as Backend['custom'] };
+};
