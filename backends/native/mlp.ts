@@ -191,14 +191,12 @@ export function mlpKernels(
     return { acts, logits };
   };
 
-
   /** The logits' gradient [m, classes] moved to the lane layout. */
   const toLanes = (s: Scope, g: Float32Array, m: number, lanes: number, classes: number): Float32Array => {
     const gT = s.take(classes * lanes);
     addon.toLanes(g, m, classes, gT);
     return gT;
   };
-
 
   /**
    * The cotangent of the logits of mean_n CE(targets, softmax(logits)), in the lane layout, and the input
