@@ -85,8 +85,8 @@ static inline float rsn_clip_to(float v, rsn_bounds b) {
 }
 
 /*
- * The same clip as max then min (maxps(lo, v), minps(hi, t): NaN passes, as it must), half the vector
- * instructions of the compare-and-blend form. It gives the same results whenever a bound that was rounded is
+ * The same clip as max then min (maxps(lo, v), minps(hi, t): NaN passes, as it must) instead of two compares
+ * and two blends. It gives the same results whenever a bound that was rounded is
  * not zero: a v between the test value and the rounded bound can only be that bound itself, so returning v or
  * the bound is the same float; only a zero bound rounded from a tiny nonzero one would change a signed zero.
  */
