@@ -3,23 +3,9 @@
  * built once per mask handle (a mask lives for a whole pruning round) and read by the sparse kernels of
  * native/src/sparse.c. Compact value arrays hold one value per kept position, in CSR order (row-major).
  */
-export interface MaskLayout {
-  readonly rows: number;
-  readonly cols: number;
-  /** Kept positions. */
-  readonly nnz: number;
-  /** nnz / (rows * cols). */
-  readonly density: number;
-  /** CSR: positions of row r are [rowPtr[r], rowPtr[r + 1]); colIdx their columns; flat their row-major indices. */
-  readonly rowPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly flat: Int32Array;
-  /** 0, 1, ..., nnz - 1: reads a compact array in CSR order. */
-  readonly identity: Int32Array;
-  /** CSC: positions of column c are [colPtr[c], colPtr[c + 1]); rowIdx their rows; cscToCsr their CSR positions. */
-  readonly colPtr: Int32Array;
-  readonly rowIdx: Int32Array;
-  readonly cscToCsr: Int32Array;
+import { maskPositions, type MaskPositions } from '../mask-positions.js';
+
+export interface MaskLayout extends MaskPositions {
   /** Blocked position lists (blockedLists), made on first use per order and block size. */
   readonly blocked: Map<string, PositionLists>;
 }
@@ -100,39 +86,5 @@ export function isZeroOne(values: Float32Array): boolean {
   return true;
 }
 
-/** The layout of a 0/1 matrix (the caller checked isZeroOne). */
-export function maskLayout(values: Float32Array, rows: number, cols: number): MaskLayout {
-  let nnz = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === 1) nnz++;
-  const rowPtr = new Int32Array(rows + 1);
-  const colIdx = new Int32Array(nnz);
-  const flat = new Int32Array(nnz);
-  const colCount = new Int32Array(cols + 1);
-  let p = 0;
-  for (let r = 0; r < rows; r++) {
-    rowPtr[r] = p;
-    for (let c = 0, i = r * cols; c < cols; c++, i++) {
-      if (values[i] !== 1) continue;
-      colIdx[p] = c;
-      flat[p++] = i;
-      colCount[c + 1]!++;
-    }
-  }
-  rowPtr[rows] = p;
-  const colPtr = new Int32Array(cols + 1);
-  for (let c = 0; c < cols; c++) colPtr[c + 1] = colPtr[c]! + colCount[c + 1]!;
-  const rowIdx = new Int32Array(nnz);
-  const cscToCsr = new Int32Array(nnz);
-  const next = colPtr.slice(0, cols);
-  for (let r = 0; r < rows; r++) {
-    for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) {
-      const at = next[colIdx[q]!]!++;
-      rowIdx[at] = r;
-      cscToCsr[at] = q;
-    }
-  }
-  const identity = new Int32Array(nnz);
-  for (let q = 0; q < nnz; q++) identity[q] = q;
-  const size = rows * cols;
-  return { rows, cols, nnz, density: size === 0 ? 1 : nnz / size, rowPtr, colIdx, flat, identity, colPtr, rowIdx, cscToCsr, blocked: new Map() };
-}
+/** The layout of a 0/1 matrix (the caller checked isZeroOne), with no blocked lists made yet. */
+export const maskLayout = (values: Float32Array, rows: number, cols: number): MaskLayout => ({ ...maskPositions(values, rows, cols), blocked: new Map() });

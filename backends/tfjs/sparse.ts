@@ -16,6 +16,7 @@
  * Every tensor held here is dropped with the handle it was made for (the adapter calls drop()).
  */
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
+import { maskPositions } from '../mask-positions.js';
 import type { WasmHeap } from './heap.js';
 
 /**
@@ -176,26 +177,17 @@ export class SparseProducts {
       else if (v !== 0 || Object.is(v, -0)) return null;
     }
     if (kept >= this.crossover.product * values.length) return null;
-    return this.build(values, t.shape[0]!, t.shape[1]!, kept);
+    return this.build(values, t.shape[0]!, t.shape[1]!);
   }
 
-  private build(mask: Float32Array, rows: number, cols: number, kept: number): Layout {
+  private build(mask: Float32Array, rows: number, cols: number): Layout {
+    const positions = maskPositions(mask, rows, cols);
+    // Pointers as byte offsets (4 q) into the value list; `at` the flat indices of E, in each list's order.
+    const bytes = (ptr: Int32Array) => Int32Array.from(ptr, (q) => 4 * q);
     const lists = {
-      cscPtr: new Int32Array(cols + 1), cscIdx: new Int32Array(kept), cscAt: new Int32Array(kept),
-      csrPtr: new Int32Array(rows + 1), csrIdx: new Int32Array(kept), csrAt: new Int32Array(kept),
+      cscPtr: bytes(positions.colPtr), cscIdx: positions.rowIdx, cscAt: Int32Array.from(positions.cscToCsr, (q) => positions.flat[q]!),
+      csrPtr: bytes(positions.rowPtr), csrIdx: positions.colIdx, csrAt: positions.flat,
     };
-    let q = 0;
-    for (let j = 0; j < cols; j++) {
-      lists.cscPtr[j] = 4 * q;
-      for (let p = 0; p < rows; p++) if (mask[p * cols + j] === 1) (lists.cscIdx[q] = p, lists.cscAt[q++] = p * cols + j);
-    }
-    lists.cscPtr[cols] = 4 * q;
-    q = 0;
-    for (let p = 0; p < rows; p++) {
-      lists.csrPtr[p] = 4 * q;
-      for (let j = 0; j < cols; j++) if (mask[p * cols + j] === 1) (lists.csrIdx[q] = j, lists.csrAt[q++] = p * cols + j);
-    }
-    lists.csrPtr[rows] = 4 * q;
     // Tensors of at least one element: an empty mask has empty lists.
     const upload = (list: Int32Array): TfTensor => {
       const t = this.heap.alloc([Math.max(1, list.length)]);
@@ -203,7 +195,7 @@ export class SparseProducts {
       return t;
     };
     return {
-      rows, cols, kept,
+      rows, cols, kept: positions.nnz,
       cscPtr: upload(lists.cscPtr), cscIdx: upload(lists.cscIdx), cscAt: upload(lists.cscAt),
       csrPtr: upload(lists.csrPtr), csrIdx: upload(lists.csrIdx), csrAt: upload(lists.csrAt),
     };

@@ -1,9 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { Backend } from '../../core/autodiff/backend.js';
+import { setActiveBackend } from '../../core/autodiff/engine.js';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
+import type { PreparedData } from '../../core/experiment/round.js';
+import { runTrial } from '../../core/experiment/runner.js';
 import { readCsv } from '../../core/results/csv.js';
 import * as paths from '../../core/results/paths.js';
-import { loadKernels } from '../../core/results/store.js';
+import { claimConfigDir, loadKernels } from '../../core/results/store.js';
 import { DENSE_300_100 } from '../../core/nn/model.js';
 import { closeness } from '../support/allclose.js';
+import { syntheticSet } from '../support/synthetic.js';
 
 /**
  * Two trials on disk (trial folders) agree round by round: the same evaluations; losses and weights to 1e-3
@@ -26,4 +35,22 @@ export function expectTrialsAgree(other: string, reference: string, rounds: numb
     wa.forEach((w, l) => expect(closeness(w, wb[l]!, 1e-3, 1e-4)).toBeLessThanOrEqual(1));
     expect(loadKernels(other, round, 'masks', DENSE_300_100)).toEqual(loadKernels(reference, round, 'masks', DENSE_300_100));
   }
+}
+
+const PRUNED_DATA: PreparedData = { train: syntheticSet(200, 1, 0.1, 0.4), valid: syntheticSet(100, 2, 0.1, 0.4), test: syntheticSet(100, 3, 0, 0.4) };
+const PRUNED_CONFIG: ExperimentConfig = {
+  ...DEFAULT_CONFIG, trials: 1, train_iters: 12, eval_every: 6, prune_iters: 2, batch_size: 20, eval_batch_size: 50,
+  attack: 'fgsm', adv_train: true,
+};
+
+/**
+ * A short pruned trial (three rounds of FGSM-adversarial training on synthetic data) on `backend`, into a new
+ * temporary folder; returns its trial folder, for expectTrialsAgree(.., 3).
+ */
+export async function trainPrunedTrial(backend: Backend, name: string): Promise<string> {
+  setActiveBackend(backend);
+  const dir = mkdtempSync(join(tmpdir(), `rsn-pruned-${name}-`));
+  claimConfigDir(dir, 'test', PRUNED_CONFIG, false);
+  await runTrial(PRUNED_CONFIG, PRUNED_DATA, 0, { configDir: dir, backend: name });
+  return paths.trialDir(dir, 0);
 }

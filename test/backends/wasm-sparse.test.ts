@@ -5,9 +5,6 @@
  * equal the dense wasm steps bit for bit; nothing leaks; and a pruned trial with every mask on the sparse
  * products agrees with the reference's. Each test checks that the sparse products ran (sparseCounts).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../backends/reference/index.js';
@@ -17,17 +14,11 @@ import { PRUNED_ROUNDS, roundMasks } from '../../benchmarks/perf/micro/items.js'
 import type { Backend } from '../../core/autodiff/backend.js';
 import { fromHost, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';
-import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/experiment/config.js';
-import type { PreparedData } from '../../core/experiment/round.js';
-import { runTrial } from '../../core/experiment/runner.js';
 import { DENSE_300_100, initialWeights } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
-import * as paths from '../../core/results/paths.js';
-import { claimConfigDir } from '../../core/results/store.js';
-import { syntheticSet } from '../support/synthetic.js';
-import { expectProductClose, makeMask, maskSpecArb } from './native/sparse-support.js';
+import { expectProductClose, maskedProductCase, maskSpecArb } from './native/sparse-support.js';
 import { expectIdentical } from './support.js';
-import { expectTrialsAgree } from './trials-agree.js';
+import { expectTrialsAgree, trainPrunedTrial } from './trials-agree.js';
 import { BATCH, finishRun as finish, startRun as start, stepRun as step } from './step-runs.js';
 
 const ALWAYS_SPARSE: WasmCrossover = { minSize: 0, product: 2 };
@@ -44,12 +35,7 @@ describe('wasm backend: sparse products of masked weights', () => {
     const arb = fc.tuple(maskSpecArb(1, 40), fc.integer({ min: 1, max: 70 }));
     fc.assert(
       fc.property(arb, ([spec, batch]) => {
-        const { rows, cols } = spec;
-        const mask = makeMask(spec);
-        const rng = new Rng(spec.seed + 1);
-        const w = rng.uniformArray(rows * cols, -2, 2);
-        const x = rng.uniformArray(batch * rows, -2, 2);
-        const g = rng.uniformArray(batch * cols, -2, 2);
+        const { rows, cols, mask, w, x, g } = maskedProductCase(spec, batch);
         const run = (b: Backend) => on(b, () => {
           const e = op.mul(fromHost(w, [rows, cols]), fromHost(mask, [rows, cols]));
           return { e: e.dataSync(), y: op.matmul(fromHost(x, [batch, rows]), e).dataSync(), dx: op.matmul(fromHost(g, [batch, cols]), e, false, true).dataSync() };
@@ -123,24 +109,10 @@ describe('wasm backend: pruned training steps on the sparse products', () => {
   }
 });
 
-const data: PreparedData = { train: syntheticSet(200, 1, 0.1, 0.4), valid: syntheticSet(100, 2, 0.1, 0.4), test: syntheticSet(100, 3, 0, 0.4) };
-const config: ExperimentConfig = {
-  ...DEFAULT_CONFIG, trials: 1, train_iters: 12, eval_every: 6, prune_iters: 2, batch_size: 20, eval_batch_size: 50,
-  attack: 'fgsm', adv_train: true,
-};
-
-async function trainOn(backend: Backend, name: string): Promise<string> {
-  setActiveBackend(backend);
-  const dir = mkdtempSync(join(tmpdir(), `rsn-wasm-sparse-${name}-`));
-  claimConfigDir(dir, 'test', config, false);
-  await runTrial(config, data, 0, { configDir: dir, backend: name });
-  return paths.trialDir(dir, 0);
-}
-
 describe('wasm backend: a pruned trial on the sparse products agrees with the reference', () => {
   it('gives the same metrics, weights and masks within tolerance over three rounds', async () => {
-    const trained = await trainOn(sparse, 'wasm');
+    const trained = await trainPrunedTrial(sparse, 'wasm');
     expect(sparse.sparseCounts().products, 'sparse products').toBeGreaterThan(0);
-    expectTrialsAgree(trained, await trainOn(reference, 'reference'), 3);
+    expectTrialsAgree(trained, await trainPrunedTrial(reference, 'reference'), 3);
   });
 });

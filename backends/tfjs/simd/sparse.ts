@@ -22,13 +22,18 @@ const LANES = 4;
 /** Accumulator vectors per pass over a list (with the splat and a loaded vector, within 16 registers). */
 const VECTORS_PER_PASS = 8;
 
+/** Rows of `lanes` floats are whole SIMD vectors. */
+function checkLanes(lanes: number): void {
+  if (!(lanes >= LANES && lanes % LANES === 0)) throw new RangeError(`lanes must be a positive multiple of 4, got ${lanes}`);
+}
+
 /**
  * spmm(src, vals, ptr, idx, count, dst): for j < count, dst row j = sum over q in [ptr[j], ptr[j+1]) of
  * vals[q] * (src row idx[q]), in increasing q from +0. `ptr` (int32, count + 1 entries) holds byte offsets into
  * vals (4 q), `idx` (int32) row indices; rows are `lanes` floats (a multiple of 4).
  */
 export function sparseLanesFunction(name: string, lanes: number, vectorsPerPass = VECTORS_PER_PASS): WasmFunction {
-  if (!(lanes >= LANES && lanes % LANES === 0)) throw new RangeError(`lanes must be a positive multiple of 4, got ${lanes}`);
+  checkLanes(lanes);
   const [SRC, VALS, PTR, IDX, COUNT, DST] = [0, 1, 2, 3, 4, 5];
   const locals = new Locals(6);
   const jp = locals.add(I32);
@@ -84,7 +89,7 @@ export function sparseLanesFunction(name: string, lanes: number, vectorsPerPass 
  * `lanes` floats (int32 row indices); four vector partial sums, then lanes 0 + 1 + 2 + 3.
  */
 export function sampledLanesFunction(name: string, lanes: number): WasmFunction {
-  if (!(lanes >= LANES && lanes % LANES === 0)) throw new RangeError(`lanes must be a positive multiple of 4, got ${lanes}`);
+  checkLanes(lanes);
   const [A, B, AIDX, BIDX, COUNT, OUT] = [0, 1, 2, 3, 4, 5];
   const locals = new Locals(6);
   const qp = locals.add(I32);

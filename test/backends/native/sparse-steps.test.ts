@@ -3,9 +3,6 @@
  * backend, with the tolerances of steps.test.ts and train-agreement.test.ts: the sparse kernels change the
  * float32 accumulation order of the products, nothing else. Each test also checks that the sparse kernels ran.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../../core/autodiff/backend.js';
 import { CROSSOVER } from '../../../backends/native/crossover.js';
@@ -15,19 +12,13 @@ import { PRUNED_ROUNDS, roundMasks } from '../../../benchmarks/perf/micro/items.
 import { disposeAll, fromHost, setActiveBackend } from '../../../core/autodiff/engine.js';
 import { liveTensorCount } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
-import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../core/experiment/config.js';
-import * as paths from '../../../core/results/paths.js';
-import type { PreparedData } from '../../../core/experiment/round.js';
-import { runTrial } from '../../../core/experiment/runner.js';
-import { claimConfigDir } from '../../../core/results/store.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
 import { DENSE_300_100, initialWeights } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { closeness } from '../../support/allclose.js';
-import { syntheticSet } from '../../support/synthetic.js';
-import { expectTrialsAgree } from '../trials-agree.js';
+import { expectTrialsAgree, trainPrunedTrial } from '../trials-agree.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectClose, expectIdentical, native, reference, suiteTitle } from './support.js';
 import { BATCH, finishRun as finish, startRun as start, stepRun as step } from '../step-runs.js';
@@ -133,28 +124,14 @@ describe.skipIf(!native.backend)(suiteTitle('sparse training steps agree with th
   });
 });
 
-const data: PreparedData = { train: syntheticSet(200, 1, 0.1, 0.4), valid: syntheticSet(100, 2, 0.1, 0.4), test: syntheticSet(100, 3, 0, 0.4) };
-const config: ExperimentConfig = {
-  ...DEFAULT_CONFIG, trials: 1, train_iters: 12, eval_every: 6, prune_iters: 2, batch_size: 20, eval_batch_size: 50,
-  attack: 'fgsm', adv_train: true,
-};
-
-async function trainOn(backend: Backend, name: string): Promise<string> {
-  setActiveBackend(backend);
-  const dir = mkdtempSync(join(tmpdir(), `rsn-sparse-${name}-`));
-  claimConfigDir(dir, 'test', config, false);
-  await runTrial(config, data, 0, { configDir: dir, backend: name });
-  return paths.trialDir(dir, 0);
-}
-
 /** train-agreement.test.ts's check, on the native backend with every mask on the sparse kernels. */
 describe.skipIf(!native.backend)(suiteTitle('a pruned trial on the sparse kernels agrees with the reference'), () => {
   it('gives the same metrics, weights and masks within tolerance over three rounds', async () => {
     const backend: NativeBackend = createNativeBackend({ sparse: ALWAYS_SPARSE });
-    const other = await trainOn(backend, 'native');
+    const other = await trainPrunedTrial(backend, 'native');
     const counts = backend.sparseCounts();
     backend.close?.();
-    const ref = await trainOn(reference, 'reference');
+    const ref = await trainPrunedTrial(reference, 'reference');
     expect(counts.products).toBeGreaterThan(0);
     expect(counts.sampled).toBeGreaterThan(0);
     expect(counts.adam).toBeGreaterThan(0);

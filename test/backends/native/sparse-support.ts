@@ -64,3 +64,14 @@ export function expectProductClose(
     }
   }
 }
+
+/** The operands of a masked product check: the mask of `spec`, weights W, x [batch, rows] and g [batch, cols]. */
+export function maskedProductCase(spec: MaskSpec, batch: number) {
+  const { rows, cols } = spec;
+  const rng = new Rng(spec.seed + 1);
+  const mask = makeMask(spec);
+  const w = rng.uniformArray(rows * cols, -2, 2);
+  const x = rng.uniformArray(batch * rows, -2, 2);
+  const g = rng.uniformArray(batch * cols, -2, 2);
+  return { rows, cols, mask, w, x, g };
+}

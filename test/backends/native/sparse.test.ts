@@ -22,7 +22,7 @@ import { smoothedTargets } from '../../../core/nn/loss.js';
 import { logits } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainingLoss } from '../../../core/nn/train-step.js';
-import { ALWAYS_SPARSE, expectProductClose, makeMask, maskSpecArb } from './sparse-support.js';
+import { ALWAYS_SPARSE, expectProductClose, makeMask, maskedProductCase, maskSpecArb } from './sparse-support.js';
 import { expectClose, expectIdentical, FC, native, reference, suiteTitle } from './support.js';
 
 const sparse = (): NativeBackend => createNativeBackend({ sparse: ALWAYS_SPARSE });
@@ -42,12 +42,7 @@ describe.skipIf(!native.backend)(suiteTitle('sparse kernels agree with the refer
       const arb = fc.tuple(maskSpecArb(minDim, maxDim), fc.integer({ min: 1, max: maxBatch }));
       fc.assert(
         fc.property(arb, ([spec, batch]) => {
-          const { rows, cols } = spec;
-          const mask = makeMask(spec);
-          const rng = new Rng(spec.seed + 1);
-          const w = rng.uniformArray(rows * cols, -2, 2);
-          const x = rng.uniformArray(batch * rows, -2, 2);
-          const g = rng.uniformArray(batch * cols, -2, 2);
+          const { rows, cols, mask, w, x, g } = maskedProductCase(spec, batch);
           const run = (b: Backend) => on(b, () => {
             const m = fromHost(mask, [rows, cols]);
             const e = op.mul(fromHost(w, [rows, cols]), m);
