@@ -1,6 +1,6 @@
 import type { HostData } from '../../core/autodiff/backend.js';
 import * as op from '../../core/autodiff/ops.js';
-import type { DType, Primitive, Shape } from '../../core/autodiff/primitives.js';
+import type { ConvPadding, DType, Primitive, Shape } from '../../core/autodiff/primitives.js';
 import { sizeOf } from '../../core/autodiff/shapes.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { Rng } from '../../core/nn/rng.js';
@@ -143,4 +143,35 @@ function layoutCases(): PrimitiveCase[] {
   return cases;
 }
 
-export const primitiveCases = (): PrimitiveCase[] => [...binaryCases(), ...unaryCases(), ...layoutCases()];
+/**
+ * The optional primitives of convolutional networks. Sums stay within 50 terms (TOL.reduction's bound): filters of
+ * at most 50 weights, filter gradients over at most 50 output positions.
+ */
+function convolutionCases(): PrimitiveCase[] {
+  const cases: PrimitiveCase[] = [];
+  const convs: [string, Shape, Shape, ConvPadding][] = [
+    ['3x3 same, 2 -> 3 channels', [2, 5, 5, 2], [3, 3, 2, 3], 'same'],
+    ['3x3 valid, 2 -> 3 channels', [2, 7, 7, 2], [3, 3, 2, 3], 'valid'],
+    ['5x5 same on one channel (LeNet-5\'s first layer)', [1, 6, 6, 1], [5, 5, 1, 4], 'same'],
+    ['2x4 same (even sizes pad one more after)', [1, 5, 6, 2], [2, 4, 2, 2], 'same'],
+    ['1x1 valid', [2, 3, 4, 5], [1, 1, 5, 2], 'valid'],
+  ];
+  for (const [label, xs, ws, padding] of convs) {
+    const [x, w] = [uniform(xs), uniform(ws)];
+    cases.push({ primitive: 'conv2d', name: `conv2d ${label}`, inputs: [x, w], apply: (a, b) => op.conv2d(a!, b!, padding), tol: TOL.reduction, differentiable: true });
+    const out = [xs[0]!, padding === 'same' ? xs[1]! : xs[1]! - ws[0]! + 1, padding === 'same' ? xs[2]! : xs[2]! - ws[1]! + 1, ws[3]!];
+    const dy = uniform(out);
+    cases.push({ primitive: 'conv2dInputGrad', name: `conv2dInputGrad ${label}`, inputs: [dy, w], apply: (g, b) => op.conv2dInputGrad(g!, b!, padding, xs), tol: TOL.reduction, differentiable: false });
+    cases.push({ primitive: 'conv2dFilterGrad', name: `conv2dFilterGrad ${label}`, inputs: [x, dy], apply: (a, g) => op.conv2dFilterGrad(a!, g!, padding, ws), tol: TOL.reduction, differentiable: false });
+  }
+  // Ties decide which element of a window gets the gradient (the first maximum); 5x7 leaves a row and a column out.
+  for (const [label, x] of [['random', uniform([2, 6, 4, 3])], ['with ties', ties([2, 6, 4, 3])], ['5x7 with ties (partial windows dropped)', ties([1, 5, 7, 2])]] as const) {
+    cases.push({ primitive: 'maxPool', name: `maxPool 2x2 ${label}`, inputs: [x], apply: (t) => op.maxPool(t, 2), tol: TOL.exact, differentiable: true });
+    const out = [x.shape[0]!, Math.floor(x.shape[1]! / 2), Math.floor(x.shape[2]! / 2), x.shape[3]!];
+    cases.push({ primitive: 'maxPoolGrad', name: `maxPoolGrad 2x2 ${label}`, inputs: [x, uniform(out)], apply: (t, g) => op.maxPoolGrad(t!, g!, 2), tol: TOL.exact, differentiable: false });
+  }
+  cases.push({ primitive: 'maxPool', name: 'maxPool 3x3 random', inputs: [uniform([1, 6, 7, 2])], apply: (t) => op.maxPool(t, 3), tol: TOL.exact, differentiable: true });
+  return cases;
+}
+
+export const primitiveCases = (): PrimitiveCase[] => [...binaryCases(), ...unaryCases(), ...layoutCases(), ...convolutionCases()];

@@ -1,7 +1,9 @@
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { matmulBatches, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, HostData, Kernel, KernelTable, TensorInfo } from '../../core/autodiff/backend.js';
+import { optionalPrimitivesOf, type Backend, type HostData, type Kernel, type KernelTable, type TensorInfo } from '../../core/autodiff/backend.js';
+import { HOST_KERNELS, type FloatValues, type HostKernel } from '../../core/autodiff/host-kernels/index.js';
+import type { OptionalPrimitive } from '../../core/autodiff/primitives.js';
 import { binaryKernel, broadcastIndices, unaryKernel, type FloatCtor, type FloatData } from './elementwise.js';
 import { argmax, broadcastTo, reduce, transpose } from './layout.js';
 import { matmul } from './matmul.js';
@@ -31,6 +33,10 @@ export function createReferenceBackend(precision: Precision = 'float32'): Backen
     const kernel = unaryKernel(expr);
     return ([x]: readonly TensorInfo<HostData>[]) => kernel(F, f(x!));
   };
+
+  /** The optional primitives run their host kernels (core/autodiff/host-kernels), the specification of each. */
+  const host = <P extends OptionalPrimitive>(primitive: P): Kernel<P, HostData> => (inputs, attrs, out) =>
+    (HOST_KERNELS[primitive] as unknown as HostKernel<P>)(inputs.map((t) => ({ values: t.handle as FloatValues, shape: t.shape })), attrs, out.shape);
 
   const kernels: KernelTable<HostData> = {
     add: binary('x + y'),
@@ -93,6 +99,11 @@ export function createReferenceBackend(precision: Precision = 'float32'): Backen
       }
       return result;
     },
+    conv2d: host('conv2d'),
+    conv2dInputGrad: host('conv2dInputGrad'),
+    conv2dFilterGrad: host('conv2dFilterGrad'),
+    maxPool: host('maxPool'),
+    maxPoolGrad: host('maxPoolGrad'),
   };
 
   return {
@@ -107,6 +118,7 @@ export function createReferenceBackend(precision: Precision = 'float32'): Backen
       live--;
     },
     liveHandles: () => live,
+    optionalPrimitives: optionalPrimitivesOf(kernels),
     run(primitive, inputs, attrs, out) {
       // Own properties only: 'toString' or 'constructor' must not reach Object.prototype.
       const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, HostData>) : undefined;

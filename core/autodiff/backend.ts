@@ -1,4 +1,4 @@
-import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
+import { OPTIONAL_PRIMITIVES, type DType, type OptionalPrimitive, type Primitive, type PrimitiveAttrs, type RequiredPrimitive, type Shape } from './primitives.js';
 
 /** Host-side values of a tensor. Float64Array only appears on the float64 reference backend used as a test oracle. */
 export type HostData = Float32Array | Float64Array | Int32Array;
@@ -37,8 +37,17 @@ export interface Backend<H = unknown> {
   dispose(handle: H): void;
   /** Handles allocated and not yet disposed (for leak checks). */
   liveHandles(): number;
-  /** Run one primitive. Throws UnsupportedOpError for a primitive/dtype it does not implement. */
+  /**
+   * Run one primitive. Throws UnsupportedOpError for a primitive/dtype it does not implement. The core calls it
+   * for every required primitive, and for an optional one only when `optionalPrimitives` lists it.
+   */
   run<P extends Primitive>(primitive: P, inputs: readonly TensorInfo<H>[], attrs: PrimitiveAttrs[P], out: OutputSpec): H;
+  /**
+   * The optional primitives (primitives.ts, OPTIONAL_PRIMITIVES: convolution, pooling) this backend has kernels
+   * for. For any other the core reads the inputs, runs the host kernel (autodiff/host-kernels/) and uploads the
+   * result, so a model built on them trains on every backend. Absent: none.
+   */
+  readonly optionalPrimitives?: ReadonlySet<OptionalPrimitive>;
   /** Free everything the backend holds (tfjs engines, native pools). Optional. */
   close?(): void;
   /**
@@ -72,8 +81,15 @@ export type Kernel<P extends Primitive, H> = (
   out: OutputSpec,
 ) => H;
 
-/** An exhaustive kernel table: a backend missing a kernel does not compile. */
-export type KernelTable<H> = { [P in Primitive]: Kernel<P, H> };
+/**
+ * A kernel table: every required primitive (a backend missing one does not compile) and any optional ones; list
+ * the optional ones present as the backend's `optionalPrimitives` (optionalPrimitivesOf).
+ */
+export type KernelTable<H> = { [P in RequiredPrimitive]: Kernel<P, H> } & { [P in OptionalPrimitive]?: Kernel<P, H> };
+
+/** The optional primitives a kernel table has kernels for. */
+export const optionalPrimitivesOf = <H>(table: KernelTable<H>): ReadonlySet<OptionalPrimitive> =>
+  new Set(OPTIONAL_PRIMITIVES.filter((p) => table[p] !== undefined));
 
 /**
  * The same backend without its custom kernels: every custom op then runs its composition. Tests and benchmarks
@@ -81,3 +97,9 @@ export type KernelTable<H> = { [P in Primitive]: Kernel<P, H> };
  * memory and handles.
  */
 export const withoutCustomKernels = <H>(backend: Backend<H>): Backend<H> => ({ ...backend, custom: undefined });
+
+/**
+ * The same backend without its kernels of optional primitives: the core then runs their host kernels. Tests
+ * use it to show that a model trains through the fallback; like withoutCustomKernels it shares the original's memory.
+ */
+export const withoutOptionalPrimitives = <H>(backend: Backend<H>): Backend<H> => ({ ...backend, optionalPrimitives: undefined });

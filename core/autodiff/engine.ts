@@ -1,6 +1,7 @@
 import type { Backend, HostData, TensorInfo } from './backend.js';
 import { BackendError, RsnError, UnsupportedOpError } from '../errors.js';
-import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
+import { HOST_KERNELS, type FloatValues, type HostKernel } from './host-kernels/index.js';
+import { isOptionalPrimitive, type DType, type OptionalPrimitive, type Primitive, type PrimitiveAttrs, type Shape } from './primitives.js';
 import { inferOutput, sizeOf } from './shapes.js';
 import { Tensor } from './tensor.js';
 
@@ -67,7 +68,10 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
   if (!Object.hasOwn(inferOutput, primitive)) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', backend.name);
   const out = inferOutput[primitive](inputs, attrs);
   const infos = inputs.map(infoOf);
-  const output = track(new Tensor(out.shape, out.dtype, backend.run(primitive, infos, attrs, out), backend));
+  const handle = isOptionalPrimitive(primitive) && !backend.optionalPrimitives?.has(primitive)
+    ? runOnHost(backend, primitive, infos, attrs as never, out.shape)
+    : backend.run(primitive, infos, attrs, out);
+  const output = track(new Tensor(out.shape, out.dtype, handle, backend));
   if (recordingPaused === 0) {
     for (const tape of tapes) {
       if (inputs.some((t) => tape.tracked.has(t.id))) {
@@ -79,6 +83,16 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
     }
   }
   return output;
+}
+
+/**
+ * An optional primitive the backend has no kernel for: its host kernel on the inputs' values, uploaded as the
+ * output (float32 outputs only, as every optional primitive has).
+ */
+function runOnHost<P extends OptionalPrimitive>(backend: Backend, primitive: P, infos: readonly TensorInfo[], attrs: PrimitiveAttrs[P], shape: Shape): unknown {
+  const inputs = infos.map((info) => ({ values: backend.read(info) as FloatValues, shape: info.shape }));
+  const kernel = HOST_KERNELS[primitive] as unknown as HostKernel<P>;
+  return backend.upload(kernel(inputs, attrs, shape), shape, 'float32');
 }
 
 /** The inputs of a custom kernel by name: a tensor or a list of tensors each. */

@@ -5,7 +5,7 @@
 import type { HostData } from './backend.js';
 import { ShapeError } from '../errors.js';
 import { bind, fromHost, untracked } from './engine.js';
-import type { DType, Shape } from './primitives.js';
+import type { ConvPadding, DType, Shape } from './primitives.js';
 import { normaliseAxes, sizeOf } from './shapes.js';
 import type { Tensor } from './tensor.js';
 
@@ -82,6 +82,16 @@ export const transpose = (x: Tensor, perm: readonly number[] = allAxes(x).revers
 export const broadcastTo = (x: Tensor, shape: Shape): Tensor => bind('broadcastTo', [x], { shape });
 export const argmax = (x: Tensor, axis = -1): Tensor => bind('argmax', [x], { axis: normaliseAxes([axis], x.rank)[0]! });
 export const oneHot = (labels: Tensor, depth: number): Tensor => bind('oneHot', [labels], { depth });
+
+/** Stride-1 2-D convolution of x [n, h, w, c_in] with a filter [kh, kw, c_in, c_out] (primitives.ts, conv2d). */
+export const conv2d = (x: Tensor, filter: Tensor, padding: ConvPadding): Tensor => bind('conv2d', [x, filter], { padding });
+export const conv2dInputGrad = (dy: Tensor, filter: Tensor, padding: ConvPadding, inputShape: Shape): Tensor =>
+  bind('conv2dInputGrad', [dy, filter], { padding, inputShape });
+export const conv2dFilterGrad = (x: Tensor, dy: Tensor, padding: ConvPadding, filterShape: Shape): Tensor =>
+  bind('conv2dFilterGrad', [x, dy], { padding, filterShape });
+/** Max pooling of x [n, h, w, c] over size x size windows, stride size. */
+export const maxPool = (x: Tensor, size: number): Tensor => bind('maxPool', [x], { size });
+export const maxPoolGrad = (x: Tensor, dy: Tensor, size: number): Tensor => bind('maxPoolGrad', [x, dy], { size });
 
 /** log-softmax along an axis, stabilised by subtracting the (constant) maximum. */
 export function logSoftmax(logits: Tensor, axis = -1): Tensor {

@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import type { DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
+import type { ConvPadding, DType, Primitive, PrimitiveAttrs, Shape } from './primitives.js';
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
@@ -87,6 +87,39 @@ function requireDtype(op: string, dtype: DType, want: DType): void {
   if (dtype !== want) throw new ShapeError(`'${op}' takes ${want} inputs, got ${dtype}`);
 }
 
+/** Zero padding [before, after] of one spatial axis for a window of `size` (TensorFlow's 'same': the extra one after). */
+export function convPadding(size: number, padding: ConvPadding): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  const total = size - 1;
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Output length of one spatial axis of a stride-1 convolution. */
+export const convOutputLength = (length: number, size: number, padding: ConvPadding): number =>
+  padding === 'same' ? length : length - size + 1;
+
+/** The output shape of conv2d, checking x [n, h, w, c] against filter [kh, kw, c, c_out]. */
+export function conv2dShape(x: Shape, filter: Shape, padding: ConvPadding): number[] {
+  if (x.length !== 4 || filter.length !== 4) {
+    throw new ShapeError(`conv2d takes x [n, h, w, c] and a filter [kh, kw, c_in, c_out], got [${x}] and [${filter}]`);
+  }
+  const [n, h, w, c] = x as [number, number, number, number];
+  const [kh, kw, cIn, cOut] = filter as [number, number, number, number];
+  if (c !== cIn) throw new ShapeError(`conv2d: x has ${c} channels but the filter [${filter}] takes ${cIn}`);
+  const [oh, ow] = [convOutputLength(h, kh, padding), convOutputLength(w, kw, padding)];
+  if (oh < 1 || ow < 1) throw new ShapeError(`conv2d: a ${kh}x${kw} filter does not fit a ${h}x${w} image with '${padding}' padding`);
+  return [n, oh, ow, cOut];
+}
+
+/** The output shape of maxPool on x [n, h, w, c]. */
+export function maxPoolShape(x: Shape, size: number): number[] {
+  if (x.length !== 4) throw new ShapeError(`maxPool takes x [n, h, w, c], got [${x}]`);
+  if (!(Number.isInteger(size) && size >= 1)) throw new ShapeError(`maxPool's window size must be a whole number >= 1, got ${size}`);
+  const [n, h, w, c] = x as [number, number, number, number];
+  if (h < size || w < size) throw new ShapeError(`maxPool: a ${size}x${size} window does not fit a ${h}x${w} image`);
+  return [n, Math.floor(h / size), Math.floor(w / size), c];
+}
+
 type Input = { shape: Shape; dtype: DType };
 type Infer<P extends Primitive> = (inputs: readonly Input[], attrs: PrimitiveAttrs[P]) => { shape: Shape; dtype: DType };
 
@@ -148,5 +181,33 @@ export const inferOutput: { [P in Primitive]: Infer<P> } = {
   oneHot: ([x], { depth }) => {
     requireDtype('oneHot', x!.dtype, 'int32');
     return { shape: [...x!.shape, depth], dtype: 'float32' };
+  },
+  conv2d: ([x, filter], { padding }) => {
+    requireDtype('conv2d', x!.dtype, 'float32');
+    requireDtype('conv2d', filter!.dtype, 'float32');
+    return { shape: conv2dShape(x!.shape, filter!.shape, padding), dtype: 'float32' };
+  },
+  conv2dInputGrad: ([dy, filter], { padding, inputShape }) => {
+    requireDtype('conv2dInputGrad', dy!.dtype, 'float32');
+    if (!sameShape(conv2dShape(inputShape, filter!.shape, padding), dy!.shape)) {
+      throw new ShapeError(`conv2dInputGrad: dy [${dy!.shape}] is not conv2d's output for x [${inputShape}] and filter [${filter!.shape}]`);
+    }
+    return { shape: inputShape, dtype: 'float32' };
+  },
+  conv2dFilterGrad: ([x, dy], { padding, filterShape }) => {
+    requireDtype('conv2dFilterGrad', x!.dtype, 'float32');
+    if (!sameShape(conv2dShape(x!.shape, filterShape, padding), dy!.shape)) {
+      throw new ShapeError(`conv2dFilterGrad: dy [${dy!.shape}] is not conv2d's output for x [${x!.shape}] and filter [${filterShape}]`);
+    }
+    return { shape: filterShape, dtype: 'float32' };
+  },
+  maxPool: ([x], { size }) => {
+    requireDtype('maxPool', x!.dtype, 'float32');
+    return { shape: maxPoolShape(x!.shape, size), dtype: 'float32' };
+  },
+  maxPoolGrad: ([x, dy], { size }) => {
+    requireDtype('maxPoolGrad', x!.dtype, 'float32');
+    if (!sameShape(maxPoolShape(x!.shape, size), dy!.shape)) throw new ShapeError(`maxPoolGrad: dy [${dy!.shape}] is not maxPool's output for x [${x!.shape}]`);
+    return { shape: x!.shape, dtype: 'float32' };
   },
 };

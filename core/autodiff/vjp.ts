@@ -11,6 +11,7 @@
  * - clip passes the gradient where min <= x <= max, bounds included.
  * - max over axes gives the full gradient to every element equal to the maximum.
  */
+import { RsnError } from '../errors.js';
 import * as op from './ops.js';
 import type { Primitive, PrimitiveAttrs } from './primitives.js';
 import { reducedShape } from './shapes.js';
@@ -25,6 +26,11 @@ type VjpRule<P extends Primitive> = (
 ) => (Tensor | null)[];
 
 const none: VjpRule<Primitive> = (_g, inputs) => inputs.map(() => null);
+
+/** The gradients of gradient primitives (second derivatives) are not defined: asking for one is an error. */
+const secondOrder = (primitive: Primitive): VjpRule<Primitive> => () => {
+  throw new RsnError(`the gradient of '${primitive}' is a second derivative, which rsn does not define`, 'differentiate a function of the forward primitives once (grad of grad through a convolution or pooling is not supported)');
+};
 
 const reduceBack = (g: Tensor, x: Tensor, axes: readonly number[]): Tensor =>
   op.reshape(g, reducedShape(x.shape, axes, true));
@@ -77,4 +83,12 @@ export const vjpRules: { [P in Primitive]: VjpRule<P> } = {
   broadcastTo: (g) => [g],
   argmax: none,
   oneHot: none,
+  conv2d: (g, [x, filter], _, { padding }, [needX, needFilter]) => [
+    needX ? op.conv2dInputGrad(g, filter!, padding, x!.shape) : null,
+    needFilter ? op.conv2dFilterGrad(x!, g, padding, filter!.shape) : null,
+  ],
+  conv2dInputGrad: secondOrder('conv2dInputGrad'),
+  conv2dFilterGrad: secondOrder('conv2dFilterGrad'),
+  maxPool: (g, [x], _, { size }) => [op.maxPoolGrad(x!, g, size)],
+  maxPoolGrad: secondOrder('maxPoolGrad'),
 };
