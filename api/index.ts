@@ -9,7 +9,7 @@
  */
 export { runExperiment, runTrial, type ExperimentRun, type RunExperimentOptions } from './run.js';
 export { backendDetails, type BackendDetails } from './provenance.js';
-export { loadRoundWeights, type LayerWeights } from './weights.js';
+export { loadRoundWeights, type ParameterWeights } from './weights.js';
 export { backendNames, DEFAULT_BACKEND } from '../backends/registry.js';
 export {
   CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig, STRATEGIES, RESET_TARGETS,

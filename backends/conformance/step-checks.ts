@@ -19,7 +19,7 @@ import { liveTensorCount } from '../../core/autodiff/tensor.js';
 import { attackSpec, craft, type AttackName } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, type LayerArrays } from '../../core/nn/model.js';
+import { classifierOf, createNetwork, DENSE_300_100, disposeNetwork, initialWeights, type ParameterArrays } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import { check, checkClose, checkSame, on, type ConformanceCase } from './case.js';
@@ -29,8 +29,8 @@ const WEIGHT_TOL = { rtol: 1e-5, atol: 1e-5 };
 const BATCH = 60;
 
 interface Problem {
-  weights: LayerArrays;
-  masks: LayerArrays;
+  weights: ParameterArrays;
+  masks: ParameterArrays;
   x: Float32Array;
   targets: Float32Array;
 }
@@ -47,7 +47,7 @@ function problem(seed: number): Problem {
 
 interface StepResult {
   losses: number[];
-  weights: LayerArrays;
+  weights: ParameterArrays;
   xAdv?: HostData;
 }
 
@@ -64,7 +64,7 @@ async function run(backend: Backend, p: Problem, steps: number, attack?: AttackN
     for (let s = 0; s < steps; s++) {
       let xAdv: Tensor | undefined;
       if (givenAdv) xAdv = keep(fromHost(givenAdv, [BATCH, 784]));
-      else if (attack) xAdv = keep(tidy(() => craft(attackSpec(attack), effectiveWeights(net.weights, net.masks), x, rng)));
+      else if (attack) xAdv = keep(tidy(() => craft(attackSpec(attack), classifierOf(net), x, rng)));
       losses.push(trainStep(net, adam, x, y, 0, xAdv));
       if (s === 0) firstAdv = xAdv;
       else disposeAll([xAdv]);

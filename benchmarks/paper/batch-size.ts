@@ -1,7 +1,7 @@
 import type { Backend } from '../../core/autodiff/backend.js';
 import type { ExperimentConfig } from '../../core/experiment/config.js';
-import { IMAGE_SIZE } from '../../core/data/index.js';
-import { modelSpec } from '../../core/nn/model.js';
+import { inputSize, modelSpec } from '../../core/nn/model.js';
+import { parameterSize } from '../../core/nn/models/index.js';
 import { ConfigError } from '../../core/errors.js';
 
 /**
@@ -15,17 +15,18 @@ export const MAX_AUTO_BATCH = 256;
  * training batch (clean and adversarial) and its largest weight matrix, in float32.
  */
 export function bytesPerNetwork(config: ExperimentConfig): number {
-  const widestLayer = Math.max(...modelSpec(config.model).layers.map((l) => l.fanIn * l.fanOut));
-  return 4 * Math.max(config.eval_batch_size * IMAGE_SIZE, 2 * config.batch_size * IMAGE_SIZE, widestLayer);
+  const spec = modelSpec(config.model);
+  const widestLayer = Math.max(...spec.parameters.map(parameterSize));
+  return 4 * Math.max(config.eval_batch_size * inputSize(spec), 2 * config.batch_size * inputSize(spec), widestLayer);
 }
 
 /**
  * How many trials to train together when --batch_trials is `auto`: one on a backend without a stacking hint
- * (the CPU backends, which run trials in parallel worker processes instead), else as many as the backend's
- * largest buffer holds, up to MAX_AUTO_BATCH.
+ * (the CPU backends, which run trials in parallel worker processes instead) or for a model that does not stack,
+ * else as many as the backend's largest buffer holds, up to MAX_AUTO_BATCH.
  */
 export function autoBatchTrials(config: ExperimentConfig, backend: Pick<Backend, 'stacking'>): number {
-  if (!backend.stacking) return 1;
+  if (!backend.stacking || !modelSpec(config.model).stackable) return 1;
   return Math.max(1, Math.min(MAX_AUTO_BATCH, Math.floor(backend.stacking.maxBufferBytes / bytesPerNetwork(config))));
 }
 

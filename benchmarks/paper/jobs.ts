@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG, experimentId, validateConfig, type ExperimentConfig } from '../../core/experiment/config.js';
 import { configDir, trialDir } from '../../core/results/paths.js';
 import { isRoundComplete } from '../../core/results/store.js';
+import { modelSpec } from '../../core/nn/models/index.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
 import { stepProgramKey } from '../../core/experiment/step-program.js';
 import { ConfigError } from '../../core/errors.js';
@@ -54,7 +55,7 @@ export const selectShard = (jobs: readonly Job[], shard: { index: number; count:
 
 export function isJobDone(job: Job): boolean {
   const rounds = roundsFor(job.config.experiment, job.config.prune_iters);
-  return isRoundComplete(trialDir(job.dir, job.trial), rounds - 1);
+  return isRoundComplete(trialDir(job.dir, job.trial), rounds - 1, modelSpec(job.config.model));
 }
 
 /** Jobs trained together as one computation (rsn train/bench --batch_trials): they share a step program. */

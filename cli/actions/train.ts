@@ -11,6 +11,7 @@ import { describeHolder, isLeased, readHolder } from '../../core/results/lease.j
 import { checkExperimentId, configDir, trialDir } from '../../core/results/paths.js';
 import { claimConfigDir, isRoundComplete } from '../../core/results/store.js';
 import { roundsFor } from '../../core/experiment/strategies.js';
+import { modelSpec, type ModelSpec } from '../../core/nn/models/index.js';
 import { chooseBackend } from '../../backends/registry.js';
 import { InterruptedError, resumeCommand, signalExitCode, withInterrupts } from '../interrupt.js';
 import { configFromOptions } from '../options.js';
@@ -38,10 +39,10 @@ export function trialNames(trials: readonly number[]): string {
 }
 
 /** "rounds 0-3 of 0-20" for each trial, from what is on disk. */
-function keptRounds(dir: string, trials: readonly number[], rounds: number): string[] {
+function keptRounds(dir: string, trials: readonly number[], rounds: number, spec: ModelSpec): string[] {
   return trials.map((t) => {
     let complete = 0;
-    while (complete < rounds && isRoundComplete(trialDir(dir, t), complete)) complete++;
+    while (complete < rounds && isRoundComplete(trialDir(dir, t), complete, spec)) complete++;
     const kept = complete === 0 ? 'no completed round' : complete === 1 ? 'round 0 complete' : `rounds 0-${complete - 1} complete`;
     return `trial ${t}: ${kept} (of 0-${rounds - 1})`;
   });
@@ -122,7 +123,7 @@ export async function train(options: Record<string, unknown>, command: Command):
 
   if (signal !== undefined || result.interrupted.length > 0) {
     throw new InterruptedError(
-      `interrupted (${signal ?? 'worker stopped by a signal'}); kept in ${dir}:\n  ${keptRounds(dir, trials, rounds).join('\n  ')}\n` +
+      `interrupted (${signal ?? 'worker stopped by a signal'}); kept in ${dir}:\n  ${keptRounds(dir, trials, rounds, modelSpec(config.model)).join('\n  ')}\n` +
         `resume with:\n  ${resumeCommand(process.argv.slice(2))}`,
       signalExitCode(signal ?? 'SIGINT'),
     );

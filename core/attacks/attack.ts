@@ -5,7 +5,7 @@ import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
 import { crossEntropy } from '../nn/loss.js';
 import { customOp } from '../nn/custom-ops.js';
-import { forward, logits } from '../nn/model.js';
+import { logits, type Classifier } from '../nn/model.js';
 
 export type AttackName = 'fgsm' | 'pgd';
 export const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd'];
@@ -48,21 +48,18 @@ export function validateAttack(spec: AttackSpec): AttackSpec {
   return spec;
 }
 
-/** Classes of the network: the output layer's last axis (its fan-out, with or without a trial axis). */
-const classesOf = (effective: readonly Tensor[]): number => effective[effective.length - 1]!.shape.at(-1)!;
-
 /** One-hot of the model's own predictions on x: the attack labels (avoids label leaking). */
-export const predictedTargets = (effective: readonly Tensor[], x: Tensor): Tensor =>
-  tidy(() => op.oneHot(op.argmax(logits(effective, x), -1), classesOf(effective)));
+export const predictedTargets = (c: Classifier, x: Tensor): Tensor =>
+  tidy(() => op.oneHot(op.argmax(logits(c, x), -1), c.spec.classes));
 
 /**
- * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets. A backend may evaluate
- * it as one custom kernel (nn/custom-ops.ts, mlpInputGradient), defined by this autodiff composition.
+ * grad_x of the un-smoothed cross-entropy of the logits against fixed one-hot targets, by autodiff of the
+ * model's logits (or the model's own kernel, defined by that autodiff).
  */
-export const inputGradient = (effective: readonly Tensor[], x: Tensor, targets: Tensor): Tensor =>
-  customOp('mlpInputGradient', { x, targets, weights: effective }, {}, () => [
-    grad((input: Tensor) => crossEntropy(forward(effective, input), targets))(x),
-  ], [x.shape])[0]!;
+export function inputGradient(c: Classifier, x: Tensor, targets: Tensor): Tensor {
+  const composition = () => grad((input: Tensor) => crossEntropy(c.spec.logits(c.params, input), targets))(x);
+  return c.spec.kernels ? c.spec.kernels.inputGradient(c.params, x, targets, composition) : composition();
+}
 
 /** x + scale * sign(g), clipped to the input range. */
 export const signStep = (x: Tensor, g: Tensor, scale: number, spec: AttackSpec): Tensor =>

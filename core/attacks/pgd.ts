@@ -2,6 +2,7 @@ import { fromHost, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { customOp } from '../nn/custom-ops.js';
+import type { Classifier } from '../nn/model.js';
 import type { UniformSource } from '../nn/trial-rngs.js';
 import { inputGradient, predictedTargets, signStep, type AttackSpec } from './attack.js';
 
@@ -11,24 +12,25 @@ import { inputGradient, predictedTargets, signStep, type AttackSpec } from './at
  *   x'  = clip(x_t + step * sign(grad CE(x_t)), 0, 1)
  *   eta = clip(x' - x, -eps, eps);  x_{t+1} = clip(x + eta, 0, 1)
  * with the labels predicted on the clean x, fixed for all iterations. The random start is drawn here, on the
- * host, from the trial's stream; a backend may run the rest as one custom kernel (nn/custom-ops.ts, pgdAttack),
- * defined by this composition.
+ * host, from the trial's stream; a model's own kernel may run the rest at once (models/kernels.ts, pgd), defined
+ * by this composition.
  */
-export function pgd(effective: readonly Tensor[], x: Tensor, spec: AttackSpec, rng: UniformSource): Tensor {
+export function pgd(c: Classifier, x: Tensor, spec: AttackSpec, rng: UniformSource): Tensor {
   return tidy(() => {
     const noise = spec.randomStart ? [fromHost(rng.uniformArray(x.size, -spec.eps, spec.eps), x.shape)] : [];
     const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax, iterations: spec.iterations };
-    return customOp('pgdAttack', { x, noise, weights: effective }, attrs, () => [iterate(effective, x, noise[0], spec)], [x.shape])[0]!;
+    const composition = () => iterate(c, x, noise[0], spec);
+    return c.spec.kernels ? c.spec.kernels.pgd(c.params, x, noise, attrs, composition) : composition();
   });
 }
 
-/** The composition of pgdAttack: labels, start and iterations. */
-function iterate(effective: readonly Tensor[], x: Tensor, noise: Tensor | undefined, spec: AttackSpec): Tensor {
-  const targets = predictedTargets(effective, x);
+/** The composition of the whole attack: labels, start and iterations. */
+function iterate(c: Classifier, x: Tensor, noise: Tensor | undefined, spec: AttackSpec): Tensor {
+  const targets = predictedTargets(c, x);
   let current = noise ? op.clip(op.add(x, noise), spec.clipMin, spec.clipMax) : x;
   for (let i = 0; i < spec.iterations; i++) {
     const previous = current;
-    current = tidy(() => projectedStep(x, previous, inputGradient(effective, previous, targets), spec));
+    current = tidy(() => projectedStep(x, previous, inputGradient(c, previous, targets), spec));
     if (previous !== x) previous.dispose();
   }
   return current;

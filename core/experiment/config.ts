@@ -4,7 +4,8 @@ import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { INITIALISERS, type Initialiser } from '../nn/init.js';
 import { LOSS_FORMS, type LossForm } from '../nn/loss.js';
-import { MODELS } from '../nn/model.js';
+import { MODEL_NAMES, modelSpec } from '../nn/models/index.js';
+import { pruneRates } from '../pruning/rates.js';
 import { EVAL_SCHEDULES, type EvalSchedule } from './schedule.js';
 
 export const STRATEGIES = ['no_pruning', 'reinit_orig', 'reinit_rand', 'reinit_none'] as const;
@@ -24,6 +25,7 @@ export interface ExperimentConfig {
   readonly trials: number;
   readonly train_iters: number;
   readonly prune_iters: number;
+  readonly prune_rates: string;
   readonly eval_every: number;
   readonly eval_schedule: EvalSchedule;
   readonly batch_size: number;
@@ -69,7 +71,7 @@ export const TRAIN_FILE_SIZE = 60000;
 
 export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
   dataset: 'digits', model: 'dense-300-100', experiment: 'reinit_orig', attack: 'fgsm', adv_train: false,
-  learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, eval_every: 500, eval_schedule: 'every',
+  learning_rate: 0.0012, l1_reg: 0, trials: 10, train_iters: 50000, prune_iters: 20, prune_rates: '', eval_every: 500, eval_schedule: 'every',
   batch_size: 60, valid_size: 10000, test_size: 10000, label_smoothing: 0.1, loss: 'logits', reset_to: 'init', init: 'glorot_uniform',
   eps: 0.3, pgd_step: 0.05, pgd_iters: 10, seed: 0, eval_batch_size: 1000,
 });
@@ -77,7 +79,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = Object.freeze({
 /** The typed fields with their help text: they generate the command line (cli/options.ts). */
 export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'dataset', kind: 'choice', choices: DATASET_NAMES, inPath: true, help: 'data set: MNIST digits or Fashion-MNIST' },
-  { key: 'model', kind: 'choice', choices: Object.keys(MODELS), inPath: true, help: 'network architecture' },
+  { key: 'model', kind: 'choice', choices: MODEL_NAMES, inPath: true, help: 'network architecture (docs/models.md)' },
   { key: 'experiment', kind: 'choice', choices: STRATEGIES, inPath: true, help: 'pruning strategy: no pruning, lottery-ticket reset (reinit_orig), random reinit, or continued training (reinit_none)' },
   { key: 'attack', kind: 'choice', choices: ATTACKS, inPath: true, help: 'attack used for adversarial training and evaluation' },
   { key: 'adv_train', kind: 'bool', inPath: true, help: 'train on 0.5 clean + 0.5 adversarial loss' },
@@ -86,6 +88,7 @@ export const CONFIG_FIELDS: readonly FieldDef[] = [
   { key: 'trials', kind: 'int', neutral: true, min: 1, max: 100, maxWhy: 'trial folders are trial_00..trial_99; the paper used 5', help: 'independent trials' },
   { key: 'train_iters', kind: 'int', min: 1, help: 'training iterations (batches) per pruning round' },
   { key: 'prune_iters', kind: 'int', min: 0, help: 'pruning rounds after the dense round 0' },
+  { key: 'prune_rates', kind: 'string', help: "per-parameter pruning rates overriding the model's, as name=rate pairs (e.g. conv_1=0.15,output=0.05); '' keeps the model's (convolutions 0.1, dense 0.2, output 0.1; biases never)" },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate on the validation and test sets every N iterations' },
   { key: 'eval_schedule', kind: 'choice', choices: EVAL_SCHEDULES, help: "when to evaluate: 'every' (at 0, every eval_every iterations and at the end), 'original' (exactly when the original code did: after within-epoch batches 0, eval_every, ..., labelled 0, eval_every, 2 eval_every, ...), or 'paper_row' (only the original's evaluation that the paper's tables read, after step 25,021, and the last step)" },
   { key: 'batch_size', kind: 'int', min: 1, max: TRAIN_FILE_SIZE, maxWhy: 'the training file holds 60,000 images', help: 'training batch size' },
@@ -124,6 +127,8 @@ export function validateConfig(config: ExperimentConfig): ExperimentConfig {
       }
     }
   }
+  if (typeof config.prune_rates !== 'string') throw new ConfigError(`--prune_rates must be a string of name=rate pairs; got '${String(config.prune_rates)}'`);
+  pruneRates(modelSpec(config.model), config.prune_rates);
   if (config.label_smoothing >= 1) throw new ConfigError(`--label_smoothing must be below 1; got ${config.label_smoothing}`);
   if (config.test_size > 10000) throw new ConfigError(`--test_size must be at most 10000 (the test set's size); got ${config.test_size}`);
   if (config.valid_size >= TRAIN_FILE_SIZE) throw new ConfigError(`--valid_size ${config.valid_size} leaves no training images`, 'use at most 59999 (the protocol uses 10000)');
@@ -152,7 +157,7 @@ export function experimentId(config: ExperimentConfig): string {
  * --reset_to do nothing), and only reinit_orig resets (so --reset_to does nothing elsewhere).
  */
 export function ignoredFields(experiment: Strategy): (keyof ExperimentConfig)[] {
-  if (experiment === 'no_pruning') return ['prune_iters', 'reset_to'];
+  if (experiment === 'no_pruning') return ['prune_iters', 'prune_rates', 'reset_to'];
   if (experiment === 'reinit_orig') return [];
   return ['reset_to'];
 }

@@ -2,10 +2,9 @@ import { disposeAll, fromHost, readAll, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
-import { IMAGE_SIZE } from '../data/index.js';
 import { RsnError } from '../errors.js';
 import { countMatches, networkCrossEntropy, type LossForm } from '../nn/loss.js';
-import { logits } from '../nn/model.js';
+import { inputSize, logits, type Classifier } from '../nn/model.js';
 import type { UniformSource } from '../nn/trial-rngs.js';
 import type { SplitMetrics } from '../results/records.js';
 import { stackSlices } from '../nn/stack.js';
@@ -31,12 +30,12 @@ function batchOf(sets: readonly EvalSet[], pick: (s: EvalSet) => Float32Array, w
 
 /**
  * Natural and adversarial loss and accuracy over whole sets, in batches, for one network or for T stacked
- * networks (effective weights [T, fan_in, fan_out], one set each, all of one size). The adversarial examples are
+ * networks (parameters [T, ...], one set each, all of one size). The adversarial examples are
  * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation). Each
  * stacked network gets the metrics it would get alone.
  */
 export async function evaluate(
-  effective: readonly Tensor[], sets: readonly EvalSet[], attack: AttackSpec, batchSize: number, rng: UniformSource, form: LossForm = 'logits',
+  classifier: Classifier, sets: readonly EvalSet[], attack: AttackSpec, batchSize: number, rng: UniformSource, form: LossForm = 'logits',
 ): Promise<SplitMetrics[]> {
   const count = sets[0]!.count;
   if (sets.some((s) => s.count !== count)) throw new RsnError(`stacked networks need sets of one size, got ${sets.map((s) => s.count).join(', ')}`);
@@ -46,10 +45,10 @@ export async function evaluate(
     const n = Math.min(batchSize, count - start);
     // Computed in a scope, read after it (reads may be asynchronous), then freed.
     const results = tidy(() => {
-      const x = batchOf(sets, (s) => s.images, IMAGE_SIZE, start, n);
+      const x = batchOf(sets, (s) => s.images, inputSize(classifier.spec), start, n);
       const targets = batchOf(sets, (s) => s.targets, classes, start, n);
-      const natural = logits(effective, x);
-      const adversarial = logits(effective, craft(attack, effective, x, rng));
+      const natural = logits(classifier, x);
+      const adversarial = logits(classifier, craft(attack, classifier, x, rng));
       return [networkCrossEntropy(natural, targets, form), op.argmax(natural, -1), networkCrossEntropy(adversarial, targets, form), op.argmax(adversarial, -1)];
     });
     const [l, predicted, al, advPredicted] = await readAll(results);

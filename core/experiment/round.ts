@@ -2,10 +2,10 @@ import { disposeAll, fromHost, keep, readAll, tidy } from '../autodiff/engine.js
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
-import { BatchSampler, gather, IMAGE_SIZE } from '../data/index.js';
+import { BatchSampler, gather } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
 import { countMatches } from '../nn/loss.js';
-import { createStackedNetwork, disposeNetwork, effectiveWeights, logits, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { classifierOf, createStackedNetwork, disposeNetwork, inputSize, logits, type Classifier, type ParameterArrays, type ModelSpec } from '../nn/model.js';
 import { stackSlices, unstack } from '../nn/stack.js';
 import { uniformSource } from '../nn/trial-rngs.js';
 import { RsnError } from '../errors.js';
@@ -26,7 +26,7 @@ export interface PreparedData {
 
 /** What training one round produced (the store writes it with the round's inputs, results/store.ts). */
 export interface TrainedRound {
-  postKernels: LayerArrays;
+  postKernels: ParameterArrays;
   train: CsvRow[];
   valid: CsvRow[];
   test: CsvRow[];
@@ -63,8 +63,8 @@ const turnOfTheEventLoop = (): Promise<void> => new Promise((resolve) => setImme
 /** One network of a round: its data, starting weights, masks, random streams and evaluation listener. */
 export interface RoundMember {
   readonly data: PreparedData;
-  readonly start: LayerArrays;
-  readonly masks: LayerArrays;
+  readonly start: ParameterArrays;
+  readonly masks: ParameterArrays;
   readonly rngs: RoundRngs;
   readonly onEvaluation?: (iteration: number, rows: EvaluationRows) => void;
 }
@@ -100,7 +100,8 @@ export async function trainRounds(
   const samplers = members.map((m) => new BatchSampler(m.data.train.count, config.batch_size, m.rngs.batches));
   const attackRng = uniformSource(members.map((m) => m.rngs.attack));
   const evaluationRng = uniformSource(members.map((m) => m.rngs.evaluation));
-  const classes = spec.layers[spec.layers.length - 1]!.fanOut;
+  const classes = spec.classes;
+  const width = inputSize(spec);
   const rows = members.map(() => ({ train: [] as CsvRow[], valid: [] as CsvRow[], test: [] as CsvRow[] }));
   const windowLoss = new Float64Array(networks);
   let windowSteps = 0;
@@ -127,20 +128,20 @@ export async function trainRounds(
   const evaluateAt = async (iteration: number) => {
     onIteration(iteration, 'eval');
     await readLosses();
-    const effective = tidy(() => effectiveWeights(net.weights, net.masks));
+    const classifier = tidy(() => classifierOf(net));
     try {
       const valid = members[0]!.data.valid
-        ? await evaluate(effective, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss)
+        ? await evaluate(classifier, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss)
         : members.map(() => NO_METRICS);
-      const test = await evaluate(effective, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss);
+      const test = await evaluate(classifier, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss);
       const acc = new Array<number>(networks).fill(NaN);
       const advAcc = new Array<number>(networks).fill(NaN);
       if (last) {
         const { n, labels, x } = last;
         const predictions = tidy(() => {
-          const input = fromHost(x, [...lead, n, IMAGE_SIZE]);
-          const natural = op.argmax(logits(effective, input), -1);
-          return config.adv_train ? [natural, op.argmax(logits(effective, craft(attack, effective, input, evaluationRng)), -1)] : [natural];
+          const input = fromHost(x, [...lead, n, width]);
+          const natural = op.argmax(logits(classifier, input), -1);
+          return config.adv_train ? [natural, op.argmax(logits(classifier, craft(attack, classifier, input, evaluationRng)), -1)] : [natural];
         });
         const [natural, adversarial] = await readAll(predictions);
         disposeAll(predictions);
@@ -157,7 +158,7 @@ export async function trainRounds(
         member.onEvaluation?.(iteration, { train: r.train[r.train.length - 1]!, valid: r.valid[r.valid.length - 1]!, test: r.test[r.test.length - 1]! });
       });
     } finally {
-      disposeAll(effective);
+      disposeAll(classifier.params);
     }
     windowLoss.fill(0);
     windowSteps = 0;
@@ -172,9 +173,9 @@ export async function trainRounds(
       const images = networks > 1 ? stackSlices(batches.map((b) => b.images)) : batches[0]!.images;
       const targets = stackSlices(batches.map((_, t) => gatherTargets(members[t]!.data.train.targets, picks[t]!, classes)));
       const loss = tidy(() => {
-        const x = fromHost(images, [...lead, n, IMAGE_SIZE]);
+        const x = fromHost(images, [...lead, n, width]);
         const y = fromHost(targets, [...lead, n, classes]);
-        const adversarial = config.adv_train ? (effective: readonly Tensor[]) => craft(attack, effective, x, attackRng) : undefined;
+        const adversarial = config.adv_train ? (classifier: Classifier) => craft(attack, classifier, x, attackRng) : undefined;
         return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial, config.loss));
       });
       pendingLosses.push(loss);

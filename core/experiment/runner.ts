@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { ResultsDamagedError } from '../errors.js';
+import { ConfigError, ResultsDamagedError } from '../errors.js';
 import { cpus, hostname, platform, totalmem } from 'node:os';
 import { attackSpec } from '../attacks/index.js';
 import { writeFileAtomic } from '../results/atomic.js';
-import { modelSpec, type LayerArrays } from '../nn/model.js';
+import { modelSpec, type ParameterArrays } from '../nn/model.js';
 import { initialWeights, fullMasks } from '../nn/model.js';
 import { Rng } from '../nn/rng.js';
-import { percentRemaining, pruneLayers, countOnes } from '../pruning/magnitude.js';
+import { percentRemaining, pruneParameters, countOnes } from '../pruning/magnitude.js';
+import { pruneRates } from '../pruning/rates.js';
 import type { ExperimentConfig } from './config.js';
 import * as paths from '../results/paths.js';
 import { trainRounds, type PreparedData } from './round.js';
@@ -91,10 +92,10 @@ interface TrialState {
   readonly manifestFile: string;
   readonly manifest: TrialManifest;
   readonly rounds: number;
-  readonly initial: LayerArrays;
-  masks: LayerArrays;
-  round0Trained?: LayerArrays;
-  lastTrained?: LayerArrays;
+  readonly initial: ParameterArrays;
+  masks: ParameterArrays;
+  round0Trained?: ParameterArrays;
+  lastTrained?: ParameterArrays;
 }
 
 /**
@@ -110,6 +111,9 @@ export async function runTrials(batch: readonly BatchTrial[], options: BatchOpti
   checkOneStepProgram(batch.map((m) => m.config));
   const config = batch[0]!.config;
   const spec = modelSpec(config.model);
+  if (batch.length > 1 && !spec.stackable) {
+    throw new ConfigError(`model ${spec.name} trains one network at a time; ${batch.length} trials were given to train together`, 'use --batch_trials 1 (auto chooses it for this model)');
+  }
   const attack = attackSpec(config.attack, { eps: config.eps, step: config.pgd_step, iterations: config.pgd_iters });
   const states: TrialState[] = batch.map((member) => {
     const root = new Rng(member.config.seed).derive(member.trial);
@@ -126,11 +130,11 @@ export async function runTrials(batch: readonly BatchTrial[], options: BatchOpti
   const allRounds = Math.max(...states.map((s) => s.rounds));
 
   for (let round = 0; round < allRounds; round++) {
-    const training: { state: TrialState; index: number; start: LayerArrays }[] = [];
+    const training: { state: TrialState; index: number; start: ParameterArrays }[] = [];
     states.forEach((state, index) => {
       if (round >= state.rounds) return;
       const { member } = state;
-      if (isRoundComplete(state.dir, round)) {
+      if (isRoundComplete(state.dir, round, spec)) {
         state.lastTrained = loadKernels(state.dir, round, 'post_kernels', spec);
         state.masks = loadKernels(state.dir, round, 'masks', spec);
         const trainIters = member.config.train_iters;
@@ -145,7 +149,7 @@ export async function runTrials(batch: readonly BatchTrial[], options: BatchOpti
         : nextRoundWeights(member.config.experiment, member.config.reset_to,
             { initial: state.initial, round0Trained: state.round0Trained!, lastTrained: state.lastTrained! },
             spec, member.config.init, state.root.derive(PURPOSE.reinit, round));
-      if (round > 0) state.masks = pruneLayers(state.lastTrained!, state.masks);
+      if (round > 0) state.masks = pruneParameters(state.lastTrained!, state.masks, pruneRates(spec, member.config.prune_rates));
       training.push({ state, index, start });
     });
     if (training.length > 0) await trainTogether(training, round, config, spec, attack, options);
@@ -155,14 +159,14 @@ export async function runTrials(batch: readonly BatchTrial[], options: BatchOpti
 
 /** Train one round of the given trials as one computation, then save each trial's round and manifest. */
 async function trainTogether(
-  training: readonly { state: TrialState; index: number; start: LayerArrays }[], round: number, config: ExperimentConfig,
+  training: readonly { state: TrialState; index: number; start: ParameterArrays }[], round: number, config: ExperimentConfig,
   spec: ReturnType<typeof modelSpec>, attack: ReturnType<typeof attackSpec>, options: BatchOptions,
 ): Promise<void> {
   const members = training.map(({ state, index, start }) => {
     const { member, root } = state;
     const context = {
       config: member.config, experimentId: member.experimentId ?? '', configDir: member.configDir, trial: member.trial, round,
-      percentRemaining: percentRemaining(state.masks),
+      percentRemaining: percentRemaining(spec, state.masks),
     };
     const onEvaluation = options.onEvaluation &&
       ((iteration: number, rows: Parameters<typeof evaluationRecord>[2]) => options.onEvaluation!(evaluationRecord(context, iteration, rows)));
@@ -182,7 +186,7 @@ async function trainTogether(
   training.forEach(({ state, index, start }, k) => {
     const result = results[k]!;
     const summary: RoundSummary = {
-      round, percent_remaining: percentRemaining(state.masks), remaining: state.masks.map(countOnes),
+      round, percent_remaining: percentRemaining(spec, state.masks), remaining: state.masks.map(countOnes),
       train_iters: config.train_iters, wall_seconds: wallSeconds,
       early_stopping: result.earlyStopping, early_stopping_original: result.earlyStoppingOriginal, final: result.final,
     };

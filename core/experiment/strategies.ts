@@ -1,4 +1,4 @@
-import { initialWeights, type LayerArrays, type ModelSpec } from '../nn/model.js';
+import { initialWeights, type ParameterArrays, type ModelSpec } from '../nn/model.js';
 import type { Initialiser } from '../nn/init.js';
 import type { Rng } from '../nn/rng.js';
 import type { ResetTarget, Strategy } from './config.js';
@@ -6,11 +6,11 @@ import type { ResetTarget, Strategy } from './config.js';
 /** What a strategy may draw on when it picks the weights that start round k+1 (docs/PROTOCOL.md, Experiments). */
 export interface RoundHistory {
   /** theta_0: the weights at initialisation (start of round 0). */
-  readonly initial: LayerArrays;
+  readonly initial: ParameterArrays;
   /** The dense network's weights at the end of round 0's training. */
-  readonly round0Trained: LayerArrays;
+  readonly round0Trained: ParameterArrays;
   /** The weights at the end of the round just finished. */
-  readonly lastTrained: LayerArrays;
+  readonly lastTrained: ParameterArrays;
 }
 
 export const roundsFor = (strategy: Strategy, pruneIters: number): number => (strategy === 'no_pruning' ? 1 : pruneIters + 1);
@@ -25,7 +25,7 @@ export const roundsFor = (strategy: Strategy, pruneIters: number): number => (st
  */
 export function nextRoundWeights(
   strategy: Strategy, resetTo: ResetTarget, history: RoundHistory, spec: ModelSpec, init: Initialiser, rng: Rng,
-): LayerArrays {
+): ParameterArrays {
   switch (strategy) {
     case 'reinit_orig':
       return resetTo === 'init' ? history.initial : history.round0Trained;

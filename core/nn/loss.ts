@@ -57,11 +57,11 @@ export function crossEntropy(logits: Tensor, targets: Tensor, form: LossForm = '
 }
 
 /**
- * l1 * sum |W * M| over all layers (the optional l1_reg penalty): a scalar for one network, [T] for weights
- * stacked [T, fan_in, fan_out] (each network's sum over its own weights, in the same order as alone).
+ * l1 * sum |W * M| over the given parameters (the optional l1_reg penalty, on a model's kernels): a scalar for one
+ * network, [T] for `stacked` parameters [T, ...] (each network's sum over its own weights, in the same order as alone).
  */
-export function l1Penalty(effective: readonly Tensor[], l1: number): Tensor {
-  const perNetwork = (w: Tensor) => (w.rank === 2 ? op.sum(op.abs(w)) : op.sum(op.abs(op.reshape(w, [w.shape[0]!, -1])), -1));
+export function l1Penalty(effective: readonly Tensor[], l1: number, stacked = false): Tensor {
+  const perNetwork = (w: Tensor) => (stacked ? op.sum(op.abs(op.reshape(w, [w.shape[0]!, -1])), -1) : op.sum(op.abs(w)));
   let total = perNetwork(effective[0]!);
   for (const w of effective.slice(1)) total = op.add(total, perNetwork(w));
   return op.mul(total, l1);

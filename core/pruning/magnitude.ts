@@ -1,8 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { LayerArrays } from '../nn/model.js';
-
-/** Fractions of each layer's REMAINING weights removed per round: hidden_1, hidden_2, output (docs/PROTOCOL.md, Pruning). */
-export const PRUNE_RATES: readonly number[] = [0.2, 0.2, 0.1];
+import type { ModelSpec, ParameterArrays } from '../nn/model.js';
 
 /** numpy's round(): halves go to the even neighbour. */
 export function roundHalfEven(x: number): number {
@@ -32,16 +29,20 @@ export function pruneLayer(weights: Float32Array, mask: Float32Array, rate: numb
   return next;
 }
 
-/** Prune every layer at its own rate. */
-export function pruneLayers(weights: LayerArrays, masks: LayerArrays, rates: readonly number[] = PRUNE_RATES): LayerArrays {
-  if (rates.length !== weights.length) throw new ConfigError(`${rates.length} pruning rates for ${weights.length} layers`);
-  return weights.map((w, i) => pruneLayer(w, masks[i]!, rates[i]!));
+/**
+ * Prune every parameter at its own rate (rates.ts, pruneRates); a rate of 0 leaves a parameter whole (biases,
+ * and any parameter not to be pruned: the original rule would still remove its smallest weight).
+ */
+export function pruneParameters(weights: ParameterArrays, masks: ParameterArrays, rates: readonly number[]): ParameterArrays {
+  if (rates.length !== weights.length) throw new ConfigError(`${rates.length} pruning rates for ${weights.length} parameters`);
+  return weights.map((w, i) => (rates[i] === 0 ? Float32Array.from(masks[i]!) : pruneLayer(w, masks[i]!, rates[i]!)));
 }
 
 export const countOnes = (mask: Float32Array): number => mask.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
 
-/** % of all weights that remain unmasked. */
-export function percentRemaining(masks: LayerArrays): number {
-  const total = masks.reduce((n, m) => n + m.length, 0);
-  return (100 * masks.reduce((n, m) => n + countOnes(m), 0)) / total;
+/** % of the model's weights (its kernels; biases are not counted) that remain unmasked. */
+export function percentRemaining(spec: ModelSpec, masks: ParameterArrays): number {
+  const kernels = masks.filter((_, i) => spec.parameters[i]!.kind === 'kernel');
+  const total = kernels.reduce((n, m) => n + m.length, 0);
+  return (100 * kernels.reduce((n, m) => n + countOnes(m), 0)) / total;
 }

@@ -1,17 +1,19 @@
-import type { ModelSpec } from '../nn/model.js';
-import { PRUNE_RATES, roundHalfEven } from './magnitude.js';
+import { parameterSize, type ModelSpec } from '../nn/models/index.js';
+import { roundHalfEven } from './magnitude.js';
+import { pruneRates } from './rates.js';
 
 /**
- * % of all weights remaining after rounds 0..rounds when no magnitudes tie: each round removes
- * round(rate * n) + 1 of a layer's n remaining weights (the original cutoff rule).
+ * % of the model's weights (kernels) remaining after rounds 0..rounds when no magnitudes tie: each round removes
+ * round(rate * n) + 1 of a kernel's n remaining weights (the original cutoff rule); a rate of 0 removes none.
  */
-export function remainingSchedule(spec: ModelSpec, rounds: number, rates: readonly number[] = PRUNE_RATES): number[] {
-  let counts = spec.layers.map((l) => l.fanIn * l.fanOut);
+export function remainingSchedule(spec: ModelSpec, rounds: number, rates: readonly number[] = pruneRates(spec)): number[] {
+  const kernels = spec.parameters.flatMap((p, i) => (p.kind === 'kernel' ? [{ size: parameterSize(p), rate: rates[i]! }] : []));
+  let counts = kernels.map((k) => k.size);
   const total = counts.reduce((a, b) => a + b, 0);
   const out: number[] = [];
   for (let r = 0; r <= rounds; r++) {
     out.push((100 * counts.reduce((a, b) => a + b, 0)) / total);
-    counts = counts.map((n, i) => Math.max(0, n - Math.min(n, roundHalfEven(rates[i]! * n) + 1)));
+    counts = counts.map((n, i) => (kernels[i]!.rate === 0 ? n : Math.max(0, n - Math.min(n, roundHalfEven(kernels[i]!.rate * n) + 1))));
   }
   return out;
 }

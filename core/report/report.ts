@@ -19,7 +19,7 @@ import { loadResults, type ResultsSet } from './load.js';
 import { renderPng, renderSvg } from './render.js';
 import { accuracyTables, tableLatex, tableMarkdown } from './tables.js';
 import { toCsv } from '../results/csv.js';
-import { RESULTS_COLUMNS, resultsRows, ROUND_COLUMNS, roundRows, SUMMARY_COLUMNS, summaryRows } from './results-csv.js';
+import { RESULTS_COLUMNS, resultsRows, ROUND_COLUMNS, roundRows, summaryColumns, summaryRows } from './results-csv.js';
 import { weightsFigure } from './weights.js';
 
 /**
@@ -98,7 +98,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
 
   write('results.csv', toCsv(RESULTS_COLUMNS, resultsRows(set)));
-  write('summaries.csv', toCsv(SUMMARY_COLUMNS, summaryRows(set)));
+  write('summaries.csv', toCsv(summaryColumns(set), summaryRows(set)));
   write('rounds.csv', toCsv(ROUND_COLUMNS, roundRows(set, iteration)));
 
   const sections = options.sections?.(set, iteration) ?? [];

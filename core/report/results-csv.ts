@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { CONFIG_FIELDS } from '../experiment/config.js';
 import { readCsv, type CsvRow } from '../results/csv.js';
-import { LAYER_FILES, metricsFile } from '../results/paths.js';
+import { metricsFile } from '../results/paths.js';
+import { modelSpec } from '../nn/models/index.js';
 import { EVAL_METRICS } from '../results/records.js';
 import { aggregateAt, earlyStoppingStats, roundsOf, wallSeconds, type Stat } from './aggregate.js';
 import type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './load.js';
@@ -31,7 +32,9 @@ const settings = (c: ConfigResult): CsvRow => {
 };
 
 const bool = (b: boolean): string => (b ? 'True' : 'False');
-const total = (r: RoundResult): number => r.summary.remaining.reduce((a, b) => a + b, 0);
+/** The unmasked weights of a round: its model's kernels (biases, never pruned, are not counted). */
+const total = (c: ConfigResult, r: RoundResult): number =>
+  modelSpec(c.config.model).parameters.reduce((n, p, i) => n + (p.kind === 'kernel' ? (r.summary.remaining[i] ?? NaN) : 0), 0);
 
 /** train.csv of a round (absent in results written by hand or truncated: no train rows then). */
 function trainRows(round: RoundResult): CsvRow[] {
@@ -49,7 +52,7 @@ export function resultsRows(set: ResultsSet): CsvRow[] {
   for (const { config, trial, round } of trialRounds(set)) {
     const base: CsvRow = {
       ...settings(config), backend: trial.manifest?.backend ?? '', trial: trial.trial, round: round.round,
-      percent_remaining: round.summary.percent_remaining, remaining_weights: total(round),
+      percent_remaining: round.summary.percent_remaining, remaining_weights: total(config, round),
     };
     const finalIteration = round.summary.final.iteration;
     const esIteration = round.summary.early_stopping.iteration;
@@ -71,8 +74,13 @@ export function resultsRows(set: ResultsSet): CsvRow[] {
 const SPLIT_FIELDS = ['loss', 'acc', 'adv_acc', 'adv_loss'] as const;
 const ES_FIELDS = ['iteration', 'valid_loss', 'valid_acc', 'valid_adv_acc', 'test_loss', 'test_acc', 'test_adv_acc'] as const;
 
-export const SUMMARY_COLUMNS: readonly string[] = [
-  ...SETTING_COLUMNS, 'backend', 'trial', 'round', 'percent_remaining', 'remaining_weights', ...LAYER_FILES.map((l) => `remaining_${l}`),
+/** The parameters of the set's models, in the order they first appear (remaining_<name> columns). */
+const parameterNames = (set: ResultsSet): string[] =>
+  [...new Set(set.configs.flatMap((c) => modelSpec(c.config.model).parameters.map((p) => p.name)))];
+
+/** summaries.csv's columns: one remaining_<parameter> column per parameter of the set's models. */
+export const summaryColumns = (set: ResultsSet): string[] => [
+  ...SETTING_COLUMNS, 'backend', 'trial', 'round', 'percent_remaining', 'remaining_weights', ...parameterNames(set).map((p) => `remaining_${p}`),
   'wall_seconds', ...ES_FIELDS.map((f) => `es_${f}`),
   'final_iteration', ...['valid', 'test'].flatMap((s) => SPLIT_FIELDS.map((f) => `final_${s}_${f}`)),
 ];
@@ -83,10 +91,11 @@ export function summaryRows(set: ResultsSet): CsvRow[] {
     const s = round.summary;
     const row: CsvRow = {
       ...settings(config), backend: trial.manifest?.backend ?? '', trial: trial.trial, round: round.round,
-      percent_remaining: s.percent_remaining, remaining_weights: total(round), wall_seconds: s.wall_seconds,
+      percent_remaining: s.percent_remaining, remaining_weights: total(config, round), wall_seconds: s.wall_seconds,
       final_iteration: s.final.iteration,
     };
-    LAYER_FILES.forEach((l, i) => { row[`remaining_${l}`] = s.remaining[i] ?? NaN; });
+    for (const name of parameterNames(set)) row[`remaining_${name}`] = NaN;
+    modelSpec(config.config.model).parameters.forEach((p, i) => { row[`remaining_${p.name}`] = s.remaining[i] ?? NaN; });
     for (const f of ES_FIELDS) row[`es_${f}`] = s.early_stopping[f];
     for (const split of ['valid', 'test'] as const) for (const f of SPLIT_FIELDS) row[`final_${split}_${f}`] = s.final[split][f];
     return row;

@@ -1,12 +1,13 @@
 /**
- * Distributions of the surviving initial weights: per layer, the weights a round started from (init_kernels)
+ * Distributions of the surviving initial weights: per parameter of the model, the weights a round started from (init_kernels)
  * where its mask is 1, pooled over trials, at the paper's sparsities, for the lottery-ticket strategy. Counts are
  * binned here (the figure gets a few hundred numbers, not the weights) and shown as the fraction of a round's
  * surviving weights per bin, so that sparse and dense rounds share one axis.
  */
 import { existsSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
-import { LAYER_FILES, kernelFile } from '../results/paths.js';
+import { kernelFile } from '../results/paths.js';
+import { modelSpec } from '../nn/models/index.js';
 import { readNpy } from '../results/npy.js';
 import { PAPER_SPARSITIES, roundNear, roundResults } from './aggregate.js';
 import type { Figure } from './figures.js';
@@ -61,7 +62,7 @@ export function histogram(values: readonly Float32Array[], range: number, bins =
 export function weightHistograms(config: ConfigResult): Histogram[] {
   const matched = [...new Map(PAPER_SPARSITIES.map((p) => roundNear(config, p)).filter((i) => i !== undefined).map((i) => [i.round, i])).values()];
   const out: Histogram[] = [];
-  for (const layer of LAYER_FILES) {
+  for (const { name: layer } of modelSpec(config.config.model).parameters) {
     const byRound = matched.map((info) => ({ info, values: survivingWeights(config, info.round, layer) }));
     let range = 0;
     for (const { values } of byRound) for (const chunk of values) for (const v of chunk) range = Math.max(range, Math.abs(v));
@@ -79,13 +80,14 @@ export function weightsFigure(family: Family): Figure[] {
   const rows = histograms.flatMap((h) => h.counts.map((count, i) => ({
     layer: h.layer, sparsity: sparsityLabel(h.percent), weight: (h.edges[i]! + h.edges[i + 1]!) / 2, fraction: count / h.total,
   })));
-  const layers = LAYER_FILES.filter((l) => rows.some((r) => r.layer === l));
+  const layers = modelSpec(config.config.model).parameters.map((p) => p.name).filter((l) => rows.some((r) => r.layer === l));
   const domain = [...new Set(rows.map((r) => r.sparsity))].sort((a, b) => parseFloat(b) - parseFloat(a));
   const color = { field: 'sparsity', type: 'nominal', title: '% remaining', scale: { domain, scheme: 'viridis' } };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Surviving initial weights per layer', subtitle: [family.label, 'original (reset) strategy; pooled over trials'] },
-    hconcat: layers.map((layer) => ({
+    title: { text: 'Surviving initial weights per parameter', subtitle: [family.label, 'original (reset) strategy; pooled over trials'] },
+    columns: Math.min(3, layers.length),
+    concat: layers.map((layer) => ({
       title: layer, width: 250, height: 190, data: { values: rows.filter((r) => r.layer === layer) },
       mark: { type: 'line', interpolate: 'step', strokeWidth: 1.5 },
       encoding: {

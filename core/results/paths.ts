@@ -34,8 +34,6 @@ export function pythonFloat(v: number): string {
 const pythonBool = (v: boolean): string => (v ? 'true' : 'false');
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-export const LAYER_FILES = ['hidden_1', 'hidden_2', 'output'] as const;
-
 /** An experiment id is one folder name: letters, digits, '.', '_', '-', not starting with '.'; at most 100 characters. */
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
@@ -80,7 +78,9 @@ export const trialManifest = (trial: string): string => join(trial, 'manifest.js
 export const roundDir = (trial: string, round: number): string => join(trial, `prune_iter_${pad2(round)}`);
 
 export type KernelKind = 'init_kernels' | 'masks' | 'post_kernels';
-export const kernelFile = (round: string, kind: KernelKind, layer: string): string => join(round, kind, `${layer}.npy`);
+export const KERNEL_KINDS: readonly KernelKind[] = ['init_kernels', 'masks', 'post_kernels'];
+/** A parameter's values in a round, by its name in the model (init_kernels/hidden_1.npy, masks/conv_1_bias.npy, ...). */
+export const kernelFile = (round: string, kind: KernelKind, parameter: string): string => join(round, kind, `${parameter}.npy`);
 export const metricsFile = (round: string, split: 'train' | 'valid' | 'test'): string => join(round, `${split}.csv`);
 /** summary.json is written last: its presence marks the round complete. */
 export const roundSummary = (round: string): string => join(round, 'summary.json');

@@ -4,7 +4,7 @@ import { toCsv, type CsvRow } from './csv.js';
 import { encodeNpy, readNpy } from './npy.js';
 import { ResultsDamagedError, RsnError } from '../errors.js';
 import { NpyFormatError } from './npy.js';
-import type { LayerArrays, ModelSpec } from '../nn/model.js';
+import type { ParameterArrays, ModelSpec } from '../nn/model.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from './paths.js';
 import { EVAL_COLUMNS, STEP_COLUMN, TRAIN_COLUMNS, type RoundSummary } from './records.js';
@@ -13,9 +13,9 @@ import { EVAL_COLUMNS, STEP_COLUMN, TRAIN_COLUMNS, type RoundSummary } from './r
 export class ResultsConflictError extends RsnError {}
 
 export interface RoundRecord {
-  initKernels: LayerArrays;
-  masks: LayerArrays;
-  postKernels: LayerArrays;
+  initKernels: ParameterArrays;
+  masks: ParameterArrays;
+  postKernels: ParameterArrays;
   train: CsvRow[];
   valid: CsvRow[];
   test: CsvRow[];
@@ -63,27 +63,24 @@ export function claimConfigDir(dir: string, id: string, config: ExperimentConfig
   writeFileAtomic(file, `${JSON.stringify({ experiment_id: id, config }, null, 2)}\n`);
 }
 
-const KERNEL_KINDS: readonly paths.KernelKind[] = ['init_kernels', 'masks', 'post_kernels'];
-
 /**
- * A round is complete when its summary.json (written last) and every kernel file are there. A round whose
- * kernel file was deleted (the fix for a damaged one) counts as incomplete, so the next run recomputes it.
+ * A round is complete when its summary.json (written last) and the file of every parameter of the model are
+ * there. A round whose kernel file was deleted (the fix for a damaged one) counts as incomplete, so the next run
+ * recomputes it.
  */
-export function isRoundComplete(trialDir: string, round: number): boolean {
+export function isRoundComplete(trialDir: string, round: number, spec: ModelSpec): boolean {
   const dir = paths.roundDir(trialDir, round);
-  return existsSync(paths.roundSummary(dir)) && KERNEL_KINDS.every((kind) => paths.LAYER_FILES.every((layer) => existsSync(paths.kernelFile(dir, kind, layer))));
+  return existsSync(paths.roundSummary(dir)) && paths.KERNEL_KINDS.every((kind) => spec.parameters.every((p) => existsSync(paths.kernelFile(dir, kind, p.name))));
 }
 
 /** Write a finished round; summary.json goes last so that a killed write leaves the round incomplete. */
 export function saveRound(trialDir: string, round: number, spec: ModelSpec, record: RoundRecord): void {
   const dir = paths.roundDir(trialDir, round);
-  const kernels: [paths.KernelKind, LayerArrays][] = [
+  const kernels: [paths.KernelKind, ParameterArrays][] = [
     ['init_kernels', record.initKernels], ['masks', record.masks], ['post_kernels', record.postKernels],
   ];
   for (const [kind, arrays] of kernels) {
-    spec.layers.forEach((layer, i) => {
-      writeFileAtomic(paths.kernelFile(dir, kind, layer.name), encodeNpy(arrays[i]!, [layer.fanIn, layer.fanOut]));
-    });
+    spec.parameters.forEach((p, i) => writeFileAtomic(paths.kernelFile(dir, kind, p.name), encodeNpy(arrays[i]!, p.shape)));
   }
   // Rows that carry a step (schedules other than the default) get the step column last.
   const columns = (base: readonly string[], rows: readonly CsvRow[]) => (rows[0] && STEP_COLUMN in rows[0] ? [...base, STEP_COLUMN] : base);
@@ -93,10 +90,10 @@ export function saveRound(trialDir: string, round: number, spec: ModelSpec, reco
   writeFileAtomic(paths.roundSummary(dir), `${JSON.stringify(record.summary, null, 2)}\n`);
 }
 
-export function loadKernels(trialDir: string, round: number, kind: paths.KernelKind, spec: ModelSpec): LayerArrays {
+export function loadKernels(trialDir: string, round: number, kind: paths.KernelKind, spec: ModelSpec): ParameterArrays {
   const dir = paths.roundDir(trialDir, round);
-  return spec.layers.map((layer) => {
-    const file = paths.kernelFile(dir, kind, layer.name);
+  return spec.parameters.map((p) => {
+    const file = paths.kernelFile(dir, kind, p.name);
     let npy: { values: Float32Array; shape: number[] };
     try {
       npy = readNpy(file);
@@ -104,8 +101,8 @@ export function loadKernels(trialDir: string, round: number, kind: paths.KernelK
       if (!(error instanceof NpyFormatError)) throw error;
       throw new ResultsDamagedError(error.message.split('\n  -> ')[0]!, deleteRoundHint(dir));
     }
-    if (npy.shape[0] !== layer.fanIn || npy.shape[1] !== layer.fanOut) {
-      throw new ResultsConflictError(`${file} has shape (${npy.shape}), expected (${layer.fanIn}, ${layer.fanOut})`, deleteRoundHint(dir));
+    if (npy.shape.length !== p.shape.length || npy.shape.some((d, i) => d !== p.shape[i])) {
+      throw new ResultsConflictError(`${file} has shape (${npy.shape}), expected (${p.shape.join(', ')}) for ${spec.name}'s ${p.name}`, deleteRoundHint(dir));
     }
     return npy.values;
   });

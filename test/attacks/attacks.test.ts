@@ -7,11 +7,12 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, fgsm, pgd } from '../../core/attacks/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { crossEntropy } from '../../core/nn/loss.js';
-import { forward } from '../../core/nn/model.js';
+import { denseChain } from '../../core/nn/layers.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainingLoss } from '../../core/nn/train-step.js';
 import { expectAllClose } from '../support/allclose.js';
 import { useReferenceBackend } from '../support/backend.js';
+import { mlpClassifier } from '../support/classifier.js';
 
 useReferenceBackend();
 
@@ -38,7 +39,7 @@ describe('attack bounds', () => {
         (seed, eps, name) => tidy(() => {
           const { effective, x, rng } = problem(seed);
           const spec = attackSpec(name as 'fgsm' | 'pgd', { eps, iterations: 3, step: eps / 2 + 0.01 });
-          const adv = name === 'fgsm' ? fgsm(effective, x, spec) : pgd(effective, x, spec, rng);
+          const adv = name === 'fgsm' ? fgsm(mlpClassifier(effective), x, spec) : pgd(mlpClassifier(effective), x, spec, rng);
           const [xs, as] = [x.dataSync(), adv.dataSync()];
           expect(linf(as, xs)).toBeLessThanOrEqual(eps + 1e-6);
           expect(Math.min(...as)).toBeGreaterThanOrEqual(0);
@@ -52,8 +53,8 @@ describe('attack bounds', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), fc.double({ min: 0.01, max: 0.5, noNaN: true }), (seed, eps) => tidy(() => {
         const { effective, x, rng } = problem(seed);
-        const viaFgsm = fgsm(effective, x, attackSpec('fgsm', { eps }));
-        const viaPgd = pgd(effective, x, attackSpec('pgd', { eps, step: eps, iterations: 1, randomStart: false }), rng);
+        const viaFgsm = fgsm(mlpClassifier(effective), x, attackSpec('fgsm', { eps }));
+        const viaPgd = pgd(mlpClassifier(effective), x, attackSpec('pgd', { eps, step: eps, iterations: 1, randomStart: false }), rng);
         expectAllClose(viaPgd.dataSync(), viaFgsm.dataSync(), 0, 1e-6);
       })),
       { seed: 11, numRuns: 30 },
@@ -69,7 +70,7 @@ describe('FGSM against a hand derivation', () => {
       const w = rng.uniformArray(d * k, -1, 1);
       const x = rng.uniformArray(n * d, 0, 1);
       const eps = 0.2;
-      const adv = fgsm([op.tensor(w, [d, k])], op.tensor(x, [n, d]), attackSpec('fgsm', { eps })).dataSync();
+      const adv = fgsm(mlpClassifier([op.tensor(w, [d, k])]), op.tensor(x, [n, d]), attackSpec('fgsm', { eps })).dataSync();
       for (let i = 0; i < n; i++) {
         const logits = Array.from({ length: k }, (_, c) => Array.from({ length: d }, (_, j) => x[i * d + j]! * w[j * k + c]!).reduce((a, b) => a + b));
         const top = logits.indexOf(Math.max(...logits));
@@ -88,10 +89,10 @@ describe('FGSM against a hand derivation', () => {
   it('uses the predicted labels: the attack raises the loss of the prediction it started from', () => {
     tidy(() => {
       const { effective, x } = problem(5, 16);
-      const predicted = op.oneHot(op.argmax(forward(effective, x), -1), 5);
-      const adv = fgsm(effective, x, attackSpec('fgsm', { eps: 0.05 }));
-      const before = crossEntropy(forward(effective, x), predicted).item();
-      const after = crossEntropy(forward(effective, adv), predicted).item();
+      const predicted = op.oneHot(op.argmax(denseChain(effective, x), -1), 5);
+      const adv = fgsm(mlpClassifier(effective), x, attackSpec('fgsm', { eps: 0.05 }));
+      const before = crossEntropy(denseChain(effective, x), predicted).item();
+      const after = crossEntropy(denseChain(effective, adv), predicted).item();
       expect(after).toBeGreaterThan(before);
     });
   });
@@ -114,10 +115,10 @@ describe('adversarial training loss', () => {
       const { effective: weights, x, rng } = problem(9, 6);
       const masks = weights.map((w) => op.onesLike(w));
       const targets = op.oneHot(op.tensor(Int32Array.from([0, 1, 2, 3, 4, 0]), [6], 'int32'), 5);
-      const xAdv = keep(pgd(weights, x, attackSpec('pgd', { iterations: 2 }), rng));
-      const combined = valueAndGrad((...ws: Tensor[]) => trainingLoss(ws, masks, x, targets, 0, xAdv))(...weights);
-      const clean = valueAndGrad((...ws: Tensor[]) => crossEntropy(forward(ws, x), targets))(...weights);
-      const attacked = valueAndGrad((...ws: Tensor[]) => crossEntropy(forward(ws, xAdv), targets))(...weights);
+      const xAdv = keep(pgd(mlpClassifier(weights), x, attackSpec('pgd', { iterations: 2 }), rng));
+      const combined = valueAndGrad((...ws: Tensor[]) => trainingLoss(mlpClassifier(weights).spec, ws, masks, x, targets, 0, xAdv))(...weights);
+      const clean = valueAndGrad((...ws: Tensor[]) => crossEntropy(denseChain(ws, x), targets))(...weights);
+      const attacked = valueAndGrad((...ws: Tensor[]) => crossEntropy(denseChain(ws, xAdv), targets))(...weights);
       expect(combined.value.item()).toBeCloseTo(0.5 * clean.value.item() + 0.5 * attacked.value.item(), 6);
       combined.grads.forEach((g, i) => {
         const expected = op.add(op.mul(clean.grads[i]!, 0.5), op.mul(attacked.grads[i]!, 0.5));

@@ -8,7 +8,7 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, craft, type AttackName } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, readLayers, type Network } from '../../core/nn/model.js';
+import { classifierOf, createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, readParameters, type Network } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 
@@ -30,7 +30,7 @@ export function startRun(backend: Backend, masks: Float32Array[], weights: Float
 /** The run's final weights; its network and optimiser state are freed. */
 export function finishRun(run: Run): Float32Array[] {
   setActiveBackend(run.backend);
-  const weights = readLayers(run.net.weights);
+  const weights = readParameters(run.net.weights);
   run.adam.reset();
   disposeNetwork(run.net);
   return weights;
@@ -44,7 +44,7 @@ export function stepRun(run: Run, kind: StepKind, xs: Float32Array, labels: numb
   setActiveBackend(run.backend);
   const [x, targets] = tidy(() => [fromHost(xs, [BATCH, 784]), fromHost(smoothedTargets(labels, 10, 0.1), [BATCH, 10])]) as [Tensor, Tensor];
   const crafted = kind === 'natural' ? undefined
-    : tidy(() => craft(attackSpec(kind), effectiveWeights(run.net.weights, run.net.masks), x, run.attackRng));
+    : tidy(() => craft(attackSpec(kind), classifierOf(run.net), x, run.attackRng));
   const craftedValues = crafted?.dataSync() as Float32Array | undefined;
   const adv = kind === 'natural' ? undefined : fromHost(trainAdv ?? craftedValues!, [BATCH, 784]);
   const loss = trainStep(run.net, run.adam, x, targets, 0, adv);

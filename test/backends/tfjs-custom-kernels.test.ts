@@ -20,6 +20,7 @@ import { Adam } from '../../core/nn/adam.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import { compare, expectIdentical, on, oracle, TOL, tryLoad } from './support.js';
+import { mlpClassifier } from '../support/classifier.js';
 
 const loaded = await tryLoad('wasm');
 const wasm = loaded.backend as TfjsBackend | undefined;
@@ -148,7 +149,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
       fc.property(networkArb, (net) => {
         const gradient = () => {
           const { x, weights, targets } = upload(net);
-          return inputGradient(weights, x, targets);
+          return inputGradient(mlpClassifier(weights), x, targets);
         };
         const spy = spyCustom('mlpInputGradient');
         const viaKernel = run(true, gradient);
@@ -166,7 +167,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
     const net = fc.sample(networkArb, { seed: 3, numRuns: 1 })[0]!;
     const attack = () => {
       const { x, weights } = upload(net);
-      return pgd(weights, x, attackSpec('pgd'), new Rng(9));
+      return pgd(mlpClassifier(weights), x, attackSpec('pgd'), new Rng(9));
     };
     const steps = spyCustom('pgdStep');
     const gradients = spyCustom('mlpInputGradient');
@@ -183,7 +184,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
       fc.property(arb, ([net, eps, step, iterations]) => {
         const attack = () => {
           const { x, weights } = upload(net);
-          return pgd(weights, x, attackSpec('pgd', { eps, step, iterations }), new Rng(9));
+          return pgd(mlpClassifier(weights), x, attackSpec('pgd', { eps, step, iterations }), new Rng(9));
         };
         const spy = spyCustom('pgdStep');
         const viaKernel = run(true, attack);
@@ -203,7 +204,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
           return on(variant(subject, custom), () => {
             const { x, weights, targets } = upload(net);
             const masks = weights.map((w) => fromHost(new Rng(seed).uniformArray(w.size, 0, 1).map((u) => (u < 0.7 ? 1 : 0)), w.shape));
-            const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: masks.map((m) => keep(m)) };
+            const network = { spec: mlpClassifier(weights).spec, weights: weights.map((w) => keep(w)), masks: masks.map((m) => keep(m)) };
             const adam = new Adam();
             const xAdv = keep(op.clip(op.add(x, 0.1), 0, 1));
             const losses = [0, 1, 2].map(() => {
@@ -234,7 +235,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
     const spy = spyCustom('mlpTrainingGradients');
     on(subject, () => tidy(() => {
       const { x, weights, targets } = upload(net);
-      const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
+      const network = { spec: mlpClassifier(weights).spec, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
       const adam = new Adam();
       trainStep(network, adam, x, targets, 1e-3).dispose();
       disposeAll([network.weights, network.masks]);
@@ -249,7 +250,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
     const spy = spyCustom('mlpTrainingGradients');
     const weightsAfter = (custom: boolean) => on(variant(subject, custom), () => tidy(() => {
       const { x, weights, targets } = upload(net);
-      const network = { spec: { name: 'random', layers: [] }, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
+      const network = { spec: mlpClassifier(weights).spec, weights: weights.map((w) => keep(w)), masks: weights.map((w) => keep(op.onesLike(w))) };
       const adam = new Adam();
       trainStep(network, adam, x, targets, 0, undefined, 'clipped_probabilities').dispose();
       const out = network.weights.map((w) => w.dataSync() as Float32Array);
@@ -269,7 +270,7 @@ describe.each(variants)('tfjs-wasm custom kernels as %s equal their compositions
     const weightGradient = (backend: Backend) =>
       run(true, () => {
         const { x, weights, targets } = upload(net);
-        const f = (...w: Tensor[]) => op.sum(op.mul(inputGradient(w, x, targets), x));
+        const f = (...w: Tensor[]) => op.sum(op.mul(inputGradient(mlpClassifier(w), x, targets), x));
         return valueAndGrad(f)(...weights).grads[0]!;
       }, backend);
     const got = weightGradient(subject);

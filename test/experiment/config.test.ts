@@ -35,7 +35,7 @@ describe('experiment configuration', () => {
   });
 
   it('names the settings each strategy ignores', () => {
-    expect(ignoredFields('no_pruning')).toEqual(['prune_iters', 'reset_to']);
+    expect(ignoredFields('no_pruning')).toEqual(['prune_iters', 'prune_rates', 'reset_to']);
     expect(ignoredFields('reinit_rand')).toEqual(['reset_to']);
     expect(ignoredFields('reinit_none')).toEqual(['reset_to']);
     expect(ignoredFields('reinit_orig')).toEqual([]);

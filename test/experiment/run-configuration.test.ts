@@ -11,6 +11,7 @@ import { isRoundComplete } from '../../core/results/store.js';
 import { useReferenceBackend } from '../support/backend.js';
 import { snapshot } from '../support/snapshot.js';
 import { syntheticSet } from '../support/synthetic.js';
+import { DENSE_300_100 } from '../../core/nn/model.js';
 
 useReferenceBackend();
 
@@ -29,7 +30,7 @@ describe('runConfiguration', () => {
       const dir = join(mkdtempSync(join(tmpdir(), 'rsn-runconf-')), 'c');
       await run(dir, { batchTrials });
       await run(dir, { force: true, batchTrials });
-      for (const trial of [0, 1, 2]) expect(isRoundComplete(paths.trialDir(dir, trial), 1), `trial ${trial}, batches of ${batchTrials}`).toBe(true);
+      for (const trial of [0, 1, 2]) expect(isRoundComplete(paths.trialDir(dir, trial), 1, DENSE_300_100), `trial ${trial}, batches of ${batchTrials}`).toBe(true);
     }
   });
 

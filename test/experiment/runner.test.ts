@@ -44,7 +44,7 @@ describe('a trial on disk', () => {
     for (let round = 0; round <= 2; round++) {
       const rd = paths.roundDir(trial, round);
       for (const kind of ['init_kernels', 'masks', 'post_kernels'] as const) {
-        DENSE_300_100.layers.forEach((l) => expect(readNpy(paths.kernelFile(rd, kind, l.name)).shape).toEqual([l.fanIn, l.fanOut]));
+        DENSE_300_100.parameters.forEach((l) => expect(readNpy(paths.kernelFile(rd, kind, l.name)).shape).toEqual([l.fanIn, l.fanOut]));
       }
       expect(readFileSync(paths.metricsFile(rd, 'test'), 'utf8').split('\n')[0]).toBe('batch,loss,acc,adv_acc,adv_loss');
       expect(readFileSync(paths.metricsFile(rd, 'valid'), 'utf8').trim().split('\n')).toHaveLength(1 + 3);

@@ -8,9 +8,10 @@ import { createReferenceBackend } from '../../backends/reference/index.js';
 import { disposeAll, fromHost, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
 import { Adam } from '../../core/nn/adam.js';
 import { countCorrect, crossEntropy, smoothedTargets } from '../../core/nn/loss.js';
-import { DENSE_300_100, createNetwork, disposeNetwork, effectiveWeights, forward, initialWeights } from '../../core/nn/model.js';
+import { DENSE_300_100, createNetwork, disposeNetwork, effectiveWeights, initialWeights } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
+import { denseChain } from '../../core/nn/layers.js';
 
 const [INPUTS, CLASSES, BATCH] = [784, 10, 60];
 
@@ -45,7 +46,7 @@ describe('dense-300-100 learns a separable 10-class problem', () => {
     const evaluate = (data: { x: Float32Array; labels: Int32Array }) =>
       tidy(() => {
         const n = data.labels.length;
-        const logits = forward(effectiveWeights(net.weights, net.masks), fromHost(data.x, [n, INPUTS]));
+        const logits = denseChain(effectiveWeights(net.weights, net.masks), fromHost(data.x, [n, INPUTS]));
         const loss = crossEntropy(logits, fromHost(smoothedTargets(data.labels, CLASSES, 0), [n, CLASSES])).item();
         return { loss, accuracy: countCorrect(logits, data.labels) / data.labels.length };
       });

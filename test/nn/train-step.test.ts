@@ -11,48 +11,45 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { ADAM_DEFAULTS, Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
 import {
-  DENSE_300_100, createNetwork, disposeNetwork, effectiveWeights, initialWeights, readLayers, type LayerArrays, type ModelSpec,
+  DENSE_300_100, createNetwork, mlp, disposeNetwork, effectiveWeights, initialWeights, readParameters, type ParameterArrays, type ModelSpec,
 } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep, trainingLoss } from '../../core/nn/train-step.js';
 import { expectAllClose } from '../support/allclose.js';
 import { constant, expectGradientsMatch, f32, mulberry32 } from '../support/gradcheck.js';
 
-const SMALL: ModelSpec = {
-  name: 'small',
-  layers: [{ name: 'h1', fanIn: 12, fanOut: 8 }, { name: 'h2', fanIn: 8, fanOut: 6 }, { name: 'out', fanIn: 6, fanOut: 4 }],
-};
+const SMALL: ModelSpec = mlp('small', [12, 8, 6, 4]);
 const BATCH = 5;
 
 beforeEach(() => setActiveBackend(f32));
 
-const randomMasks = (spec: ModelSpec, keep: number, seed: number): LayerArrays => {
+const randomMasks = (spec: ModelSpec, keep: number, seed: number): ParameterArrays => {
   const r = mulberry32(seed);
-  return spec.layers.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (r() < keep ? 1 : 0)));
+  return spec.parameters.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (r() < keep ? 1 : 0)));
 };
 const batch = (spec: ModelSpec, n: number, seed: number) => {
   const rng = new Rng(seed);
-  const inputs = spec.layers[0]!.fanIn;
-  const classes = spec.layers[spec.layers.length - 1]!.fanOut;
+  const inputs = spec.parameters[0]!.fanIn;
+  const classes = spec.parameters[spec.parameters.length - 1]!.fanOut;
   const labels = Array.from({ length: n }, () => rng.int(classes));
   return { x: rng.uniformArray(n * inputs, 0, 1), labels, y: smoothedTargets(labels, classes, 0.1) };
 };
 
 /** Plain-JS loss: mean CE of softmax(relu-MLP(x) with W*M) against y, plus l1 sum |W*M|. */
-function handLoss(spec: ModelSpec, w: LayerArrays, m: LayerArrays, x: ArrayLike<number>, y: ArrayLike<number>, n: number, l1: number) {
+function handLoss(spec: ModelSpec, w: ParameterArrays, m: ParameterArrays, x: ArrayLike<number>, y: ArrayLike<number>, n: number, l1: number) {
   let h = Array.from(x);
-  spec.layers.forEach(({ fanIn, fanOut }, layer) => {
+  spec.parameters.forEach(({ fanIn, fanOut }, layer) => {
     const next = new Array<number>(n * fanOut).fill(0);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < fanOut; j++) {
         let s = 0;
         for (let p = 0; p < fanIn; p++) s += h[i * fanIn + p]! * w[layer]![p * fanOut + j]! * m[layer]![p * fanOut + j]!;
-        next[i * fanOut + j] = layer < spec.layers.length - 1 ? Math.max(s, 0) : s;
+        next[i * fanOut + j] = layer < spec.parameters.length - 1 ? Math.max(s, 0) : s;
       }
     }
     h = next;
   });
-  const c = spec.layers[spec.layers.length - 1]!.fanOut;
+  const c = spec.parameters[spec.parameters.length - 1]!.fanOut;
   let ce = 0;
   for (let i = 0; i < n; i++) {
     const row = h.slice(i * c, i * c + c);
@@ -69,8 +66,8 @@ describe('trainingLoss', () => {
   const { x, y } = batch(SMALL, BATCH, 3);
   const xAdv = batch(SMALL, BATCH, 4).x;
   const tensors = () => ({
-    w: SMALL.layers.map((l, i) => op.tensor(w[i]!, [l.fanIn, l.fanOut])),
-    m: SMALL.layers.map((l, i) => op.tensor(m[i]!, [l.fanIn, l.fanOut])),
+    w: SMALL.parameters.map((l, i) => op.tensor(w[i]!, [l.fanIn, l.fanOut])),
+    m: SMALL.parameters.map((l, i) => op.tensor(m[i]!, [l.fanIn, l.fanOut])),
     x: op.tensor(x, [BATCH, 12]),
     xAdv: op.tensor(xAdv, [BATCH, 12]),
     y: op.tensor(y, [BATCH, 4]),
@@ -82,16 +79,16 @@ describe('trainingLoss', () => {
     const adversarial = handLoss(SMALL, w, m, xAdv, y, BATCH, 0);
     const penalty = handLoss(SMALL, w, m, x, y, BATCH, 1) - natural;
     expect(penalty).toBeGreaterThan(0);
-    expectAllClose([trainingLoss(t.w, t.m, t.x, t.y, 0).item()], [natural], 1e-5);
-    expectAllClose([trainingLoss(t.w, t.m, t.x, t.y, 0, t.xAdv).item()], [0.5 * (natural + adversarial)], 1e-5);
-    expectAllClose([trainingLoss(t.w, t.m, t.x, t.y, 0.01, t.xAdv).item()], [0.5 * (natural + adversarial) + 0.01 * penalty], 1e-5);
+    expectAllClose([trainingLoss(SMALL, t.w, t.m, t.x, t.y, 0).item()], [natural], 1e-5);
+    expectAllClose([trainingLoss(SMALL, t.w, t.m, t.x, t.y, 0, t.xAdv).item()], [0.5 * (natural + adversarial)], 1e-5);
+    expectAllClose([trainingLoss(SMALL, t.w, t.m, t.x, t.y, 0.01, t.xAdv).item()], [0.5 * (natural + adversarial) + 0.01 * penalty], 1e-5);
   });
 
   it('its gradient w.r.t. the weights matches float64 finite differences (masks, xAdv and L1 included)', () => {
     const f = (...ws: Tensor[]) =>
-      trainingLoss(ws, SMALL.layers.map((l, i) => constant([...m[i]!], [l.fanIn, l.fanOut])), constant([...x], [BATCH, 12]),
+      trainingLoss(SMALL, ws, SMALL.parameters.map((l, i) => constant([...m[i]!], [l.fanIn, l.fanOut])), constant([...x], [BATCH, 12]),
         constant([...y], [BATCH, 4]), 0.01, constant([...xAdv], [BATCH, 12]));
-    expectGradientsMatch(f, SMALL.layers.map((l, i) => ({ values: [...w[i]!], shape: [l.fanIn, l.fanOut] })), 5);
+    expectGradientsMatch(f, SMALL.parameters.map((l, i) => ({ values: [...w[i]!], shape: [l.fanIn, l.fanOut] })), 5);
   });
 
   it('gives pruned weights exactly zero gradient, unpruned ones mostly nonzero (small net and dense-300-100)', () => {
@@ -100,10 +97,10 @@ describe('trainingLoss', () => {
       const mi = randomMasks(spec, keep, 8);
       const b = batch(spec, n, 9);
       for (const l1 of [0, 1e-3]) {
-        const ws = spec.layers.map((l, i) => op.tensor(wi[i]!, [l.fanIn, l.fanOut]));
-        const ms = spec.layers.map((l, i) => op.tensor(mi[i]!, [l.fanIn, l.fanOut]));
-        const [xs, ys] = [op.tensor(b.x, [n, spec.layers[0]!.fanIn]), op.tensor(b.y, [n, spec.layers[spec.layers.length - 1]!.fanOut])];
-        const { grads } = valueAndGrad((...v: Tensor[]) => trainingLoss(v, ms, xs, ys, l1, xs))(...ws);
+        const ws = spec.parameters.map((l, i) => op.tensor(wi[i]!, [l.fanIn, l.fanOut]));
+        const ms = spec.parameters.map((l, i) => op.tensor(mi[i]!, [l.fanIn, l.fanOut]));
+        const [xs, ys] = [op.tensor(b.x, [n, spec.parameters[0]!.fanIn]), op.tensor(b.y, [n, spec.parameters[spec.parameters.length - 1]!.fanOut])];
+        const { grads } = valueAndGrad((...v: Tensor[]) => trainingLoss(spec, v, ms, xs, ys, l1, xs))(...ws);
         grads.forEach((g, layer) => {
           const gv = g.dataSync();
           let [nonzero, unpruned, leaks] = [0, 0, 0];
@@ -139,8 +136,8 @@ describe('trainStep keeps pruned weights pruned', () => {
         losses.push(loss.item());
         disposeAll([x, y, loss]);
       }
-      const w = readLayers(net.weights);
-      const effective = readLayers(effectiveWeights(net.weights, net.masks));
+      const w = readParameters(net.weights);
+      const effective = readParameters(effectiveWeights(net.weights, net.masks));
       masks.forEach((mask, layer) => {
         let moved = 0;
         mask.forEach((mk, k) => {
@@ -167,7 +164,7 @@ describe('trainStep keeps pruned weights pruned', () => {
         const [x, y] = [op.tensor(b.x, [BATCH, 12]), op.tensor(b.y, [BATCH, 4])];
         disposeAll([trainStep(net, adam, x, y, 1e-3, x), x, y]);
       }
-      const out = readLayers(net.weights);
+      const out = readParameters(net.weights);
       disposeNetwork(net);
       adam.reset();
       return out;
@@ -178,12 +175,12 @@ describe('trainStep keeps pruned weights pruned', () => {
 
 describe('trainStep differentiates with respect to the effective weights W * M', () => {
   /** One step the direct way: the gradient through the mask product (d/dW of trainingLoss(W, M)), then Adam. */
-  function throughTheMask(w0: LayerArrays, masks: LayerArrays, x: Tensor, y: Tensor, l1: number, xAdv?: Tensor): LayerArrays {
+  function throughTheMask(w0: ParameterArrays, masks: ParameterArrays, x: Tensor, y: Tensor, l1: number, xAdv?: Tensor): ParameterArrays {
     const net = createNetwork(SMALL, w0, masks);
     const adam = new Adam({ ...ADAM_DEFAULTS, learningRate: 0.01 });
-    const { value, grads } = valueAndGrad((...ws: Tensor[]) => trainingLoss(ws, net.masks, x, y, l1, xAdv))(...net.weights);
+    const { value, grads } = valueAndGrad((...ws: Tensor[]) => trainingLoss(net.spec, ws, net.masks, x, y, l1, xAdv))(...net.weights);
     const next = adam.apply(net.weights, grads);
-    const out = readLayers(next);
+    const out = readParameters(next);
     disposeAll([value, grads, next]);
     disposeNetwork(net);
     adam.reset();
@@ -201,7 +198,7 @@ describe('trainStep differentiates with respect to the effective weights W * M',
         const net = createNetwork(SMALL, w0, masks);
         const adam = new Adam({ ...ADAM_DEFAULTS, learningRate: 0.01 });
         const loss = trainStep(net, adam, x, y, l1, adversarial);
-        expect(readLayers(net.weights)).toEqual(want);
+        expect(readParameters(net.weights)).toEqual(want);
         disposeAll([loss]);
         disposeNetwork(net);
         adam.reset();
@@ -215,9 +212,9 @@ describe('trainStep differentiates with respect to the effective weights W * M',
     const adam = new Adam();
     const b = batch(SMALL, BATCH, 53);
     const [x, y] = [op.tensor(b.x, [BATCH, 12]), op.tensor(b.y, [BATCH, 4])];
-    const expected = readLayers(effectiveWeights(net.weights, net.masks));
-    const seen: LayerArrays[] = [];
-    disposeAll([trainStep(net, adam, x, y, 0, (effective) => (seen.push(readLayers(effective)), op.add(x, 0)))]);
+    const expected = readParameters(effectiveWeights(net.weights, net.masks));
+    const seen: ParameterArrays[] = [];
+    disposeAll([trainStep(net, adam, x, y, 0, (c) => (seen.push(readParameters(c.params)), op.add(x, 0)))]);
     expect(seen).toEqual([expected]);
     disposeAll([x, y]);
     disposeNetwork(net);

@@ -10,7 +10,7 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import type { ModelSpec, Network } from '../../core/nn/model.js';
+import { mlp, type Classifier, type ModelSpec, type Network } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import { uniformSource } from '../../core/nn/trial-rngs.js';
@@ -18,7 +18,7 @@ import { useReferenceBackend } from '../support/backend.js';
 
 useReferenceBackend();
 
-const SPEC: ModelSpec = { name: 'small', layers: [{ name: 'a', fanIn: 12, fanOut: 8 }, { name: 'b', fanIn: 8, fanOut: 5 }, { name: 'c', fanIn: 5, fanOut: 3 }] };
+const SPEC: ModelSpec = mlp('small', [12, 8, 5, 3]);
 const N = 4;
 
 interface TrialData {
@@ -33,8 +33,8 @@ function trialData(seed: number): TrialData {
   const rng = new Rng(seed);
   return {
     seed,
-    weights: SPEC.layers.map((l) => rng.uniformArray(l.fanIn * l.fanOut, -0.7, 0.7)),
-    masks: SPEC.layers.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.7 ? 1 : 0))),
+    weights: SPEC.parameters.map((l) => rng.uniformArray(l.fanIn * l.fanOut, -0.7, 0.7)),
+    masks: SPEC.parameters.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.7 ? 1 : 0))),
     x: [0, 1].map(() => rng.uniformArray(N * 12, 0, 1)),
     y: [0, 1].map(() => smoothedTargets(Array.from({ length: N }, () => rng.int(3)), 3, 0.1)),
   };
@@ -65,8 +65,8 @@ function run(trials: TrialData[], stacked: boolean, mode: Mode): { losses: numbe
     const upload = (pick: (t: TrialData) => Float32Array, shape: number[]) => keep(fromHost(stack(group.map(pick)), [...lead, ...shape]));
     const net: Network = {
       spec: SPEC,
-      weights: SPEC.layers.map((l, i) => upload((t) => t.weights[i]!, [l.fanIn, l.fanOut])),
-      masks: SPEC.layers.map((l, i) => upload((t) => t.masks[i]!, [l.fanIn, l.fanOut])),
+      weights: SPEC.parameters.map((l, i) => upload((t) => t.weights[i]!, [l.fanIn, l.fanOut])),
+      masks: SPEC.parameters.map((l, i) => upload((t) => t.masks[i]!, [l.fanIn, l.fanOut])),
     };
     const adam = new Adam();
     const attackRng = uniformSource(group.map((t) => new Rng(1000 + t.seed)));
@@ -74,7 +74,7 @@ function run(trials: TrialData[], stacked: boolean, mode: Mode): { losses: numbe
       const loss = tidy(() => {
         const x = fromHost(stack(group.map((t) => t.x[step]!)), [...lead, N, 12]);
         const y = fromHost(stack(group.map((t) => t.y[step]!)), [...lead, N, 3]);
-        const adversarial = mode === 'natural' || mode === 'l1' ? undefined : (e: readonly Tensor[]) => craft(spec, e, x, attackRng);
+        const adversarial = mode === 'natural' || mode === 'l1' ? undefined : (c: Classifier) => craft(spec, c, x, attackRng);
         return keep(trainStep(net, adam, x, y, l1, adversarial));
       });
       // One loss per network: stacked, a [T] vector of the trials' losses.

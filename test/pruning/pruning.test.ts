@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DENSE_300_100, fullMasks, initialWeights } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
-import { countOnes, percentRemaining, pruneLayer, pruneLayers, roundHalfEven } from '../../core/pruning/magnitude.js';
+import { countOnes, percentRemaining, pruneLayer, pruneParameters, roundHalfEven } from '../../core/pruning/magnitude.js';
+import { pruneRates } from '../../core/pruning/rates.js';
 import { PAPER_SCHEDULE, remainingSchedule } from '../../core/pruning/schedule.js';
 
 /** Distinct magnitudes (no ties) so that the cutoff rule removes exactly round(p * n) + 1 weights. */
@@ -47,17 +48,17 @@ describe('layer-wise magnitude pruning', () => {
     expect(remainingSchedule(DENSE_300_100, 20).map((v) => Number(v.toFixed(1)))).toEqual([...PAPER_SCHEDULE]);
     let masks = fullMasks(DENSE_300_100);
     const rng = new Rng(1);
-    const observed = [percentRemaining(masks)];
+    const observed = [percentRemaining(DENSE_300_100, masks)];
     for (let round = 1; round <= 20; round++) {
-      masks = pruneLayers(initialWeights(DENSE_300_100, rng.derive(round)), masks);
-      observed.push(percentRemaining(masks));
+      masks = pruneParameters(initialWeights(DENSE_300_100, rng.derive(round)), masks, pruneRates(DENSE_300_100));
+      observed.push(percentRemaining(DENSE_300_100, masks));
     }
     expect(observed.map((v) => Number(v.toFixed(1)))).toEqual([...PAPER_SCHEDULE]);
   });
 
   it('prunes each layer at its own rate: 20%, 20%, 10% of what remains', () => {
     const weights = initialWeights(DENSE_300_100, new Rng(2));
-    const masks = pruneLayers(weights, fullMasks(DENSE_300_100));
+    const masks = pruneParameters(weights, fullMasks(DENSE_300_100), pruneRates(DENSE_300_100));
     expect(masks.map(countOnes)).toEqual([235200 - 47041, 30000 - 6001, 1000 - 101]);
   });
 });

@@ -21,6 +21,7 @@ import * as paths from '../../core/results/paths.js';
 import { toCsv } from '../../core/results/csv.js';
 import { encodeNpy } from '../../core/results/npy.js';
 import { EVAL_COLUMNS, TRAIN_COLUMNS } from '../../core/results/records.js';
+import { DENSE_300_100 } from '../../core/nn/models/index.js';
 
 /**
  * A fresh temporary directory, in memory (/dev/shm) where there is one: the trees hold thousands of small files,
@@ -96,7 +97,7 @@ export function writeConfig(base: string, overrides: Overrides, options: Synthet
         const scale = config.experiment === 'reinit_none' ? 1 + round : 1;
         const write = (kind: paths.KernelKind, values: Float32Array) => {
           mkdirSync(`${roundDir}/${kind}`, { recursive: true });
-          writeFileSync(paths.kernelFile(roundDir, kind, paths.LAYER_FILES[l]!), encodeNpy(values, [fanIn, fanOut]));
+          writeFileSync(paths.kernelFile(roundDir, kind, DENSE_300_100.parameters[l]!.name), encodeNpy(values, [fanIn, fanOut]));
         };
         write('init_kernels', layerValues(n, scale, (k) => (k + 1) / n - 0.5));
         write('masks', layerValues(n, 1, (k) => (k < keep ? 1 : 0)));

@@ -7,7 +7,8 @@ import { disposeAll, fromHost, keep, tidy } from '../../../core/autodiff/engine.
 import * as op from '../../../core/autodiff/ops.js';
 import { attackSpec, craft, type AttackName } from '../../../core/attacks/index.js';
 import { crossEntropy, smoothedTargets } from '../../../core/nn/loss.js';
-import { DENSE_300_100, forward, initialWeights } from '../../../core/nn/model.js';
+import { DENSE_300_100, initialWeights, logits } from '../../../core/nn/model.js';
+import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { images } from './stacked-steps.js';
 import { timeUnits, type TimingPlan } from './timing.js';
@@ -25,10 +26,10 @@ export interface EvalTiming {
 export async function timeEvalPass(trials: number, count: number, plan: TimingPlan): Promise<EvalTiming[]> {
   const rng = new Rng(2000 + trials);
   const weights = Array.from({ length: trials }, () => initialWeights(DENSE_300_100, rng));
-  const effective = DENSE_300_100.layers.map((l, i) => {
-    const stacked = new Float32Array(trials * l.fanIn * l.fanOut);
-    weights.forEach((w, t) => stacked.set(w[i]!, t * l.fanIn * l.fanOut));
-    return keep(fromHost(stacked, [trials, l.fanIn, l.fanOut]));
+  const effective = DENSE_300_100.parameters.map((l, i) => {
+    const stacked = new Float32Array(trials * parameterSize(l));
+    weights.forEach((w, t) => stacked.set(w[i]!, t * parameterSize(l)));
+    return keep(fromHost(stacked, [trials, ...l.shape]));
   });
   const x = keep(fromHost(images(rng, trials * count), [trials, count, 784]));
   const labels = Array.from({ length: trials * count }, () => rng.int(10));
@@ -38,9 +39,10 @@ export async function timeEvalPass(trials: number, count: number, plan: TimingPl
     for (const attack of ['fgsm', 'pgd'] as const) {
       const spec = attackSpec(attack);
       const timing = await timeUnits(() => tidy(() => {
-        const logits = forward(effective, x);
-        const adversarial = forward(effective, craft(spec, effective, x, rng));
-        return [crossEntropy(logits, targets), op.argmax(logits, -1), crossEntropy(adversarial, targets), op.argmax(adversarial, -1)];
+        const classifier = { spec: DENSE_300_100, params: effective };
+        const natural = logits(classifier, x);
+        const adversarial = logits(classifier, craft(spec, classifier, x, rng));
+        return [crossEntropy(natural, targets), op.argmax(natural, -1), crossEntropy(adversarial, targets), op.argmax(adversarial, -1)];
       }), plan);
       results.push({ attack, trials, images: count, passMs: timing.ms, usPerImage: (timing.ms * 1000) / (trials * count) });
     }

@@ -10,7 +10,8 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { DENSE_300_100, initialWeights, type Network } from '../../../core/nn/model.js';
+import { DENSE_300_100, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
+import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { timeUnits, type TimingPlan } from './timing.js';
@@ -31,12 +32,12 @@ export const images = (rng: Rng, count: number): Float32Array =>
 
 /** T stacked networks (Glorot weights, full masks), a batch per network, and a fresh Adam. */
 function stackedState(trials: number, rng: Rng) {
-  const layers = DENSE_300_100.layers;
+  const layers = DENSE_300_100.parameters;
   const weights = Array.from({ length: trials }, () => initialWeights(DENSE_300_100, rng));
   const net: Network = {
     spec: DENSE_300_100,
-    weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, l.fanIn, l.fanOut]))),
-    masks: layers.map((l) => keep(fromHost(new Float32Array(trials * l.fanIn * l.fanOut).fill(1), [trials, l.fanIn, l.fanOut]))),
+    weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, ...l.shape]))),
+    masks: layers.map((l) => keep(fromHost(new Float32Array(trials * parameterSize(l)).fill(1), [trials, ...l.shape]))),
   };
   const x = keep(fromHost(images(rng, trials * BATCH), [trials, BATCH, PIXELS]));
   const labels = Array.from({ length: trials * BATCH }, () => rng.int(10));
@@ -63,7 +64,7 @@ export async function timeStackedSteps(trials: number, plan: TimingPlan, kinds: 
   try {
     for (const kind of kinds) {
       const spec = kind === 'natural' ? undefined : attackSpec(kind);
-      const adversarial = spec ? (effective: readonly Tensor[]) => craft(spec, effective, x, rng) : undefined;
+      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, rng) : undefined;
       const timing = await timeUnits(() => [trainStep(net, adam, x, y, 0, adversarial)], plan);
       results.push({ kind, trials, stackedMs: timing.ms, perNetworkUs: (timing.ms * 1000) / trials, units: timing.units, rounds: timing.rounds });
     }

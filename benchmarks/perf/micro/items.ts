@@ -8,8 +8,11 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft, pgd } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, forward, fullMasks, initialWeights, type Network } from '../../../core/nn/model.js';
-import { pruneLayers } from '../../../core/pruning/magnitude.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, fullMasks, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
+import { denseChain } from '../../../core/nn/layers.js';
+import { parameterSize } from '../../../core/nn/models/index.js';
+import { pruneParameters } from '../../../core/pruning/magnitude.js';
+import { pruneRates } from '../../../core/pruning/rates.js';
 import { remainingSchedule } from '../../../core/pruning/schedule.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
@@ -51,9 +54,9 @@ export const PRUNED_ROUNDS: readonly number[] = [0, 3, 8, 11, 15, 18];
  * and their count is the protocol's.
  */
 export function roundMasks(round: number, rng: Rng): Float32Array[] {
-  const weights = DENSE_300_100.layers.map((l) => rng.uniformArray(l.fanIn * l.fanOut, -1, 1));
+  const weights = DENSE_300_100.parameters.map((l) => rng.uniformArray(parameterSize(l), -1, 1));
   let masks = fullMasks(DENSE_300_100);
-  for (let r = 0; r < round; r++) masks = pruneLayers(weights, masks);
+  for (let r = 0; r < round; r++) masks = pruneParameters(weights, masks, pruneRates(DENSE_300_100));
   return masks;
 }
 
@@ -74,7 +77,7 @@ function makeState(seed: number, round = 0): State {
 
 /** One training step; `attack` crafts the adversarial half of the batch first (as the protocol does). */
 function step(s: State, attack?: 'fgsm' | 'pgd'): void {
-  const adversarial = attack ? (effective: readonly Tensor[]) => craft(attackSpec(attack), effective, s.x, s.rng) : undefined;
+  const adversarial = attack ? (c: Classifier) => craft(attackSpec(attack), c, s.x, s.rng) : undefined;
   const loss = trainStep(s.net, s.adam, s.x, s.y, 0, adversarial);
   loss.dataSync(); // the loss is read every step (logging), which also waits for asynchronous backends
   loss.dispose();
@@ -87,8 +90,8 @@ function evaluate(s: State, xs: readonly Tensor[], labels: readonly Int32Array[]
   let hits = 0;
   xs.forEach((x, i) =>
     tidy(() => {
-      const natural = op.argmax(forward(effective, x), -1).dataSync();
-      const robust = op.argmax(forward(effective, pgd(effective, x, spec, s.rng)), -1).dataSync();
+      const natural = op.argmax(denseChain(effective, x), -1).dataSync();
+      const robust = op.argmax(denseChain(effective, pgd({ spec: DENSE_300_100, params: effective }, x, spec, s.rng)), -1).dataSync();
       for (let j = 0; j < natural.length; j++) hits += Number(natural[j] === labels[i]![j]) + Number(robust[j] === labels[i]![j]);
     }));
   disposeAll(effective);
@@ -172,7 +175,7 @@ export function workloads(evalImages: number, evalBatch: number): Workloads {
     mm('matmul [60,784]^Tx[60,300] (dW1)', () => op.matmul(xs(), g1, true, false)),
     mm('matmul [60,300]^Tx[60,100] (dW2)', () => op.matmul(h1s(), g2, true, false)),
     mm('matmul [60,100]^Tx[60,10] (dW3)', () => op.matmul(h2s(), g3, true, false)),
-    { name: 'forward pass (batch 60)', minRuns: 20, budgetMs: 800, warmup: true, run: () => tidy(() => void forward(effective, xs()).dataSync()) },
+    { name: 'forward pass (batch 60)', minRuns: 20, budgetMs: 800, warmup: true, run: () => tidy(() => void denseChain(effective, xs()).dataSync()) },
     { name: 'natural training step', minRuns: 10, budgetMs: 1500, warmup: true, run: () => step(s) },
     { name: 'FGSM adversarial step', minRuns: 8, budgetMs: 1500, warmup: true, run: () => step(s, 'fgsm') },
     { name: 'PGD-10 adversarial step', minRuns: 5, budgetMs: 2500, warmup: true, run: () => step(s, 'pgd') },

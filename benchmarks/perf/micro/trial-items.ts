@@ -8,7 +8,8 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { DENSE_300_100, initialWeights, type Network } from '../../../core/nn/model.js';
+import { DENSE_300_100, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
+import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { BATCH, type Item } from './items.js';
@@ -22,12 +23,12 @@ const concat = (arrays: readonly Float32Array[]): Float32Array => {
 /** The natural, FGSM and PGD-10 steps of `trials` stacked networks, each item timed per trial-step. */
 export function trialItems(trials: number): { items: Item[]; dispose: () => void } {
   const rng = new Rng(100 + trials);
-  const layers = DENSE_300_100.layers;
+  const layers = DENSE_300_100.parameters;
   const weights = Array.from({ length: trials }, () => initialWeights(DENSE_300_100, rng));
   const net: Network = {
     spec: DENSE_300_100,
-    weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, l.fanIn, l.fanOut]))),
-    masks: layers.map((l) => keep(fromHost(new Float32Array(trials * l.fanIn * l.fanOut).fill(1), [trials, l.fanIn, l.fanOut]))),
+    weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, ...l.shape]))),
+    masks: layers.map((l) => keep(fromHost(new Float32Array(trials * parameterSize(l)).fill(1), [trials, ...l.shape]))),
   };
   const pixels = Float32Array.from({ length: trials * BATCH * 784 }, () => (rng.next() < 0.6 ? 0 : rng.next()));
   const x = keep(fromHost(pixels, [trials, BATCH, 784]));
@@ -35,7 +36,7 @@ export function trialItems(trials: number): { items: Item[]; dispose: () => void
   const y = keep(fromHost(smoothedTargets(labels, 10, 0.1), [trials, BATCH, 10]));
   const adam = new Adam();
   const step = (attack?: 'fgsm' | 'pgd') => () => {
-    const adversarial = attack ? (effective: readonly Tensor[]) => craft(attackSpec(attack), effective, x, rng) : undefined;
+    const adversarial = attack ? (c: Classifier) => craft(attackSpec(attack), c, x, rng) : undefined;
     const loss = trainStep(net, adam, x, y, 0, adversarial);
     loss.dataSync();
     loss.dispose();

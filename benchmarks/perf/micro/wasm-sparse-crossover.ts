@@ -12,7 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
-import { PRUNE_RATES } from '../../../core/pruning/magnitude.js';
+import { DENSE_300_100 } from '../../../core/nn/models/index.js';
+import { pruneRates } from '../../../core/pruning/rates.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { KINDS, timeProducts, type Kind, type ProductTimes } from './wasm-sparse/products.js';
 import { LAYERS, stepShares } from './wasm-sparse/step-share.js';
@@ -80,7 +81,7 @@ for (const s of shares) {
   out(`| ${s.step} | ${fixed(s.stepMs)} | ${fixed(sum('forward'))} | ${fixed(sum('inputGrad'))} | ${fixed(sum('weightGrad'))} | ${fixed(s.transposeMs)} | ${fixed((100 * (all + s.transposeMs)) / s.stepMs, 0)}% |`);
 }
 
-const layerDensity = (layer: number, round: number) => (1 - PRUNE_RATES[layer]!) ** round;
+const layerDensity = (layer: number, round: number) => (1 - pruneRates(DENSE_300_100)[layer]!) ** round;
 const overall = (round: number) => LAYERS.reduce((t, [k, n], l) => t + k * n * layerDensity(l, round), 0) / LAYERS.reduce((t, [k, n]) => t + k * n, 0);
 out('\nProjected step time / dense step time at the protocol\'s rounds, every product at its measured +T ratio');
 out('(forward and input gradient only | all three products, the weight gradient sampled at kept positions):\n');

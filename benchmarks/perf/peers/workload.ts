@@ -11,7 +11,8 @@ import { disposeAll, fromHost, tidy } from '../../../core/autodiff/engine.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, type Network } from '../../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
+import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import type { Tensor } from '../../../core/autodiff/tensor.js';
@@ -29,8 +30,8 @@ export interface Workload {
 /** Build the network, optimiser and one batch on the active backend. */
 export function createWorkload(seed = 1): Workload {
   const rng = new Rng(seed);
-  const masks = DENSE_300_100.layers.map((l) => {
-    const m = new Float32Array(l.fanIn * l.fanOut);
+  const masks = DENSE_300_100.parameters.map((l) => {
+    const m = new Float32Array(parameterSize(l));
     for (let i = 0; i < m.length; i++) m[i] = rng.next() < 0.8 ? 1 : 0;
     return m;
   });
@@ -45,7 +46,7 @@ export function createWorkload(seed = 1): Workload {
   const attackRng = rng.derive(7);
 
   const step = (name: StepName): void => {
-    const adversarial = name === 'natural' ? undefined : (effective: readonly Tensor[]) => craft(specs[name], effective, x, attackRng);
+    const adversarial = name === 'natural' ? undefined : (c: Classifier) => craft(specs[name], c, x, attackRng);
     trainStep(net, adam, x, targets, 0, adversarial).dispose();
   };
   return {

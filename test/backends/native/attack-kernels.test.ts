@@ -15,11 +15,12 @@ import { createNativeBackend, type NativeBackend } from '../../../backends/nativ
 import { loadAddon } from '../../../backends/native/addon.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, logits } from '../../../core/nn/model.js';
+import { createNetwork, DENSE_300_100, disposeNetwork, initialWeights, logits, type Classifier } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectIdentical, native, suiteTitle, withoutAttackKernels } from './support.js';
+import { mlpClassifier } from '../../support/classifier.js';
 
 interface Case {
   readonly attack: AttackName;
@@ -41,7 +42,7 @@ function attackOn(backend: Backend, c: Case, seed: number): Float32Array {
   const out = tidy(() => {
     const effective: Tensor[] = layers.map(([i, o], k) => op.mul(fromHost(weights[k]!, [i, o]), fromHost(masks[k]!, [i, o])));
     const spec = attackSpec(c.attack, { randomStart: c.randomStart, clipMin: c.clip[0], clipMax: c.clip[1] });
-    const adv = craft(spec, effective, fromHost(x, [c.batch, 784]), new Rng(seed + 1));
+    const adv = craft(spec, mlpClassifier(effective), fromHost(x, [c.batch, 784]), new Rng(seed + 1));
     const values = adv.dataSync() as Float32Array;
     disposeAll([effective]);
     return values;
@@ -92,7 +93,7 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
     tidy(() => {
       const effective = [fromHost(rng.uniformArray(2 * 6 * 4, -1, 1), [2, 6, 4]), fromHost(rng.uniformArray(2 * 4 * 3, -1, 1), [2, 4, 3])];
       const x = fromHost(rng.uniformArray(2 * 5 * 6, 0, 1), [2, 5, 6]);
-      const adv = craft(attackSpec('fgsm'), effective, x, new Rng(4));
+      const adv = craft(attackSpec('fgsm'), mlpClassifier(effective), x, new Rng(4));
       expect(adv.shape).toEqual([2, 5, 6]);
     });
     expect(spy).toHaveBeenCalledOnce();
@@ -124,7 +125,7 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
       const backend = createNativeBackend();
       setActiveBackend(backend);
       const rng = new Rng(21);
-      const masks = DENSE_300_100.layers.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.05 ? 1 : 0)));
+      const masks = DENSE_300_100.parameters.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.05 ? 1 : 0)));
       const weights = initialWeights(DENSE_300_100, rng);
       const xs = Float32Array.from({ length: 60 * 784 }, () => (rng.next() < 0.5 ? 0 : rng.next()));
       const targets = smoothedTargets(Array.from({ length: 60 }, () => rng.int(10)), 10, 0.1);
@@ -137,8 +138,8 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
         const y = fromHost(targets, [60, 10]);
         const adversarial = given
           ? fromHost(adv!, [60, 784])
-          : (effective: readonly Tensor[]) => {
-            const made = craft(attackSpec(attack), effective, x, new Rng(5));
+          : (c: Classifier) => {
+            const made = craft(attackSpec(attack), c, x, new Rng(5));
             adv = Float32Array.from(made.dataSync()); // reading writes row-major values too; the lane form stays
             return made;
           };
@@ -168,9 +169,9 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
         const x = fromHost(xs, [xs.length / 784, 784]);
         const masked = (arrays: readonly Float32Array[]) => layers.map(([i, o], k) => op.mul(fromHost(arrays[k]!, [i, o]), fromHost(masks[k]!, [i, o])));
         const forLogits = masked(weights);
-        const natural = logits(forLogits, x).dataSync();
+        const natural = logits(mlpClassifier(forLogits), x).dataSync();
         const effective = attackWeights === weights ? forLogits : masked(attackWeights);
-        return [Float32Array.from(natural), Float32Array.from(craft(attackSpec(attack), effective, x, new Rng(2)).dataSync())];
+        return [Float32Array.from(natural), Float32Array.from(craft(attackSpec(attack), mlpClassifier(effective), x, new Rng(2)).dataSync())];
       });
     };
 
@@ -209,13 +210,13 @@ describe.skipIf(!native.backend)(suiteTitle('whole-attack kernels equal their co
       setActiveBackend(backend);
       const got = tidy(() => {
         const effective = layers.map(([i, o], k) => fromHost(weights[k]!, [i, o]));
-        tidy(() => void logits(effective, fromHost(first, [20, 784])).dataSync());
+        tidy(() => void logits(mlpClassifier(effective), fromHost(first, [20, 784])).dataSync());
         // The pool hands the disposed batch's buffer to the next upload of its size.
-        return Float32Array.from(craft(attackSpec('fgsm'), effective, fromHost(second, [20, 784]), new Rng(2)).dataSync());
+        return Float32Array.from(craft(attackSpec('fgsm'), mlpClassifier(effective), fromHost(second, [20, 784]), new Rng(2)).dataSync());
       });
       const oracle = withoutAttackKernels(createNativeBackend());
       setActiveBackend(oracle);
-      const want = tidy(() => Float32Array.from(craft(attackSpec('fgsm'), layers.map(([i, o], k) => fromHost(weights[k]!, [i, o])), fromHost(second, [20, 784]), new Rng(2)).dataSync()));
+      const want = tidy(() => Float32Array.from(craft(attackSpec('fgsm'), mlpClassifier(layers.map(([i, o], k) => fromHost(weights[k]!, [i, o]))), fromHost(second, [20, 784]), new Rng(2)).dataSync()));
       expectIdentical(got, want, 'attack on the second batch');
     });
   });

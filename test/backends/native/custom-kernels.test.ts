@@ -16,6 +16,7 @@ import { pgd, projectedStep } from '../../../core/attacks/pgd.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { FC, expectIdentical, native, reference, shapeArb, suiteTitle, valuesArb, withoutAttackKernels } from './support.js';
+import { mlpClassifier } from '../../support/classifier.js';
 
 const finite = fc.double({ min: -3, max: 3, noNaN: true }).map(Math.fround);
 const withZeros = fc.oneof(finite, fc.constantFrom(0, -0));
@@ -127,7 +128,7 @@ describe.skipIf(!native.backend)(suiteTitle('custom kernels equal their composit
     const run = (custom: boolean) => {
       return on(custom ? withoutAttackKernels(native.backend!) : withoutCustomKernels(native.backend!), () => {
         const effective = layers.map(([i, o], k) => fromHost(weights[k]!, [i, o]));
-        return pgd(effective, fromHost(x, [7, 20]), attackSpec('pgd'), new Rng(9)).dataSync();
+        return pgd(mlpClassifier(effective), fromHost(x, [7, 20]), attackSpec('pgd'), new Rng(9)).dataSync();
       });
     };
     const spy = spyCustom('pgdStep');

@@ -24,6 +24,7 @@ import { Rng } from '../../../core/nn/rng.js';
 import { trainingLoss } from '../../../core/nn/train-step.js';
 import { ALWAYS_SPARSE, expectProductClose, makeMask, maskedProductCase, maskSpecArb } from './sparse-support.js';
 import { expectClose, expectIdentical, FC, native, reference, suiteTitle } from './support.js';
+import { mlpClassifier } from '../../support/classifier.js';
 
 const sparse = (): NativeBackend => createNativeBackend({ sparse: ALWAYS_SPARSE });
 
@@ -219,12 +220,12 @@ describe.skipIf(!native.backend)(suiteTitle('fused MLP kernels agree with the au
           const xAdv = fromHost(p.xAdv, [batch, LAYERS[0]![0]]);
           const onehot = fromHost(smoothedTargets(p.labels, 10, 0), [batch, 10]);
           const smooth = fromHost(smoothedTargets(p.labels, 10, 0.1), [batch, 10]);
-          const dx = inputGradient(effective, x, onehot).dataSync();
-          const out = logits(effective, x).dataSync();
+          const dx = inputGradient(mlpClassifier(effective), x, onehot).dataSync();
+          const out = logits(mlpClassifier(effective), x).dataSync();
           const training = [undefined, xAdv].map((adv) => {
             if (b === reference) {
               const ones = LAYERS.map(([k, n]) => op.ones([k, n]));
-              const { value, grads } = valueAndGrad((...e: Tensor[]) => trainingLoss(e, ones, x, smooth, 0, adv))(...effective);
+              const { value, grads } = valueAndGrad((...e: Tensor[]) => trainingLoss(mlpClassifier(effective).spec, e, ones, x, smooth, 0, adv))(...effective);
               return [value.dataSync(), ...grads.map((g) => g.dataSync())];
             }
             const info = (t: Tensor) => ({ handle: t.handle, shape: t.shape, dtype: t.dtype });

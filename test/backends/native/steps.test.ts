@@ -11,7 +11,7 @@ import { liveTensorCount, type Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
-import { createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readLayers, type Network } from '../../../core/nn/model.js';
+import { classifierOf, createNetwork, DENSE_300_100, disposeNetwork, effectiveWeights, initialWeights, readParameters, type Network } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import { expectClose, native, reference, suiteTitle } from './support.js';
@@ -21,7 +21,7 @@ import { BATCH, finishRun as finish, startRun as start, type Run, type StepKind 
 function batch(run: Run, kind: Kind, xs: Float32Array, labels: number[]) {
   setActiveBackend(run.backend);
   const [x, targets] = tidy(() => [fromHost(xs, [BATCH, 784]), fromHost(smoothedTargets(labels, 10, 0.1), [BATCH, 10])]) as [Tensor, Tensor];
-  const xAdv = kind === 'natural' ? undefined : tidy(() => craft(attackSpec(kind), effectiveWeights(run.net.weights, run.net.masks), x, run.attackRng));
+  const xAdv = kind === 'natural' ? undefined : tidy(() => craft(attackSpec(kind), classifierOf(run.net), x, run.attackRng));
   return { x, targets, xAdv };
 }
 
@@ -55,7 +55,7 @@ function weightsOff(a: Float32Array, b: Float32Array): number {
  */
 function lockstep(kind: Kind, steps: number, nativeSteps = steps) {
   const rng = new Rng(42);
-  const masks = DENSE_300_100.layers.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.8 ? 1 : 0)));
+  const masks = DENSE_300_100.parameters.map((l) => Float32Array.from({ length: l.fanIn * l.fanOut }, () => (rng.next() < 0.8 ? 1 : 0)));
   const weights = initialWeights(DENSE_300_100, rng);
   const [nat, ref] = [start(native.backend!, masks, weights), start(reference, masks, weights)];
   const result = { losses: [[], []] as number[][], mismatch: [] as number[], weights: [] as Float32Array[][] };
@@ -96,7 +96,7 @@ describe.skipIf(!native.backend)(suiteTitle('training steps agree with the refer
 describe.skipIf(!native.backend)(suiteTitle('memory'), () => {
   it('live handles and tensors stay flat over 10 steps of each kind', () => {
     const rng = new Rng(3);
-    const run = start(native.backend!, DENSE_300_100.layers.map((l) => new Float32Array(l.fanIn * l.fanOut).fill(1)), initialWeights(DENSE_300_100, rng));
+    const run = start(native.backend!, DENSE_300_100.parameters.map((l) => new Float32Array(l.fanIn * l.fanOut).fill(1)), initialWeights(DENSE_300_100, rng));
     const xs = rng.uniformArray(BATCH * 784, 0, 1);
     const labels = Array.from({ length: BATCH }, () => rng.int(10));
     const once = (kind: Kind) => {
