@@ -71,25 +71,25 @@ export function apgd(options: ApgdOptions): Attack {
   return {
     name, kind: 'white-box', loss: options.loss, ball, iterations, restarts: restarts * targets,
     craft: (classifier: Classifier, x: Tensor, labels: Int32Array, rng: Rng) =>
-      worstOverRuns(name, classifier, x, labels, restarts * targets, (xs, ys, cleanLogits, r) => {
-        const classes = cleanLogits.length / ys.length;
+      worstOverRuns(name, classifier, x, labels, restarts * targets, (classes) => {
         const needed = targeted ? 4 : options.loss === 'dlr' ? 3 : 2;
         if (classes < needed) throw new ConfigError(`${name} needs ${needed} classes or more, got ${classes}`, 'use apgd-ce');
         if (targeted && targets > classes - 1) {
           throw new ConfigError(`${name}: ${targets} targets asked, but there are only ${classes - 1} wrong classes`, `use --targets ${classes - 1} or fewer`);
         }
-        const oneHotY = oneHotOf(ys, classes);
-        let loss: PerImageLoss;
-        if (options.loss === 'ce') loss = (z) => crossEntropyPerImage(z, oneHotY);
-        else if (options.loss === 'dlr') loss = (z) => dlrPerImage(z, oneHotY);
-        else {
-          const oneHotTarget = oneHotOf(rankedTargets(cleanLogits, ys, classes, Math.floor(r / restarts) + 1), classes);
-          loss = (z) => targetedDlrPerImage(z, oneHotY, oneHotTarget);
-        }
-        return apgdRun(classifier, loss, xs, ys, rng, settings);
+        return (xs, ys, cleanLogits, r) => {
+          const oneHotY = oneHotOf(ys, classes);
+          const rank = Math.floor(r / restarts) + 1;
+          const loss: PerImageLoss = options.loss === 'ce' ? (z) => crossEntropyPerImage(z, oneHotY)
+            : options.loss === 'dlr' ? (z) => dlrPerImage(z, oneHotY)
+            : targetedLoss(oneHotY, oneHotOf(rankedTargets(cleanLogits, ys, classes, rank), classes));
+          return apgdRun(classifier, loss, xs, ys, rng, settings);
+        };
       }),
   };
 }
+
+const targetedLoss = (oneHotY: Tensor, oneHotTarget: Tensor): PerImageLoss => (z) => targetedDlrPerImage(z, oneHotY, oneHotTarget);
 
 interface RunSettings {
   readonly ball: Ball;

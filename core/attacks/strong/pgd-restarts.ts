@@ -36,17 +36,18 @@ export function pgdRestarts(options: PgdRestartsOptions): Attack {
   const step = options.step ?? 2.5 * ball.eps / iterations;
   if (ball.eps > 0) requirePositive(name, 'step', step, 'for example 2.5 * eps / iterations');
   const randomFirst = options.randomStart ?? true;
+  const lossOf = (oneHotY: Tensor): PerImageLoss =>
+    options.loss === 'ce' ? (z) => crossEntropyPerImage(z, oneHotY) : (z) => dlrPerImage(z, oneHotY);
   return {
     name, kind: 'white-box', loss: options.loss, ball, iterations, restarts,
     craft: (classifier: Classifier, x: Tensor, labels: Int32Array, rng: Rng) =>
-      worstOverRuns(name, classifier, x, labels, restarts, (xs, ys, cleanLogits, r) => {
-        const classes = cleanLogits.length / ys.length;
+      worstOverRuns(name, classifier, x, labels, restarts, (classes) => {
         if (options.loss === 'dlr' && classes < 3) throw new ConfigError(`${name}: the DLR loss needs 3 classes or more, got ${classes}`, 'use the ce loss');
-        const oneHotY = oneHotOf(ys, classes);
-        const loss: PerImageLoss = options.loss === 'ce' ? (z) => crossEntropyPerImage(z, oneHotY) : (z) => dlrPerImage(z, oneHotY);
-        const box = boxOf(xs, ball);
-        const start = randomFirst || r > 0 ? randomStart(xs, box, ball, rng) : xs;
-        return iterate(classifier, loss, start, ys, iterations, (current, g) => signedStep(current, g, step, box));
+        return (xs, ys, _cleanLogits, r) => {
+          const box = boxOf(xs, ball);
+          const start = randomFirst || r > 0 ? randomStart(xs, box, ball, rng) : xs;
+          return iterate(classifier, lossOf(oneHotOf(ys, classes)), start, ys, iterations, (current, g) => signedStep(current, g, step, box));
+        };
       }),
   };
 }

@@ -21,17 +21,21 @@ export function hostResult<T>(fn: () => T): T {
  */
 export type Run = (x: Tensor, labels: Int32Array, cleanLogits: HostData, index: number) => RunOutcome;
 
+/** Checks the settings that depend on the number of classes (before any run) and returns the run. */
+export type PrepareRun = (classes: number) => Run;
+
 /**
  * The worst case over `runs` runs (restarts, targets): it starts from the clean images, and each run attacks only
  * the images that no earlier run has fooled (as AutoAttack's restarts do), so the result is the per-image worst
  * over all runs. The result is a constant tensor in the caller's scope.
  */
-export function worstOverRuns(name: string, classifier: Classifier, x: Tensor, labels: Int32Array, runs: number, run: Run): Tensor {
+export function worstOverRuns(name: string, classifier: Classifier, x: Tensor, labels: Int32Array, runs: number, prepare: PrepareRun): Tensor {
   checkBatch(name, x, labels);
   const d = x.shape[1]!;
   const clean = x.dataSync();
   const logits = logitsAt(classifier, x);
   const classes = logits.length / labels.length;
+  const run = prepare(classes);
   const worst = new WorstCase(clean, logits, labels, d);
   for (let r = 0; r < runs; r++) {
     const rows = worst.remaining();

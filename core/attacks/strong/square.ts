@@ -68,7 +68,7 @@ export function squareAttack(options: SquareOptions): Attack {
         throw new ConfigError(`square: an image of ${image.height} x ${image.width} x ${image.channels} does not fill a row of ${x.shape[1]} values`,
           'give the image shape (height, width, channels) of the data');
       }
-      return worstOverRuns(name, classifier, x, labels, restarts, (xs, ys) =>
+      return worstOverRuns(name, classifier, x, labels, restarts, () => (xs, ys) =>
         squareRun(classifier, xs.dataSync(), ys, rng, { ball, queries, pInit, image }));
     },
   };

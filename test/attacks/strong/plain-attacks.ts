@@ -181,7 +181,7 @@ function apgdImage(net: Mlp, start: number[], y: number, t: number, project: Pro
     if (at.f > bestLoss) [best, bestGradient, bestLoss] = [next, at.g, at.f];
     [previous, current, gradient] = [current, next, at.g];
     if (k + 1 === w[j]) {
-      const reduce = raised < 0.75 * (w[j]! - w[j - 1]!) || (!reducedAtLast && bestLoss <= bestLossAtLast);
+      const reduce: boolean = raised < 0.75 * (w[j]! - w[j - 1]!) || (!reducedAtLast && bestLoss <= bestLossAtLast);
       if (reduce) {
         eta /= 2;
         [current, gradient, lastLoss] = [best, bestGradient, bestLoss];
