@@ -13,3 +13,4 @@ export { attackOutcome, cleanOutcome, DEFAULT_BATCH, type AttackOutcome, type Ba
 export { runLadder, type LadderOptions, type LadderOutcome, type RungOutcome } from './ladder.js';
 export { DEFAULT_SWEEP, epsSweep, flatImageBound, type SweepPoint } from './sweep.js';
 export * from './masking-flags.js';
+export { DEFAULT_LADDER_BUDGET, defaultLadder, type LadderBudget } from './default-ladder.js';

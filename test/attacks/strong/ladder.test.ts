@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHost, tidy } from '../../../core/autodiff/engine.js';
 import * as op from '../../../core/autodiff/ops.js';
 import {
-  apgd, attackOutcome, cleanOutcome, epsSweep, flatImageBound, pgdRestarts, runLadder, squareAttack, transferAttack, type Attack,
+  apgd, attackOutcome, cleanOutcome, DEFAULT_LADDER_BUDGET, defaultLadder, epsSweep, flatImageBound, pgdRestarts, runLadder, squareAttack, transferAttack, type Attack,
 } from '../../../core/attacks/strong/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { useReferenceBackend } from '../../support/backend.js';
@@ -104,5 +104,23 @@ describe('the eps sweep', () => {
       const labels = Int32Array.from({ length: 20 }, (_, i) => (i < 7 ? grey : (grey + 1 + (i % (K - 1))) % K));
       expect(flatImageBound(net.classifier, { images: new Float32Array(20 * D), labels }, { clipMin: 0, clipMax: 1 })).toBe(7 / 20);
     });
+  });
+});
+
+describe('the default ladder', () => {
+  it('holds PGD-CE with restarts, PGD-DLR, APGD-CE, APGD-T, Square Attack, and the transfer rung given a source', () => {
+    const ball = { eps: 0.3, clipMin: 0, clipMax: 1 };
+    const b = DEFAULT_LADDER_BUDGET;
+    const describe = (a: Attack) => [a.name, a.kind, a.iterations, a.restarts];
+    expect(defaultLadder(ball).map(describe)).toEqual([
+      ['pgd-ce', 'white-box', b.pgdIterations, b.pgdRestarts],
+      ['pgd-dlr', 'white-box', b.pgdIterations, 1],
+      ['apgd-ce', 'white-box', b.apgdIterations, 1],
+      ['apgd-t', 'white-box', b.apgdIterations, b.targets],
+      ['square', 'black-box', b.squareQueries, 1],
+    ]);
+    const withSource = defaultLadder(ball, { ...b, transferIterations: 7 }, (x) => x);
+    expect(describe(withSource.at(-1)!)).toEqual(['transfer-pgd-ce', 'transfer', 7, 1]);
+    expect(() => defaultLadder({ ...ball, eps: -1 })).toThrow(/eps/);
   });
 });
