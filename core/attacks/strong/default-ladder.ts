@@ -20,7 +20,7 @@ export interface LadderBudget {
 }
 
 export const DEFAULT_LADDER_BUDGET: LadderBudget = {
-  pgdIterations: 100, pgdRestarts: 2, apgdIterations: 100, targets: 2, squareQueries: 500, transferIterations: 100,
+  pgdIterations: 100, pgdRestarts: 2, apgdIterations: 100, targets: 2, squareQueries: 500, transferIterations: 50,
 };
 
 /**
