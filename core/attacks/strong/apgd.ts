@@ -18,10 +18,10 @@ import type { Rng } from '../../nn/rng.js';
 import { requirePositive, requireWhole, validateBall, type Attack, type Ball, type Classifier } from './attack.js';
 import { boxOf, project, randomStart, signedStep } from './ball.js';
 import { evaluate, evaluateWithGradient, type Evaluation, type PerImageLoss } from './evaluation.js';
-import { Held } from './held.js';
+import { Held } from './scopes.js';
 import { crossEntropyPerImage, dlrPerImage, oneHotOf, targetedDlrPerImage } from './losses.js';
 import { rankedTargets } from './margins.js';
-import { worstOverRuns } from './runs.js';
+import { worstOverRuns } from './worst-over-runs.js';
 import { RunTracker, type RunOutcome } from './worst-case.js';
 
 export interface ApgdOptions extends Ball {
@@ -99,6 +99,21 @@ interface RunSettings {
   readonly alpha: number;
 }
 
+/**
+ * The images whose step halves at a checkpoint: (1) fewer than `threshold` = rho (w_j - w_{j-1}) of the steps
+ * since the last checkpoint raised the loss, or (2) the step was not halved at the last checkpoint and the best
+ * loss has not risen since.
+ */
+export function halvings(
+  raised: Uint32Array, threshold: number, bestLoss: Float64Array, bestLossAtLast: Float64Array, reducedAtLast: Uint8Array,
+): Uint8Array {
+  return Uint8Array.from(raised, (count, i) => {
+    const oscillating = count < threshold;
+    const stalled = reducedAtLast[i] === 0 && bestLoss[i]! <= bestLossAtLast[i]!;
+    return oscillating || stalled ? 1 : 0;
+  });
+}
+
 /** A [n, 1] column of per-image values. */
 const column = (values: ArrayLike<number>): Tensor => fromHost(Float64Array.from(values), [values.length, 1]);
 
@@ -118,7 +133,7 @@ function apgdRun(classifier: Classifier, loss: PerImageLoss, xs: Tensor, ys: Int
     const bestLoss = Float64Array.from(first.losses);
     const lastLoss = Float64Array.from(first.losses);
     const raised = new Uint32Array(m);
-    let reducedAtLast = new Uint8Array(m);
+    let reducedAtLast: Uint8Array = new Uint8Array(m);
     let bestLossAtLast = bestLoss.slice();
     let checkpoint = 1;
     for (let k = 0; k < s.iterations && !tracker.allFooled; k++) {
@@ -131,8 +146,14 @@ function apgdRun(classifier: Classifier, loss: PerImageLoss, xs: Tensor, ys: Int
       }));
       const final = k === s.iterations - 1;
       // The last iterate's gradient would never be used: a forward pass is enough.
-      const at = final ? evaluate(classifier, loss, next) : evaluateWithGradient(classifier, loss, next);
-      const nextGradient = final ? undefined : held.hold((at as Evaluation).gradient);
+      let at: Omit<Evaluation, 'gradient'>;
+      let nextGradient: Tensor | undefined;
+      if (final) at = evaluate(classifier, loss, next);
+      else {
+        const withGradient = evaluateWithGradient(classifier, loss, next);
+        nextGradient = held.hold(withGradient.gradient);
+        at = withGradient;
+      }
       tracker.offer(next, at.logits);
 
       const improved = new Float32Array(m);
@@ -154,15 +175,12 @@ function apgdRun(classifier: Classifier, loss: PerImageLoss, xs: Tensor, ys: Int
 
       if (k + 1 === s.checkpoints[checkpoint]) {
         const span = s.checkpoints[checkpoint]! - s.checkpoints[checkpoint - 1]!;
-        const reduce = new Uint8Array(m);
-        for (let i = 0; i < m; i++) {
-          const oscillating = raised[i]! < s.rho * span;
-          const stalled = reducedAtLast[i] === 0 && bestLoss[i]! <= bestLossAtLast[i]!;
-          if (!(oscillating || stalled)) continue;
-          reduce[i] = 1;
+        const reduce = halvings(raised, s.rho * span, bestLoss, bestLossAtLast, reducedAtLast);
+        reduce.forEach((r, i) => {
+          if (r === 0) return;
           step[i] = step[i]! / 2;
           lastLoss[i] = bestLoss[i]!;
-        }
+        });
         if (!final && reduce.some((v) => v === 1)) {
           const [c, g2, b, bg] = [current, gradient!, best, bestGradient];
           current = held.hold(tidy(() => op.where(column(reduce), b, c)));

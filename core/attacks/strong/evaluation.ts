@@ -23,14 +23,15 @@ export function evaluateWithGradient(classifier: Classifier, loss: PerImageLoss,
   let logits: Tensor | undefined;
   try {
     const { value, grads } = valuesAndGradOfSum((input: Tensor) => {
-      logits = keep(classifier(input));
-      return loss(logits);
+      const z = classifier(input);
+      logits = z === input ? z : keep(z); // a classifier that hands back its input owns nothing to free
+      return loss(z);
     })(x);
     const losses = value.dataSync();
     value.dispose();
     return { logits: logits!.dataSync(), losses, gradient: grads[0]! };
   } finally {
-    logits?.dispose();
+    if (logits !== x) logits?.dispose();
   }
 }
 

@@ -9,7 +9,7 @@ export { marginsOf, rankedTargets, type Margins } from './margins.js';
 export { pgdRestarts, type PgdRestartsOptions } from './pgd-restarts.js';
 export { squareAttack, squareFraction, squareSide, type ImageShape, type SquareOptions } from './square.js';
 export { transferAttack } from './transfer.js';
-export { attackOutcome, cleanOutcome, DEFAULT_BATCH, type AttackOutcome, type BatchOptions, type LabelledImages } from './run.js';
+export { attackOutcome, cleanOutcome, DEFAULT_BATCH, type AttackOutcome, type BatchOptions, type LabelledImages } from './batches.js';
 export { runLadder, type LadderOptions, type LadderOutcome, type RungOutcome } from './ladder.js';
 export { DEFAULT_SWEEP, epsSweep, flatImageBound, type SweepPoint } from './sweep.js';
 export * from './masking-flags.js';

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors.js';
 import type { Attack, Classifier } from './attack.js';
-import { attackOutcome, cleanOutcome, type AttackOutcome, type BatchOptions, type LabelledImages } from './run.js';
+import { attackOutcome, cleanOutcome, type AttackOutcome, type BatchOptions, type LabelledImages } from './batches.js';
 
 export interface RungOutcome extends AttackOutcome {
   readonly attack: Attack;

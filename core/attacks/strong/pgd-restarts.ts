@@ -7,7 +7,7 @@ import { requirePositive, requireWhole, validateBall, type Attack, type Ball, ty
 import { boxOf, randomStart, signedStep } from './ball.js';
 import { evaluateWithGradient, logitsAt, type PerImageLoss } from './evaluation.js';
 import { crossEntropyPerImage, dlrPerImage, oneHotOf } from './losses.js';
-import { worstOverRuns } from './runs.js';
+import { worstOverRuns } from './worst-over-runs.js';
 import { RunTracker } from './worst-case.js';
 
 export interface PgdRestartsOptions extends Ball {

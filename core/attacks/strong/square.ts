@@ -17,7 +17,8 @@ import type { Rng } from '../../nn/rng.js';
 import { requirePositive, requireWhole, validateBall, type Attack, type Ball, type Classifier } from './attack.js';
 import { logitsAt } from './evaluation.js';
 import { marginsOf } from './margins.js';
-import { hostResult, worstOverRuns } from './runs.js';
+import { hostResult } from './scopes.js';
+import { worstOverRuns } from './worst-over-runs.js';
 import { rowsOf, type RunOutcome } from './worst-case.js';
 
 /** An image's layout in a row of x: height x width x channels, channels last. */

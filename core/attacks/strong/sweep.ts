@@ -2,8 +2,8 @@ import { fromHost } from '../../autodiff/engine.js';
 import { ConfigError } from '../../errors.js';
 import type { Attack, Ball, Classifier } from './attack.js';
 import { logitsAt } from './evaluation.js';
-import { attackOutcome, checkImages, cleanOutcome, type AttackOutcome, type BatchOptions, type LabelledImages } from './run.js';
-import { hostResult } from './runs.js';
+import { attackOutcome, checkImages, cleanOutcome, type AttackOutcome, type BatchOptions, type LabelledImages } from './batches.js';
+import { hostResult } from './scopes.js';
 
 export interface SweepPoint extends AttackOutcome {
   readonly eps: number;

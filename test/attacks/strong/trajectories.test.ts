@@ -5,6 +5,7 @@ import { fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.
 import * as op from '../../../core/autodiff/ops.js';
 import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { apgd, apgdCheckpoints, pgdRestarts, type Attack } from '../../../core/attacks/strong/index.js';
+import { halvings } from '../../../core/attacks/strong/apgd.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { logitsOf, plainAttack, plainCheckpoints, type Counters, type Mlp, type PlainSettings } from './plain-attacks.js';
 
@@ -52,6 +53,16 @@ describe('PGD and APGD follow the published algorithms (a plain per-image implem
     // +0.06 = 0.93; +0.06 = 0.99; the next, 1.05, is past the end.
     expect(apgdCheckpoints(100)).toEqual([0, 22, 41, 57, 70, 80, 87, 93, 99]);
     for (const n of [1, 2, 5, 7, 10, 33, 250]) expect(apgdCheckpoints(n)).toEqual(plainCheckpoints(n));
+  });
+
+  it('halves the step where fewer than rho * span steps raised the loss, or where nothing changed since the last checkpoint', () => {
+    // span 20, rho 0.75: 15 raising steps keep the step, 14 halve it.
+    const raised = Uint32Array.of(15, 14, 20, 20, 20);
+    const best = Float64Array.of(1, 1, 2, 2, 2);
+    const bestAtLast = Float64Array.of(0, 0, 2, 2, 1);
+    const reducedAtLast = Uint8Array.of(0, 0, 0, 1, 0);
+    // image 2: best loss unchanged, step not halved last time -> halve; image 3: unchanged but halved last time -> keep.
+    expect(Array.from(halvings(raised, 0.75 * 20, best, bestAtLast, reducedAtLast))).toEqual([0, 1, 1, 0, 0]);
   });
 
   for (const c of CASES) {

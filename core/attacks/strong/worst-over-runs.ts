@@ -1,19 +1,10 @@
 import type { HostData } from '../../autodiff/backend.js';
-import { fromHost, tidy } from '../../autodiff/engine.js';
+import { fromHost } from '../../autodiff/engine.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import { checkBatch, type Classifier } from './attack.js';
 import { logitsAt } from './evaluation.js';
+import { hostResult } from './scopes.js';
 import { labelsOf, rowsOf, WorstCase, type RunOutcome } from './worst-case.js';
-
-/**
- * Run fn in a tidy() scope for its host result: every tensor made inside is freed. (A tidy() that returned host
- * arrays would walk their elements looking for tensors.)
- */
-export function hostResult<T>(fn: () => T): T {
-  let result: T | undefined;
-  tidy(() => void (result = fn()));
-  return result as T;
-}
 
 /**
  * One run of an attack over the images x [m, d] (the batch's rows not yet fooled) with their labels and clean

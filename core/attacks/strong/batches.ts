@@ -5,7 +5,7 @@ import type { Rng } from '../../nn/rng.js';
 import type { Attack, Classifier } from './attack.js';
 import { logitsAt } from './evaluation.js';
 import { marginsOf } from './margins.js';
-import { hostResult } from './runs.js';
+import { hostResult } from './scopes.js';
 import { labelsOf, rowsOf } from './worst-case.js';
 
 /** Images [count, d] as host rows, with integer labels. */

@@ -1,4 +1,4 @@
-import { keep } from '../../autodiff/engine.js';
+import { keep, tidy } from '../../autodiff/engine.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 
 /**
@@ -26,4 +26,14 @@ export class Held {
   dispose(): void {
     this.sweep([]);
   }
+}
+
+/**
+ * Run fn in a tidy() scope for its host result: every tensor made inside is freed. (A tidy() that returned host
+ * arrays would walk their elements looking for tensors.)
+ */
+export function hostResult<T>(fn: () => T): T {
+  let result: T | undefined;
+  tidy(() => void (result = fn()));
+  return result as T;
 }
