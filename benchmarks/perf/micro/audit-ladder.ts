@@ -20,7 +20,7 @@ import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackOutcome, defaultLadder, DEFAULT_LADDER_BUDGET, type Attack, type LabelledImages } from '../../../core/attacks/strong/index.js';
 import { evaluateWithGradient, logitsAt } from '../../../core/attacks/strong/evaluation.js';
 import { crossEntropyPerImage, oneHotOf } from '../../../core/attacks/strong/losses.js';
-import { DENSE_300_100, forward, initialWeights } from '../../../core/nn/model.js';
+import { DENSE_300_100, initialWeights } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
 
 const { values: args } = parseArgs({
@@ -47,8 +47,8 @@ const IMAGES = 10_000;
 setActiveBackend(await loadBackend(args.backend!));
 const network = (seed: number) => {
   const weights = initialWeights(DENSE_300_100, new Rng(seed));
-  const effective = DENSE_300_100.layers.map((l, i) => fromHost(weights[i]!, [l.fanIn, l.fanOut]));
-  return (x: Tensor) => forward(effective, x);
+  const effective = DENSE_300_100.parameters.map((p, i) => fromHost(weights[i]!, p.shape));
+  return (x: Tensor) => DENSE_300_100.logits(effective, x);
 };
 const classifier = network(1);
 // The transfer rung's source: another copy of the same weights, so that it classifies the images as the target
