@@ -7,8 +7,8 @@
  * adapter exists, a failure then under RSN_REQUIRE_WEBGPU=1.
  */
 import { describe, expect, it } from 'vitest';
-import { withoutOptionalPrimitives, type HostData } from '../../core/autodiff/backend.js';
-import { disposeAll, fromHost, setActiveBackend } from '../../core/autodiff/engine.js';
+import { withoutOptionalPrimitives } from '../../core/autodiff/backend.js';
+import { fromHost, setActiveBackend } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';
 import type { ConvPadding, Shape } from '../../core/autodiff/primitives.js';
 import { sizeOf } from '../../core/autodiff/shapes.js';
@@ -17,6 +17,7 @@ import { BackendError } from '../../core/errors.js';
 import { Rng } from '../../core/nn/rng.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { FILTER_GRAD_CHUNK } from '../../backends/webgpu/kernels/convolution.js';
+import { expectWithinSummationError, runOn, specialImage, type HostInput } from './convolution-checks.js';
 import { expectIdentical, oracle, tryLoad } from './support.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
@@ -30,42 +31,14 @@ describe('webgpu availability', () => {
   });
 });
 
-type Input = { values: Float32Array; shape: Shape };
-
 describe.skipIf(!loaded.backend)('webgpu convolution and pooling kernels', () => {
   const gpu = loaded.backend!;
   const reference = oracle();
   const rng = new Rng(2718);
-  const random = (shape: Shape): Input => ({ values: rng.uniformArray(sizeOf(shape), -2, 2), shape });
-  const abs = (i: Input): Input => ({ values: i.values.map(Math.abs), shape: i.shape });
+  const random = (shape: Shape): HostInput => ({ values: rng.uniformArray(sizeOf(shape), -2, 2), shape });
 
-  /** fn on `backend` from host inputs, read back. */
-  async function on(backend: typeof gpu, inputs: readonly Input[], fn: (...xs: Tensor[]) => Tensor): Promise<HostData> {
-    setActiveBackend(backend);
-    const xs = inputs.map((i) => fromHost(i.values, i.shape));
-    const out = fn(...xs);
-    try {
-      return await out.data();
-    } finally {
-      disposeAll([xs, out]);
-    }
-  }
-
-  /**
-   * |gpu - reference| <= (terms + 2) 2^-24 sum|terms| for every element: float32 summation of `terms` products in
-   * any order, plus the reference's own rounding. sum|terms| is the same primitive on the inputs' magnitudes.
-   */
-  async function expectWithinSummationError(inputs: readonly Input[], terms: number, fn: (...xs: Tensor[]) => Tensor): Promise<void> {
-    const got = await on(gpu, inputs, fn);
-    const want = await on(reference, inputs, fn);
-    const magnitude = await on(reference, inputs.map(abs), fn);
-    expect(got.length).toBe(want.length);
-    const bound = (terms + 2) * 2 ** -24;
-    for (let i = 0; i < got.length; i++) {
-      const error = Math.abs(got[i]! - want[i]!);
-      if (!(error <= bound * magnitude[i]! + 1e-30)) expect.fail(`element ${i}: ${got[i]} vs reference ${want[i]} (allowed ${bound * magnitude[i]!})`);
-    }
-  }
+  const within = (inputs: readonly HostInput[], terms: number, fn: (...xs: Tensor[]) => Tensor) =>
+    expectWithinSummationError(gpu, reference, inputs, terms, fn);
 
   const lenetLayers: [string, Shape, Shape, ConvPadding][] = [
     ["LeNet-5's first layer, batch 4", [4, 28, 28, 1], [5, 5, 1, 6], 'same'],
@@ -80,30 +53,24 @@ describe.skipIf(!loaded.backend)('webgpu convolution and pooling kernels', () =>
     const ys = [n, oh, ow, cOut];
     const [x, filter, dy] = [random(xs), random(ws), random(ys)];
 
-    it('conv2d', () => expectWithinSummationError([x, filter], kh * kw * cIn, (a, b) => op.conv2d(a!, b!, padding)));
-    it('conv2dInputGrad', () => expectWithinSummationError([dy, filter], kh * kw * cOut, (g, b) => op.conv2dInputGrad(g!, b!, padding, xs)));
+    it('conv2d', () => within([x, filter], kh * kw * cIn, (a, b) => op.conv2d(a!, b!, padding)));
+    it('conv2dInputGrad', () => within([dy, filter], kh * kw * cOut, (g, b) => op.conv2dInputGrad(g!, b!, padding, xs)));
     it(`conv2dFilterGrad (${Math.ceil((n * oh * ow) / FILTER_GRAD_CHUNK)} chunks of ${FILTER_GRAD_CHUNK} positions)`, () =>
-      expectWithinSummationError([x, dy], n * oh * ow, (a, g) => op.conv2dFilterGrad(a!, g!, padding, ws)));
+      within([x, dy], n * oh * ow, (a, g) => op.conv2dFilterGrad(a!, g!, padding, ws)));
   });
 
   it('the chunked filter gradient gives the same bits twice', async () => {
     const [x, dy] = [random([3, 20, 20, 2]), random([3, 20, 20, 4])];
-    const run = () => on(gpu, [x, dy], (a, g) => op.conv2dFilterGrad(a!, g!, 'same', [5, 5, 2, 4]));
+    const run = () => runOn(gpu, [x, dy], (a, g) => op.conv2dFilterGrad(a!, g!, 'same', [5, 5, 2, 4]));
     expectIdentical(await run(), await run(), 'second run');
   });
 
-  /** Images full of the values pooling gets wrong most easily, in every position of a window. */
-  const special = (shape: Shape): Input => {
-    const pool = [NaN, 0, -0, 1, -1, Infinity, -Infinity, 3e38, 1e-45, 2, 2];
-    return { values: Float32Array.from({ length: sizeOf(shape) }, () => pool[rng.int(pool.length)]!), shape };
-  };
-
   it.each([2, 3])('maxPool and its gradient of size %i agree bit for bit on NaN, signed zeros and infinities', async (size) => {
-    const x = special([3, 7, 8, 3]);
+    const x = specialImage(rng, [3, 7, 8, 3]);
     const dy = random([3, Math.floor(7 / size), Math.floor(8 / size), 3]);
-    expectIdentical(await on(gpu, [x], (t) => op.maxPool(t!, size)), await on(reference, [x], (t) => op.maxPool(t!, size)), 'maxPool');
+    expectIdentical(await runOn(gpu, [x], (t) => op.maxPool(t!, size)), await runOn(reference, [x], (t) => op.maxPool(t!, size)), 'maxPool');
     const routed = (t: Tensor, g: Tensor) => op.maxPoolGrad(t, g, size);
-    expectIdentical(await on(gpu, [x, dy], routed), await on(reference, [x, dy], routed), 'maxPoolGrad');
+    expectIdentical(await runOn(gpu, [x, dy], routed), await runOn(reference, [x, dy], routed), 'maxPoolGrad');
   });
 
   it('without its kernels, stops at the first convolution with the engine\'s BackendError (its reads are asynchronous)', () => {
