@@ -99,7 +99,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
   const matmul: MatmulPlanner = sparse
     ? (a, b, transposeA, transposeB, reused) => sparse.product(a, b, transposeA, transposeB) ?? dense(a, b, transposeA, transposeB, reused)
     : dense;
-  const kernels = { ...tfjsKernels({ kernel, scalars, constant, matmul, products }), ...(options.convolution ? tfjsConvolutionKernels(kernel, constant) : {}) };
+  const kernels = { ...tfjsKernels({ kernel, scalars, constant, matmul, products }), ...(options.convolution ? tfjsConvolutionKernels(kernel) : {}) };
   if (sparse) {
     const multiply = kernels.mul;
     kernels.mul = (inputs, attrs, out) => {

@@ -10,9 +10,10 @@
  *                     forward pass is, giving [c_in, kh, kw, c_out]: tfjs-wasm has no Conv2DBackpropFilter, and this
  *                     is 3-6x faster than its Conv3DBackpropFilterV2 on a depth-1 volume.
  *   maxPool           MaxPool, which loses NaN (a window [1, NaN, 2, 3] gives 3, [NaN, 1, 2, 3] gives -Infinity),
- *                     minus each window's sum of step(x) * 0 (NaN exactly where x is NaN, +0 elsewhere; summed by
- *                     a depthwise convolution with a filter of ones, as AvgPool turns NaN into -Infinity too), so
- *                     that a window holding NaN gives NaN as the reference's does; y - (+0) keeps y's bits.
+ *                     minus a depthwise convolution of step(x) (0, 1 or NaN) with a filter of zeros, size x size
+ *                     with stride size: NaN for a window holding NaN, +0 for any other (AvgPool would not do:
+ *                     it too turns NaN into -Infinity), so that such a window gives NaN as the reference's does,
+ *                     and y - (+0) keeps every other y's bits.
  * maxPoolGrad is left to the core's host kernel: tfjs-wasm's MaxPoolGrad routes a tie to the LAST maximum and
  * loses the gradient of every channel but the first when there are several.
  * These are kernels every tfjs backend registers, but only the wasm adapter uses them (TfjsAdapterOptions.
@@ -34,7 +35,7 @@ type Dims4 = readonly [number, number, number, number];
 /** Explicit [before, after] padding of tfjs' Conv2D for the batch, height, width and channel axes. */
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
-export function tfjsConvolutionKernels(kernel: RunKernel, constant: (value: number) => TfTensor): TfjsConvolutionKernels {
+export function tfjsConvolutionKernels(kernel: RunKernel): TfjsConvolutionKernels {
   const conv = (x: TfTensor, filter: TfTensor, pad: ConvPadding | ExplicitPadding): TfTensor =>
     kernel('Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
 
@@ -67,9 +68,9 @@ export function tfjsConvolutionKernels(kernel: RunKernel, constant: (value: numb
       withTemps((temp) => {
         const strides = [size, size];
         const max = temp(kernel('MaxPool', { x: x!.handle }, { filterSize: strides, strides, pad: 'valid' }));
-        const nanOnly = temp(kernel('Multiply', { a: temp(kernel('Step', { x: x!.handle }, { alpha: 0 })), b: constant(0) }));
-        const ones = temp(kernel('Fill', {}, { shape: [size, size, x!.shape[3]!, 1], value: 1, dtype: 'float32' }));
-        const windowNan = temp(kernel('DepthwiseConv2dNative', { x: nanOnly, filter: ones }, { strides, pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }));
+        const stepped = temp(kernel('Step', { x: x!.handle }, { alpha: 0 }));
+        const zeros = temp(kernel('Fill', {}, { shape: [size, size, x!.shape[3]!, 1], value: 0, dtype: 'float32' }));
+        const windowNan = temp(kernel('DepthwiseConv2dNative', { x: stepped, filter: zeros }, { strides, pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }));
         return kernel('Sub', { a: max, b: windowNan });
       }),
   };
