@@ -1,14 +1,14 @@
 /**
- * The optional primitives on tfjs-wasm, from its Conv2D (XNNPACK) and a few layout kernels. Every formula was
- * checked against the reference (the conformance suite) and timed against tfjs-wasm's dedicated kernels on
- * LeNet-5's layers (docs/backends-convolution.md):
+ * The optional primitives on tfjs-wasm, from its Conv2D (XNNPACK) and a few layout kernels. Every formula is
+ * checked against the reference (the conformance suite, test/backends/wasm-convolution.test.ts) and timed
+ * against tfjs-wasm's dedicated kernels on LeNet-5's layers (npm run bench:conv; docs/backends-convolution.md):
  *   conv2d            Conv2D.
  *   conv2dInputGrad   Conv2D of dy with the filter reversed in space and its channel axes swapped, padded by
- *                     kh - 1 - top above and kh - 1 - bottom below (likewise left and right): 2-4x faster than
- *                     tfjs-wasm's Conv2DBackpropInput, a plain loop.
+ *                     kh - 1 - top above and kh - 1 - bottom below (likewise left and right): 2-5x less CPU time
+ *                     than tfjs-wasm's Conv2DBackpropInput, a plain loop.
  *   conv2dFilterGrad  Conv2D of x as [c_in, h, w, n] with dy as the filter [oh, ow, n, c_out], padded as the
  *                     forward pass is, giving [c_in, kh, kw, c_out]: tfjs-wasm has no Conv2DBackpropFilter, and this
- *                     is 3-6x faster than its Conv3DBackpropFilterV2 on a depth-1 volume.
+ *                     takes 3-12x less CPU time than its Conv3DBackpropFilterV2 on a depth-1 volume.
  *   maxPool           MaxPool, which loses NaN (a window [1, NaN, 2, 3] gives 3, [NaN, 1, 2, 3] gives -Infinity),
  *                     minus a depthwise convolution of step(x) (0, 1 or NaN) with a filter of zeros, size x size
  *                     with stride size: NaN for a window holding NaN, +0 for any other (AvgPool would not do:
