@@ -15,9 +15,10 @@
 import type { Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import type { Primitive, Shape } from '../../core/autodiff/primitives.js';
 import { BackendError, UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, CustomKernels, HostData, Kernel } from '../../core/autodiff/backend.js';
+import { optionalPrimitivesOf, type Backend, type CustomKernels, type HostData, type Kernel } from '../../core/autodiff/backend.js';
 import type { LibraryKernels } from '../../core/nn/custom-ops.js';
 import { ProductCache, ScalarCache, TransposeCache } from './caches.js';
+import { tfjsConvolutionKernels } from './convolution.js';
 import { tfjsCustomKernels } from './custom.js';
 import { tfjsKernels } from './kernels.js';
 import { DEFAULT_RENTS, matmulPlanner } from './matmul.js';
@@ -52,6 +53,11 @@ export interface TfjsAdapterOptions {
    * for dense products only.
    */
   readonly sparse?: WasmCrossover | false;
+  /**
+   * Run conv2d, its two gradients and maxPool as compositions of tfjs kernels (convolution.ts; checked on
+   * tfjs-wasm). Default false: the core runs those optional primitives' host kernels.
+   */
+  readonly convolution?: boolean;
   /** Called by close(), after the adapter's own tensors are freed. */
   readonly onClose?: () => void;
 }
@@ -93,7 +99,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
   const matmul: MatmulPlanner = sparse
     ? (a, b, transposeA, transposeB, reused) => sparse.product(a, b, transposeA, transposeB) ?? dense(a, b, transposeA, transposeB, reused)
     : dense;
-  const kernels = tfjsKernels({ kernel, scalars, constant, matmul, products });
+  const kernels = { ...tfjsKernels({ kernel, scalars, constant, matmul, products }), ...(options.convolution ? tfjsConvolutionKernels(kernel) : {}) };
   if (sparse) {
     const multiply = kernels.mul;
     kernels.mul = (inputs, attrs, out) => {
@@ -148,6 +154,7 @@ export function createTfjsBackend(tf: TfModule, options: TfjsAdapterOptions): Tf
       handle.dispose();
     },
     liveHandles: () => live,
+    optionalPrimitives: optionalPrimitivesOf(kernels),
     engineTensors: () => tf.memory().numTensors - scalars.idle - transposes.size - products.size - constants.size - (sparse?.size ?? 0),
     sparseCounts: () => sparse?.counts() ?? { products: 0, masks: 0, held: 0 },
     run(primitive, inputs, attrs, out) {

@@ -39,7 +39,7 @@ export interface KernelContext {
 }
 
 /** Run fn, then dispose every temporary it registered with temp(), whatever happens. */
-function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor {
+export function withTemps(fn: (temp: (t: TfTensor) => TfTensor) => TfTensor): TfTensor {
   const temps: TfTensor[] = [];
   try {
     return fn((t) => (temps.push(t), t));

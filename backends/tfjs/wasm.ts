@@ -30,5 +30,5 @@ export async function loadWasmBackend(options: { sparse?: WasmCrossover | false 
     throw new BackendError(`@tensorflow/tfjs-backend-wasm failed to load: ${(error as Error).message}`, HINT);
   }
   const release = await activateTfjs(tf, 'wasm', 'wasm', HINT);
-  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: wasmHeap(tf), sparse: options.sparse, onClose: release });
+  return createTfjsBackend(tf, { name: 'wasm', tfBackend: 'wasm', copiesHostData: true, heap: wasmHeap(tf), convolution: true, sparse: options.sparse, onClose: release });
 }

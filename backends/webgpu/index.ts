@@ -5,13 +5,15 @@
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, HostData, Kernel, KernelTable } from '../../core/autodiff/backend.js';
+import { optionalPrimitivesOf, type Backend, type HostData, type Kernel, type KernelTable } from '../../core/autodiff/backend.js';
 import { BufferPool, bytesFor } from './buffers.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
 import type { KernelContext, WebgpuHandle } from './kernels/context.js';
+import { conv2d, conv2dFilterGrad, conv2dInputGrad } from './kernels/convolution.js';
 import { binary, clip, unary, where } from './kernels/elementwise.js';
 import { broadcastTo, reshape, transpose } from './kernels/layout.js';
 import { matmul, matmulInto } from './kernels/matmul.js';
+import { maxPool, maxPoolGrad } from './kernels/pooling.js';
 import { argmax, max, oneHot, sum } from './kernels/reduce.js';
 import { ProgramCache } from './programs.js';
 import { CommandQueue } from './queue.js';
@@ -79,6 +81,11 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
     broadcastTo: ([x], { shape }) => broadcastTo(ctx, x!, shape),
     argmax: ([x], { axis }) => argmax(ctx, x!, axis < 0 ? axis + x!.shape.length : axis),
     oneHot: ([x], { depth }) => oneHot(ctx, x!, depth),
+    conv2d: (inputs, { padding }, out) => conv2d(ctx, inputs, padding, out.shape),
+    conv2dInputGrad: (inputs, { padding, inputShape }) => conv2dInputGrad(ctx, inputs, padding, inputShape),
+    conv2dFilterGrad: (inputs, { padding, filterShape }) => conv2dFilterGrad(ctx, inputs, padding, filterShape),
+    maxPool: ([x], { size }, out) => maxPool(ctx, x!, size, out.shape),
+    maxPoolGrad: (inputs, { size }) => maxPoolGrad(ctx, inputs, size),
   };
 
   let closed = false;
@@ -108,6 +115,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
     },
     dispose: release,
     liveHandles: () => live,
+    optionalPrimitives: optionalPrimitivesOf(kernels),
     run(primitive, inputs, attrs, out) {
       const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, WebgpuHandle>) : undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'webgpu');

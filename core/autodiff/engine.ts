@@ -87,10 +87,22 @@ export function bind<P extends Primitive>(primitive: P, inputs: readonly Tensor[
 
 /**
  * An optional primitive the backend has no kernel for: its host kernel on the inputs' values, uploaded as the
- * output (float32 outputs only, as every optional primitive has).
+ * output (float32 outputs only, as every optional primitive has). The inputs are read synchronously, inside
+ * bind: a backend whose reads are asynchronous only (readAsync, and a read() that throws) needs its own kernel.
  */
 function runOnHost<P extends OptionalPrimitive>(backend: Backend, primitive: P, infos: readonly TensorInfo[], attrs: PrimitiveAttrs[P], shape: Shape): unknown {
-  const inputs = infos.map((info) => ({ values: backend.read(info) as FloatValues, shape: info.shape }));
+  const read = (info: TensorInfo): FloatValues => {
+    try {
+      return backend.read(info) as FloatValues;
+    } catch (error) {
+      if (!backend.readAsync) throw error;
+      throw new BackendError(
+        `backend '${backend.name}' has no kernel of the optional primitive '${primitive}', and the host kernel that runs in its place cannot read its inputs: the backend reads asynchronously only`,
+        `give the backend a '${primitive}' kernel and list it in its optionalPrimitives (core/autodiff/backend.ts), or run on a backend with synchronous reads (reference, wasm, native)`,
+      );
+    }
+  };
+  const inputs = infos.map((info) => ({ values: read(info), shape: info.shape }));
   const kernel = HOST_KERNELS[primitive] as unknown as HostKernel<P>;
   return backend.upload(kernel(inputs, attrs, shape), shape, 'float32');
 }
