@@ -222,7 +222,7 @@ describe('backend contract', () => {
   it('an unknown primitive throws UnsupportedOpError naming op, dtype and backend (prototype names included)', () => {
     const x = op.tensor([1, 2]);
     const info = { handle: x.handle as HostData, shape: x.shape, dtype: x.dtype };
-    for (const name of ['conv2d', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+    for (const name of ['conv3d', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
       let error: unknown;
       try {
         backend.run(name as Primitive, [info], {} as never, { shape: [2], dtype: 'float32' });
@@ -238,7 +238,7 @@ describe('backend contract', () => {
 
   it('bind() with an unknown primitive throws UnsupportedOpError before any kernel runs', () => {
     const handles = backend.liveHandles();
-    expect(() => bind('conv2d' as Primitive, [op.tensor([1])], {} as never)).toThrow(UnsupportedOpError);
+    expect(() => bind('conv3d' as Primitive, [op.tensor([1])], {} as never)).toThrow(UnsupportedOpError);
     expect(() => bind('toString' as Primitive, [op.tensor([1])], {} as never)).toThrow(UnsupportedOpError);
     expect(backend.liveHandles()).toBe(handles + 2);
   });
