@@ -32,10 +32,12 @@ function batchOf(sets: readonly EvalSet[], pick: (s: EvalSet) => Float32Array, w
  * Natural and adversarial loss and accuracy over whole sets, in batches, for one network or for T stacked
  * networks (parameters [T, ...], one set each, all of one size). The adversarial examples are
  * crafted against the same effective weights with the configured attack (docs/PROTOCOL.md, Evaluation). Each
- * stacked network gets the metrics it would get alone.
+ * stacked network gets the metrics it would get alone. `onBatch` sees each batch's predictions (an audit's
+ * per-image record).
  */
 export async function evaluate(
   classifier: Classifier, sets: readonly EvalSet[], attack: AttackSpec, batchSize: number, rng: UniformSource, form: LossForm = 'logits',
+  onBatch?: (start: number, predicted: ArrayLike<number>, advPredicted: ArrayLike<number>) => void,
 ): Promise<SplitMetrics[]> {
   const count = sets[0]!.count;
   if (sets.some((s) => s.count !== count)) throw new RsnError(`stacked networks need sets of one size, got ${sets.map((s) => s.count).join(', ')}`);
@@ -53,6 +55,7 @@ export async function evaluate(
     });
     const [l, predicted, al, advPredicted] = await readAll(results);
     disposeAll(results);
+    onBatch?.(start, predicted!, advPredicted!);
     totals.forEach((total, t) => {
       total.loss += l![t]! * n;
       total.hits += countMatches(predicted!.subarray(t * n, (t + 1) * n), sets[t]!.labels, start);

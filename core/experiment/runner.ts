@@ -58,6 +58,9 @@ export type BatchOptions = Omit<TrialOptions, 'configDir' | 'experimentId'>;
 /** Streams of randomness, all derived from the seed: (trial, purpose, round). */
 const PURPOSE = { init: 1, reinit: 2, batches: 3, attack: 4, evaluation: 5 } as const;
 
+/** The stream a round's evaluations drew from (its attacks' random starts): what an audit replays (core/audit). */
+export const evaluationStream = (seed: number, trial: number, round: number): Rng => new Rng(seed).derive(trial).derive(PURPOSE.evaluation, round);
+
 function readManifest(file: string, trial: number, config: ExperimentConfig, options: BatchOptions): TrialManifest {
   if (existsSync(file)) {
     const manifest = readResultsJson<TrialManifest>(file,
