@@ -10,6 +10,11 @@
 export { runExperiment, runTrial, type ExperimentRun, type RunExperimentOptions } from './run.js';
 export { backendDetails, type BackendDetails } from './provenance.js';
 export { loadRoundWeights, type ParameterWeights } from './weights.js';
+export { audit, type AuditOptions } from './audit.js';
+export { AUDIT_RUNGS, DEFAULT_AUDIT, type AuditRung, type AuditSettings } from '../core/audit/settings.js';
+export { AUDIT_COLUMNS, auditFindings, auditRows } from '../core/audit/table.js';
+export type { AuditProgress, RoundAudit } from '../core/audit/run.js';
+export { MODELS, MODEL_NAMES, modelSpec, type ModelSpec, type ParameterSpec } from '../core/nn/models/index.js';
 export { backendNames, DEFAULT_BACKEND } from '../backends/registry.js';
 export {
   CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, validateConfig, STRATEGIES, RESET_TARGETS,

@@ -5,6 +5,7 @@ import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
 import { workerCommand } from './commands/worker.js';
 import { reportCommand } from './commands/report.js';
+import { auditCommand } from './commands/audit.js';
 import { expandLegacyShortFlags } from './options.js';
 import { InterruptedError } from './interrupt.js';
 
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(rsn --help lists the commands)')
     .exitOverride();
-  for (const command of [trainCommand(), benchCommand(), reportCommand(), backendsCommand()]) {
+  for (const command of [trainCommand(), benchCommand(), reportCommand(), auditCommand(), backendsCommand()]) {
     // Subcommands do not inherit exitOverride: without it a usage error would exit instead of returning a code.
     program.addCommand(command.exitOverride().showHelpAfterError(`(rsn ${command.name()} --help lists its flags)`));
   }

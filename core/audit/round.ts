@@ -176,7 +176,7 @@ export function robustOf(clean: string, rungs: readonly RungRecord[]): { robust:
 
 /** The masking flags of Carlini et al.'s checklist for one round. */
 export function roundFlags(rungs: readonly RungRecord[], sweep: SweepRecord | undefined): Flag[] {
-  const out = [blackBoxBeatsWhiteBox(rungs.map((r) => ({ name: r.rung, kind: r.kind, accuracy: r.accuracy })))];
+  const out = [blackBoxBeatsWhiteBox(rungs.map((r) => ({ name: r.rung === 'transfer' ? 'pgd-ce from the dense round 0' : r.rung, kind: r.kind, accuracy: r.accuracy })))];
   const family = (r: RungRecord) => (r.rung === 'pgd-10' || r.rung === 'pgd-ce' ? 'pgd-ce' : r.rung);
   out.push(moreEffortRaisesAccuracy(rungs.filter((r) => r.kind === 'white-box').map((r) => ({ family: family(r), effort: r.iterations * r.restarts, accuracy: r.accuracy }))));
   if (sweep) {

@@ -46,13 +46,16 @@ export interface AuditOptions {
   /** A round another live process is auditing is skipped and reported here. */
   readonly onHeld?: (roundDir: string, holder: string) => void;
   readonly data?: LoadOptions;
+  /** Only these rounds (default: every complete round). */
+  readonly rounds?: readonly number[];
 }
 
 /** Audit every complete round under `root` with the active backend. */
 export async function auditResults(root: string, settings: AuditSettings, options: AuditOptions = {}): Promise<RoundAudit[]> {
   const set = loadResults(root);
   const loadData: DataLoader = cachedDataLoader(options.data ?? {});
-  const rounds = set.configs.flatMap((config) => config.trials.flatMap((trial) => trial.rounds.map((round) => ({ config, trial, round }))));
+  const rounds = set.configs.flatMap((config) => config.trials.flatMap((trial) => trial.rounds
+    .filter((round) => !options.rounds || options.rounds.includes(round.round)).map((round) => ({ config, trial, round }))));
   const perRound = settings.rungs.length + 1 + (settings.sweep.length > 0 ? 1 : 0);
   const total = rounds.length * perRound;
   let done = 0;
