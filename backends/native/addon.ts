@@ -1,14 +1,20 @@
 /**
  * Loads the compiled addon (native/, built by node-gyp when `npm ci` installs the optional dependency
- * `rsn-native`). When it is missing, says why and which commands build it.
+ * `rsn-native`, its matrix products on oneDNN or OpenBLAS). When it is missing, says why and which commands
+ * build it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BackendError } from '../../core/errors.js';
+import { packageRoot } from '../../core/experiment/provenance.js';
+import type { ConvolutionAddon } from './conv.js';
 
-/** The functions of native/src/addon.c. Output buffers are passed in; plans are encoded by plan.ts. */
-export interface NativeAddon {
+/**
+ * The functions of native/src/addon.c (and bindings_convolution.c: ConvolutionAddon). Output buffers are passed
+ * in; plans are encoded by plan.ts.
+ */
+export interface NativeAddon extends ConvolutionAddon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, sa: number, sb: number): void;
   binaryPlan(op: number, a: Float32Array, b: Float32Array, out: Float32Array, plan: Int32Array): void;
   where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, plan: Int32Array): void;
@@ -18,10 +24,27 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
   argmax(x: Float32Array, out: Int32Array, outer: number, reduced: number, inner: number): void;
   oneHot(labels: Int32Array, out: Float32Array, depth: number): void;
-  matmul(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number, tA: number, tB: number): void;
+  /**
+   * out [m, n] = op(a) op(b) (row-major; op transposes when tA / tB is 1) through the library the addon was built
+   * on (library()), then an epilogue (EPILOGUES) on each value while the output is in cache: relu, or the relu
+   * gradient out * (gate > 0) with gate [m, n]; the same floats as the product followed by maximum / reluGrad.
+   */
+  matmul(
+    a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number, tA: number, tB: number,
+    epilogue?: number, gate?: Float32Array,
+  ): void;
   adam(
     w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
     wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    learningRate: number, beta1: number, beta2: number, epsilon: number,
+  ): void;
+  /**
+   * adam on the masked gradient g * mask, and eOut = wOut * mask: mul(g, mask), Adam and the next step's
+   * mul(w', mask) in one pass, with the same floats.
+   */
+  adamMasked(
+    w: Float32Array, g: Float32Array, mask: Float32Array, m: Float32Array, v: Float32Array,
+    wOut: Float32Array, mOut: Float32Array, vOut: Float32Array, eOut: Float32Array,
     learningRate: number, beta1: number, beta2: number, epsilon: number,
   ): void;
   signStep(x: Float32Array, g: Float32Array, out: Float32Array, scale: number, min: number, max: number): void;
@@ -77,10 +100,16 @@ export interface NativeAddon {
    * for a cotangent -c n of it, as the composition's VJPs give it.
    */
   softmaxXent(logits: Float32Array, targets: Float32Array, n: number, classes: number, c: number, grad: Float32Array): number;
+  /** Threads of the matrix products (OpenMP threads for oneDNN, OpenBLAS threads); every other kernel runs on one. */
   setThreads(threads: number): void;
   getThreads(): number;
-  blasConfig(): string;
+  /** The library the matrix products were built on (native/install.cjs, RSN_NATIVE_BLAS). */
+  library(): ProductLibrary;
+  /** That library's description of its build: version, threading, instruction set. */
+  libraryConfig(): string;
 }
+
+export type ProductLibrary = 'onednn' | 'openblas';
 
 /** Operation codes shared with native/src/kernels.h. */
 export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, greater: 6, greaterEqual: 7, equal: 8 } as const;
@@ -88,25 +117,32 @@ export const UNARY_CODES = { neg: 0, exp: 1, log: 2, sqrt: 3, sign: 4 } as const
 export const REDUCE_CODES = { sum: 0, max: 1 } as const;
 export const EPILOGUES = { none: 0, relu: 1, reluGrad: 2 } as const;
 
-export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/rsn_native.node', import.meta.url));
+/**
+ * The addon npm ci builds, below the package root whether the sources or dist/ run; RSN_NATIVE_ADDON=path loads
+ * another build instead (benchmarks of the other library).
+ */
+export const ADDON_PATH = process.env.RSN_NATIVE_ADDON || join(packageRoot(), 'native', 'build', 'Release', 'rsn_native.node');
 
-/** What to run where the addon is missing (Debian/Ubuntu names; other systems need a C compiler and OpenBLAS). */
+/** What to run where the addon is missing (Debian/Ubuntu names; other systems need a C compiler and oneDNN or OpenBLAS). */
 export const BUILD_HINT =
-  'install a C toolchain and OpenBLAS, then build the addon: ' +
-  'apt-get install -y build-essential python3 libopenblas-dev && npm run build:native ' +
-  '(npm ci also builds it when these are present)';
+  'install a C toolchain and oneDNN (or OpenBLAS), then build the addon: ' +
+  'apt-get install -y build-essential python3 libdnnl-dev && npm run build:native ' +
+  '(or libopenblas-dev; npm ci also builds it when these are present)';
 
-let cached: NativeAddon | undefined;
+const loaded = new Map<string, NativeAddon>();
 
-export function loadAddon(): NativeAddon {
-  if (cached) return cached;
-  if (!existsSync(ADDON_PATH)) {
-    throw new BackendError(`the native addon is not built (no ${ADDON_PATH})`, BUILD_HINT);
+/** The addon built at `path` (default: the one npm ci builds); another path loads another build, e.g. on the other library. */
+export function loadAddon(path: string = ADDON_PATH): NativeAddon {
+  const known = loaded.get(path);
+  if (known) return known;
+  if (!existsSync(path)) {
+    throw new BackendError(`the native addon is not built (no ${path})`, BUILD_HINT);
   }
   try {
-    cached = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    loaded.set(path, addon);
+    return addon;
   } catch (error) {
     throw new BackendError(`the native addon failed to load: ${(error as Error).message.split('\n')[0]}`, BUILD_HINT);
   }
-  return cached;
 }

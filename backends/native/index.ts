@@ -1,19 +1,22 @@
 /**
  * The native backend: the primitive kernels run in C (native/src, an N-API addon), the matrix product through
- * OpenBLAS's cblas_sgemm. Handles are JS typed arrays recycled by a pool; the addon reads and writes them in
- * place. Single-threaded by default; RSN_NATIVE_THREADS=n (or the `threads` option) gives OpenBLAS n threads.
+ * the library the addon was built on, oneDNN's dnnl_sgemm or OpenBLAS's cblas_sgemm (native/install.cjs).
+ * Handles are JS typed arrays recycled by a pool; the addon reads and writes them in place. Single-threaded by
+ * default; RSN_NATIVE_THREADS=n (or the `threads` option) gives the products n threads.
  * Masked weights below a measured density run on sparse kernels (sparse.ts), unseen by the core.
  */
 import type { Primitive, PrimitiveAttrs } from '../../core/autodiff/primitives.js';
 import { matmulBatches, sameShape, sizeOf } from '../../core/autodiff/shapes.js';
 import { UnsupportedOpError } from '../../core/errors.js';
-import type { Backend, Kernel, KernelTable, OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
+import { optionalPrimitivesOf, type Backend, type Kernel, type KernelTable, type OutputSpec, type TensorInfo } from '../../core/autodiff/backend.js';
 import type { CustomOps, LibraryKernels } from '../../core/nn/custom-ops.js';
-import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon } from './addon.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES, loadAddon, type NativeAddon, type ProductLibrary } from './addon.js';
 import { broadcastPlan, reductionView, transposePlan } from './plan.js';
 import { BufferPool } from './pool.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
+import { convolutionKernels } from './conv.js';
 import { LaneForms } from './lanes.js';
+import { MaskFusion, type MaskCounts } from './masked.js';
 import { mlpKernels } from './mlp.js';
 import { SparseKernels, type SparseCounts } from './sparse.js';
 
@@ -23,7 +26,7 @@ type Info = TensorInfo<NativeHandle>;
 type Shared = (inputs: readonly Info[], attrs: unknown, out: OutputSpec) => NativeHandle;
 
 export interface NativeOptions {
-  /** OpenBLAS threads for the matrix product (default: RSN_NATIVE_THREADS, else 1). */
+  /** Threads for the matrix products (default: RSN_NATIVE_THREADS, else 1). */
   readonly threads?: number;
   /** Provide the custom kernels (default true); false leaves the core to run their compositions. */
   readonly custom?: boolean;
@@ -34,10 +37,22 @@ export interface NativeOptions {
   readonly sparse?: Crossover | false;
 }
 
+/** The library of the matrix products, as trial manifests and `rsn backends` report it. */
+export interface ProductsInfo {
+  readonly library: ProductLibrary;
+  /** The library's description of its build (version, threading, instruction set). */
+  readonly config: string;
+  readonly threads: number;
+}
+
 /** The native backend, plus what its sparse path did (for tests and benchmarks; the core never asks). */
 export interface NativeBackend extends Backend<NativeHandle> {
   /** Counts of the sparse kernels run so far (all zero when the sparse path is off). */
   sparseCounts(): SparseCounts;
+  /** Which library runs the matrix products, and with how many threads. */
+  products(): ProductsInfo;
+  /** Counts of Adam fused with the mask (masked.ts). */
+  maskCounts(): MaskCounts;
 }
 
 /** `addon` is the compiled addon (tests and profiling may substitute their own). */
@@ -50,10 +65,18 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
   const fromLanes = (inputs: readonly Info[]): void => {
     for (const t of inputs) laneForms.materialize(t.handle);
   };
-  /** Write every deferred value of the inputs (lane forms and compact forms) before a dense kernel reads them. */
+  /** Write a handle's values deferred by the lane forms and the sparse path. */
+  const materializeOther = (handle: NativeHandle): void => {
+    laneForms.materialize(handle);
+    sparse?.materialize(handle);
+  };
+  const masked = new MaskFusion(addon, pool, materializeOther);
+  /** Write every deferred value of the inputs (lane forms, compact forms, masked products) before a dense kernel reads them. */
   const materialize = (inputs: readonly Info[]): void => {
-    fromLanes(inputs);
-    if (sparse) for (const t of inputs) sparse.materialize(t.handle);
+    for (const t of inputs) {
+      materializeOther(t.handle);
+      masked.materialize(t.handle);
+    }
   };
   const f = (t: Info): Float32Array => t.handle as Float32Array;
   const alloc = (out: OutputSpec): Float32Array => pool.float32(sizeOf(out.shape));
@@ -167,6 +190,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       addon.oneHot(x!.handle as Int32Array, result, depth);
       return result;
     },
+    ...convolutionKernels(addon, pool),
   };
 
   /**
@@ -199,7 +223,7 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
   /** Whether tensors all have one shape (the elementwise kernels' requirement; otherwise the composition broadcasts). */
   const same = (...infos: readonly Info[]) => infos.every((t) => sameShape(t.shape, infos[0]!.shape));
   const matrices = (...infos: readonly Info[]) => infos.every((t) => t.shape.length === 2);
-  const mlp = mlpKernels(addon, pool, sparse, laneForms);
+  const mlp = mlpKernels(addon, pool, sparse, laneForms, (t) => materialize([t]));
   const custom: LibraryKernels<NativeHandle> = {
     adam: (named, attrs) => {
       const inputs = [named.w, named.g, named.m, named.v];
@@ -207,6 +231,8 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       fromLanes(inputs);
       const sparseResult = sparse?.adam(inputs, attrs);
       if (sparseResult) return sparseResult;
+      const maskedResult = masked.adam(inputs, attrs);
+      if (maskedResult) return maskedResult;
       materialize(inputs);
       const [w, g, m, v] = inputs;
       const { learningRate, beta1, beta2, epsilon } = attrs;
@@ -265,17 +291,21 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
       mlp.forget(handle);
       laneForms.forget(handle);
       sparse?.forget(handle);
-      pool.release(handle);
+      if (masked.dispose(handle)) pool.release(handle);
     },
     liveHandles: () => pool.liveCount(),
+    optionalPrimitives: optionalPrimitivesOf(kernels),
+    maskCounts: () => ({ ...masked.counts }),
+    products: () => ({ library: addon.library(), config: addon.libraryConfig(), threads: addon.getThreads() }),
     sparseCounts: () => {
       const counts = sparse?.snapshot() ?? { layouts: 0, products: 0, sampled: 0, adam: 0, materialized: 0, held: 0 };
-      return { ...counts, held: counts.held + laneForms.held() + mlp.held() };
+      return { ...counts, held: counts.held + laneForms.held() + mlp.held() + masked.heldBuffers() };
     },
     run(primitive, inputs, attrs, out) {
       const kernel = kernels[primitive] as Kernel<Primitive, NativeHandle> | undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'native');
       fromLanes(inputs);
+      for (const t of inputs) masked.materialize(t.handle);
       if (sparse) {
         if (primitive === 'mul') {
           const result = sparse.mul(inputs[0]!, inputs[1]!, out);
@@ -287,11 +317,16 @@ export function createNativeBackend(options: NativeOptions = {}, addon: NativeAd
         }
         materialize(inputs);
       }
+      if (primitive === 'mul') {
+        const result = masked.mul(inputs[0]!, inputs[1]!, out);
+        if (result) return result;
+      }
       return kernel(inputs, attrs, out);
     },
     ...(options.custom === false ? {} : { custom }),
     close() {
       mlp.clear();
+      masked.clear();
       laneForms.clear();
       sparse?.clear();
       pool.clear();

@@ -79,11 +79,22 @@ export function blockedLists(layout: MaskLayout, order: 'csc' | 'csr'): Position
 
 /** True when every value is exactly 0 or 1 (either zero sign): the values a pruning mask holds. */
 export function isZeroOne(values: Float32Array): boolean {
+  return zeroOneDensity(values) !== undefined;
+}
+
+/**
+ * The share of ones in a matrix of 0s and 1s, or undefined when another value occurs. One pass and no allocation:
+ * it lets the caller skip building a layout for a dense 0/1 matrix (a ReLU's gradient mask, about half ones)
+ * that would be dropped at once.
+ */
+export function zeroOneDensity(values: Float32Array): number | undefined {
+  let ones = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v !== 0 && v !== 1) return false;
+    if (v === 1) ones++;
+    else if (v !== 0) return undefined;
   }
-  return true;
+  return values.length === 0 ? 1 : ones / values.length;
 }
 
 /** The layout of a 0/1 matrix (the caller checked isZeroOne), with no blocked lists made yet. */

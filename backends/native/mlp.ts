@@ -13,15 +13,13 @@
  * gradient is the composition's sum of the two halves' in another order.
  */
 import type { TensorInfo } from '../../core/autodiff/backend.js';
-import { BINARY_CODES, type NativeAddon } from './addon.js';
+import { BINARY_CODES, EPILOGUES, type NativeAddon } from './addon.js';
 import { BufferPool } from './pool.js';
 import type { LaneForms } from './lanes.js';
 import type { SparseKernels } from './sparse.js';
 
 type Handle = Float32Array | Int32Array;
 type Info = TensorInfo<Handle>;
-
-const ZERO = new Float32Array(1);
 
 interface Pass {
   /**
@@ -53,13 +51,13 @@ export interface MlpKernels {
   clear(): void;
 }
 
+/** `materialize` writes a handle's deferred values (lane forms, compact forms, masked products: index.ts). */
 export function mlpKernels(
-  addon: NativeAddon, pool: BufferPool, sparse: SparseKernels | undefined, laneForms: LaneForms,
+  addon: NativeAddon, pool: BufferPool, sparse: SparseKernels | undefined, laneForms: LaneForms, materialize: (t: Info) => void,
 ): MlpKernels {
   /** A handle's row-major values, written first if they were deferred. */
   const f32 = (t: Info): Float32Array => {
-    laneForms.materialize(t.handle);
-    sparse?.materialize(t.handle);
+    materialize(t);
     return t.handle as Float32Array;
   };
 
@@ -103,8 +101,8 @@ export function mlpKernels(
       : undefined;
 
   /**
-   * (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]; with `relu`, maximum(., 0) of it
-   * (fused into the sparse kernel, a second pass after sgemm).
+   * (h W)^T = W^T hT: [cols, lanes] from hT [rows, lanes], W [rows, cols]; with `relu`, maximum(., 0) of it,
+   * applied by the product's epilogue (the sparse kernel's, or the dense product's while its output is in cache).
    */
   const forwardLayer = (s: Scope, hT: Float32Array, lanes: number, w: Info, relu: boolean): Float32Array => {
     const [rows, cols] = [w.shape[0]!, w.shape[1]!];
@@ -114,11 +112,8 @@ export function mlpKernels(
       sparse!.product(c, 'csc', hT, lanes, true, outT, relu ? { relu } : undefined);
       return outT;
     }
-    addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0);
-    if (!relu) return outT;
-    const actT = s.take(outT.length);
-    addon.binary(BINARY_CODES.maximum, outT, ZERO, actT, 1, 0);
-    return actT;
+    addon.matmul(f32(w), hT, outT, cols, lanes, rows, 1, 0, relu ? EPILOGUES.relu : EPILOGUES.none);
+    return outT;
   };
 
   /**
@@ -133,11 +128,9 @@ export function mlpKernels(
       sparse!.product(c, 'csr', gT, lanes, true, outT, gate ? { gate } : undefined);
       return outT;
     }
-    addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
-    if (!gate) return outT;
-    const gated = s.take(outT.length);
-    addon.reluGrad(outT, gate, gated);
-    return gated;
+    if (gate) addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0, EPILOGUES.reluGrad, gate);
+    else addon.matmul(f32(w), gT, outT, rows, lanes, cols, 0, 0);
+    return outT;
   };
 
   /**

@@ -30,6 +30,23 @@ export class BufferPool {
     if (shelf.length < this.perSize) shelf.push(handle);
   }
 
+  /** A buffer that is not a handle yet (not counted live): enlist() makes it one, returnSpare() gives it back. */
+  spare(length: number): Float32Array {
+    return this.floats.get(length)?.pop() ?? new Float32Array(length);
+  }
+
+  /** A spare buffer becomes a handle, released like any other. */
+  enlist(buffer: Float32Array): Float32Array {
+    this.live++;
+    return buffer;
+  }
+
+  /** Give back a spare buffer that never became a handle. */
+  returnSpare(buffer: Float32Array): void {
+    this.live++;
+    this.release(buffer);
+  }
+
   /** Handles handed out and not yet released. */
   liveCount(): number {
     return this.live;

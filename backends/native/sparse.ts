@@ -27,7 +27,7 @@ import type { OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
 import type { CustomOps } from '../../core/nn/custom-ops.js';
 import { EPILOGUES, type NativeAddon } from './addon.js';
 import { CROSSOVER, type Crossover } from './crossover.js';
-import { blockedLists, isZeroOne, maskLayout, type MaskLayout } from './layout.js';
+import { blockedLists, maskLayout, zeroOneDensity, type MaskLayout } from './layout.js';
 import { BufferPool } from './pool.js';
 
 type Handle = Float32Array | Int32Array;
@@ -139,10 +139,9 @@ export class SparseKernels {
     let layout: MaskLayout | null = null;
     if (info.dtype === 'float32' && info.shape.length === 2 && h.length >= this.crossover.minSize && !this.pending.has(h)) {
       const values = h as Float32Array;
-      if (isZeroOne(values)) {
-        const candidate = maskLayout(values, info.shape[0]!, info.shape[1]!);
-        if (candidate.density < this.crossover.product) layout = candidate;
-      }
+      const density = zeroOneDensity(values);
+      // The same test as the layout's own density (nnz / size), made before the layout is built.
+      if (density !== undefined && density < this.crossover.product) layout = maskLayout(values, info.shape[0]!, info.shape[1]!);
     }
     this.masks.set(h, layout);
     if (layout) this.counts.layouts++;

@@ -24,6 +24,25 @@ RSN_HOT void rsn_adam(const float *restrict w, const float *restrict g, const fl
   }
 }
 
+RSN_HOT void rsn_adam_masked(const float *restrict w, const float *restrict g, const float *restrict mask,
+                             const float *restrict m, const float *restrict v, float *restrict w_out,
+                             float *restrict m_out, float *restrict v_out, float *restrict e_out, int64_t n,
+                             double lr_t, double beta1, double beta2, double eps) {
+  const float b1 = (float)beta1, c1 = (float)(1.0 - beta1);
+  const float b2 = (float)beta2, c2 = (float)(1.0 - beta2);
+  const float e = (float)eps, lr = (float)lr_t;
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] * mask[i];
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    const float wi = w[i] - (mi / (sqrtf(vi) + e)) * lr;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    w_out[i] = wi;
+    e_out[i] = wi * mask[i];
+  }
+}
+
 RSN_HOT void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n,
                            double scale, double lo, double hi) {
   const float s = (float)scale;
@@ -52,6 +71,21 @@ RSN_HOT void rsn_relu_grad(const float *restrict g, const float *restrict pre, f
   for (int64_t i = 0; i < n; i++) {
     const float p = pre[i], open = p > 0.0f ? 1.0f : 0.0f; /* a compare and a blend: no branch */
     out[i] = g[i] * open;
+  }
+}
+
+RSN_HOT void rsn_epilogue(float *restrict out, int64_t n, int epilogue, const float *restrict gate) {
+  if (epilogue == RSN_EPILOGUE_RELU) {
+    /* maximum(v, 0) as rsn_binary computes it: NaN passes, -0 becomes +0. */
+    for (int64_t i = 0; i < n; i++) {
+      const float v = out[i];
+      out[i] = (v > 0.0f || v != v) ? v : 0.0f;
+    }
+  } else if (epilogue == RSN_EPILOGUE_RELU_GRAD) {
+    for (int64_t i = 0; i < n; i++) { /* as rsn_relu_grad */
+      const float p = gate[i], open = p > 0.0f ? 1.0f : 0.0f;
+      out[i] = out[i] * open;
+    }
   }
 }
 

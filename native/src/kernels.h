@@ -51,13 +51,6 @@ void rsn_reduce(int op, const float *restrict x, float *restrict out, int64_t ou
 void rsn_argmax(const float *restrict x, int32_t *restrict out, int64_t outer, int64_t reduced, int64_t inner);
 void rsn_one_hot(const int32_t *restrict labels, float *restrict out, int64_t n, int64_t depth);
 
-/* C[m,n] = op(A) op(B) through cblas_sgemm (row-major). */
-void rsn_matmul(const float *restrict a, const float *restrict b, float *restrict c, int m, int n, int k,
-                int trans_a, int trans_b);
-void rsn_set_threads(int threads);
-int rsn_get_threads(void);
-const char *rsn_blas_config(void);
-
 /*
  * sign and clip as the reference defines them, in branch-free forms that compile to vector compares and blends
  * (data-dependent branches here cost more than the arithmetic). sign(+-0) = +0 and sign(NaN) = NaN.
@@ -99,10 +92,27 @@ static inline float rsn_clamp(float v, rsn_bounds b) {
   return b.hi < t ? b.hi : t;
 }
 
+/*
+ * What follows a product on each finished value (the matrix products of bindings_products.c and the sparse
+ * products in the lane layout): nothing, relu (maximum(v, 0): NaN stays NaN, -0 becomes +0), or the relu gradient
+ * v * (gate > 0), gate laid out as the output.
+ */
+enum { RSN_EPILOGUE_NONE = 0, RSN_EPILOGUE_RELU = 1, RSN_EPILOGUE_RELU_GRAD = 2 };
+/* The epilogue in place on out[0..n). */
+void rsn_epilogue(float *restrict out, int64_t n, int epilogue, const float *restrict gate);
+
 /* Fused kernels (defined in backends/backend.ts, FusedAttrs). Outputs must not alias inputs. */
 void rsn_adam(const float *restrict w, const float *restrict g, const float *restrict m, const float *restrict v,
               float *restrict w_out, float *restrict m_out, float *restrict v_out, int64_t n, double lr_t,
               double beta1, double beta2, double eps);
+/*
+ * rsn_adam on the masked gradient g * mask, and e_out = w_out * mask (the next step's masked weights): the
+ * composition mul(g, mask), Adam, mul(w', mask) in one pass.
+ */
+void rsn_adam_masked(const float *restrict w, const float *restrict g, const float *restrict mask,
+                     const float *restrict m, const float *restrict v, float *restrict w_out, float *restrict m_out,
+                     float *restrict v_out, float *restrict e_out, int64_t n, double lr_t, double beta1,
+                     double beta2, double eps);
 void rsn_sign_step(const float *restrict x, const float *restrict g, float *restrict out, int64_t n, double scale,
                    double lo, double hi);
 /* out = g * (pre > 0): the gradient through relu = maximum(pre, 0) as its VJP gives it (relu'(0) = 0). */
@@ -146,7 +156,6 @@ void rsn_from_lanes(const float *restrict srcT, int64_t mp, int64_t m, int64_t c
  * epilogue on each finished sum: none, relu (maximum(sum, 0)), or the relu gradient sum * (gate > 0), with gate
  * laid out as outT.
  */
-enum { RSN_EPILOGUE_NONE = 0, RSN_EPILOGUE_RELU = 1, RSN_EPILOGUE_RELU_GRAD = 2 };
 void rsn_sparse_lanes(const float *restrict srcT, int64_t mp, const float *restrict vals, const int32_t *restrict ptr,
                       const int32_t *restrict idx, const int32_t *restrict at, int64_t groups, int64_t blocks,
                       float *restrict outT, int epilogue, const float *restrict gate);

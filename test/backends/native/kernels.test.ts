@@ -5,7 +5,6 @@
  * in double in the same order. exp/log and the matrix product get tolerances, stated where they are used.
  */
 import fc from 'fast-check';
-import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   BINARY_PRIMITIVES, REQUIRED_PRIMITIVES, UNARY_PRIMITIVES, type Primitive, type PrimitiveAttrs,
@@ -15,6 +14,9 @@ import {
   FC, broadcastInputs, expectClose, expectIdentical, expectSameAsReference, floatArb, inputArb, native, permutationArb,
   reference, runKernel, shapeArb, suiteTitle, valuesArb,
 } from './support.js';
+import { convCaseArb, convProblemArb, expectConvAgrees, expectPoolAgrees, poolCaseArb, poolProblemArb, type ConvProblem } from './conv-support.js';
+import { convGeometry } from '../../../backends/native/conv.js';
+import { loadAddon } from '../../../backends/native/addon.js';
 
 const tested = new Set<Primitive>();
 const noAttrs = {} as Record<string, never>;
@@ -172,6 +174,32 @@ describe.skipIf(!native.backend)(suiteTitle('kernels agree with the reference'),
     );
   });
 
+  for (const p of ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const) {
+    tested.add(p);
+    it(`${p}: random shapes, 'same' and 'valid', within the float32 accumulation bound of the reference`, () => {
+      fc.assert(fc.property(convCaseArb(p), ([problem, a, b]) => expectConvAgrees(p, problem, a, b)), { ...FC, numRuns: 120 });
+    });
+  }
+
+  it('convolutions whose batch the addon splits into chunks (large images, up to 40 channels)', () => {
+    const chunked = (p: ConvProblem) => loadAddon().convPlan(0, convGeometry(p.x, p.filter, p.padding)).chunk < p.x[0]!;
+    const problems = convProblemArb(40, 40).filter((p) => p.x[1]! >= 20 && p.x[2]! >= 20 && chunked(p));
+    for (const p of ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const) {
+      fc.assert(fc.property(convCaseArb(p, problems), ([problem, a, b]) => expectConvAgrees(p, problem, a, b)), { ...FC, numRuns: 4 });
+    }
+  });
+
+  for (const grad of [false, true]) {
+    const p = grad ? 'maxPoolGrad' : 'maxPool';
+    tested.add(p);
+    it(`${p}: the reference's bits, with ties, signed zeros, infinities and NaN, partial windows dropped`, () => {
+      fc.assert(fc.property(poolCaseArb(grad), ([size, x, dy]) => expectPoolAgrees(grad, size, x, dy)), FC);
+    });
+    it(`${p} on many channels (the kernel's channel blocks)`, () => {
+      fc.assert(fc.property(poolCaseArb(grad, poolProblemArb(600)), ([size, x, dy]) => expectPoolAgrees(grad, size, x, dy)), { ...FC, numRuns: 10 });
+    });
+  }
+
   it('empty tensors (an axis of size 0) in every kind of kernel', () => {
     const empty = (shape: number[]) => ({ values: [] as number[], shape });
     const v = (shape: number[]) => ({ values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i - 2), shape });
@@ -185,6 +213,11 @@ describe.skipIf(!native.backend)(suiteTitle('kernels agree with the reference'),
     expectSameAsReference('transpose', [empty([0, 2, 3])], { perm: [2, 0, 1] });
     expectSameAsReference('broadcastTo', [v([1, 3])], { shape: [0, 3] });
     expectSameAsReference('oneHot', [{ values: [], shape: [0], dtype: 'int32' }], { depth: 4 });
+    expectSameAsReference('conv2d', [empty([0, 4, 4, 2]), v([3, 3, 2, 5])], { padding: 'same' });
+    expectSameAsReference('conv2dInputGrad', [empty([0, 2, 2, 5]), v([3, 3, 2, 5])], { padding: 'valid', inputShape: [0, 4, 4, 2] });
+    expectSameAsReference('conv2dFilterGrad', [empty([0, 4, 4, 2]), empty([0, 4, 4, 5])], { padding: 'same', filterShape: [3, 3, 2, 5] });
+    expectSameAsReference('maxPool', [empty([2, 4, 4, 0])], { size: 2 });
+    expectSameAsReference('maxPoolGrad', [empty([0, 4, 4, 3]), empty([0, 2, 2, 3])], { size: 2 });
   });
 
   it('covers every primitive the backend implements (the optional ones it lacks run on the host)', () => {
@@ -225,24 +258,6 @@ describe.skipIf(!native.backend)(suiteTitle('handles'), () => {
       }),
       { ...FC, numRuns: 30 },
     );
-  });
-
-  it('runs one OpenBLAS thread by default; the threads option (or RSN_NATIVE_THREADS) asks for more', async () => {
-    const { loadAddon } = await import('../../../backends/native/addon.js');
-    const { createNativeBackend } = await import('../../../backends/native/index.js');
-    const addon = loadAddon();
-    expect(addon.getThreads()).toBe(Number(process.env.RSN_NATIVE_THREADS ?? 1));
-    const threaded = createNativeBackend({ threads: 2 });
-    try {
-      expect(addon.getThreads()).toBe(Math.min(2, availableParallelism()));
-      const a = { values: Array.from({ length: 200 * 300 }, (_, i) => Math.sin(i)), shape: [200, 300] };
-      const b = { values: Array.from({ length: 300 * 250 }, (_, i) => Math.cos(i)), shape: [300, 250] };
-      const got = runKernel(threaded, 'matmul', [a, b], { transposeA: false, transposeB: false }).values;
-      const want = runKernel(reference, 'matmul', [a, b], { transposeA: false, transposeB: false }).values;
-      expectClose(got, want, 1e-4, 1e-3, 'threaded matmul');
-    } finally {
-      addon.setThreads(1);
-    }
   });
 
   it('reports an unsupported primitive with a typed error naming it', () => {

@@ -1,14 +1,8 @@
-/* Reductions, argmax, oneHot, and the matrix product through OpenBLAS. */
-#include <cblas.h>
+/* Reductions, argmax and oneHot. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "kernels.h"
-
-/* Declared by OpenBLAS's cblas.h, repeated here for cblas.h variants that leave them out. */
-extern void openblas_set_num_threads(int threads);
-extern int openblas_get_num_threads(void);
-extern char *openblas_get_config(void);
 
 RSN_HOT static void sum_rows(const float *restrict x, float *restrict out, int64_t reduced, int64_t inner,
                              double *restrict acc) {
@@ -78,22 +72,3 @@ void rsn_one_hot(const int32_t *restrict labels, float *restrict out, int64_t n,
     if (label >= 0 && label < depth) out[i * depth + label] = 1.0f;
   }
 }
-
-void rsn_matmul(const float *restrict a, const float *restrict b, float *restrict c, int m, int n, int k,
-                int trans_a, int trans_b) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < (int64_t)m * n; i++) c[i] = 0.0f;
-    return;
-  }
-  const int lda = trans_a ? m : k;
-  const int ldb = trans_b ? k : n;
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
-              1.0f, a, lda, b, ldb, 0.0f, c, n);
-}
-
-void rsn_set_threads(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
-
-int rsn_get_threads(void) { return openblas_get_num_threads(); }
-
-const char *rsn_blas_config(void) { return openblas_get_config(); }
