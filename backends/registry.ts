@@ -47,11 +47,22 @@ registerBackend({
   load: async () => (await import('./tfjs/node.js')).loadTfjsNodeBackend('tfnode'),
 });
 
-registerBackend({
-  name: 'native',
-  description: 'C kernels and OpenBLAS sgemm through an N-API addon (optional; built at install when a C toolchain and OpenBLAS exist)',
-  load: async () => (await import('./native/index.js')).createNativeBackend(),
-});
+{
+  // The library of its matrix products, known once it has loaded, joins the description (rsn backends).
+  let products = '';
+  const base = 'C kernels through an N-API addon, matrix products on oneDNN or OpenBLAS (optional; built at install when a C toolchain and one of them exist)';
+  registerBackend({
+    name: 'native',
+    get description() {
+      return products ? `${base}; built on ${products}` : base;
+    },
+    load: async () => {
+      const backend = (await import('./native/index.js')).createNativeBackend();
+      products = backend.products().config;
+      return backend;
+    },
+  });
+}
 
 {
   // The adapter found at the last successful load joins the description (rsn backends prints it after loading).
@@ -75,6 +86,20 @@ registerBackend({
 export const DEFAULT_BACKEND = 'wasm';
 /** The environment variable that chooses the backend when no flag does. */
 export const BACKEND_ENV = 'RSN_BACKEND';
+
+/**
+ * Check, without loading anything, that the backend the flag or RSN_BACKEND names is registered; returns the
+ * name. An unknown name is refused naming where it came from (the flag, or the environment variable).
+ */
+export function checkBackendChoice(flag?: string, env: NodeJS.ProcessEnv = process.env, flagName = '--backend'): string {
+  const name = resolveBackendName(flag, env);
+  if (entries.has(name)) return name;
+  const fromEnv = !flag?.trim();
+  throw new BackendError(
+    fromEnv ? `unknown backend '${name}' in the environment variable ${BACKEND_ENV} (${BACKEND_ENV}=${env[BACKEND_ENV]})` : `unknown backend '${name}' (${flagName})`,
+    `choose one of: ${backendNames().join(', ')} (rsn backends lists them)${fromEnv ? `, or unset ${BACKEND_ENV}` : ''}`,
+  );
+}
 
 /** The backend to use: the flag, else $RSN_BACKEND, else DEFAULT_BACKEND. */
 export function resolveBackendName(flag?: string, env: NodeJS.ProcessEnv = process.env, fallback = DEFAULT_BACKEND): string {
@@ -123,6 +148,10 @@ export async function chooseBackend(flag?: string, options: ChooseOptions = {}):
   try {
     return await loadBackend(name);
   } catch (error) {
+    if (error instanceof BackendError && !flag?.trim() && env[BACKEND_ENV]?.trim()) {
+      // Chosen by the environment: say so, since no flag on the command line names it.
+      throw new BackendError(`${BACKEND_ENV}=${env[BACKEND_ENV]}: ${error.message}`);
+    }
     if (chosen || name === 'reference' || !(error instanceof BackendError)) throw error;
     warn(`rsn: the default backend '${name}' did not load, using 'reference' (slower) instead:\n  ${error.message.replace(/\n/g, '\n  ')}`);
     return loadBackend('reference');

@@ -9,8 +9,8 @@
 export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 export const MAP_READ_MODE = 0x1;
 
-/** Pooled bytes kept for reuse at most; beyond it, released buffers are destroyed. */
-const POOL_LIMIT_BYTES = 256 * 1024 * 1024;
+/** Pooled bytes kept for reuse at most; beyond it, released buffers are destroyed (after the next submit). */
+export const POOL_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** Bytes of a buffer holding `elements` 4-byte values (never 0: WebGPU cannot bind an empty buffer). */
 export const bytesFor = (elements: number): number => Math.max(4, elements * 4);
@@ -18,8 +18,10 @@ export const bytesFor = (elements: number): number => Math.max(4, elements * 4);
 export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
   #pooledBytes = 0;
+  /** Released beyond the limit: still named by dispatches recorded but not yet submitted, so destroyed after the submit. */
+  #doomed: GPUBuffer[] = [];
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly device: GPUDevice, private readonly limitBytes = POOL_LIMIT_BYTES) {}
 
   acquire(bytes: number): GPUBuffer {
     const reused = this.#free.get(bytes)?.pop();
@@ -43,8 +45,8 @@ export class BufferPool {
 
   release(buffer: GPUBuffer): void {
     const bytes = buffer.size;
-    if (this.#pooledBytes + bytes > POOL_LIMIT_BYTES) {
-      buffer.destroy();
+    if (this.#pooledBytes + bytes > this.limitBytes) {
+      this.#doomed.push(buffer);
       return;
     }
     const list = this.#free.get(bytes) ?? [];
@@ -53,7 +55,15 @@ export class BufferPool {
     this.#pooledBytes += bytes;
   }
 
+  /** Destroy the buffers released beyond the limit; the queue calls this after each submit (work already submitted completes). */
+  destroyReleased(): void {
+    const doomed = this.#doomed;
+    this.#doomed = [];
+    for (const buffer of doomed) buffer.destroy();
+  }
+
   clear(): void {
+    this.destroyReleased();
     for (const list of this.#free.values()) list.forEach((b) => b.destroy());
     this.#free.clear();
     this.#pooledBytes = 0;

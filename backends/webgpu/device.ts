@@ -74,17 +74,39 @@ async function openDevice(gpu: GPU, adapter: GPUAdapter, software: boolean, text
 }
 
 /**
- * The device rsn's webgpu backend runs on (see the policy above). Dawn prints its own warnings (e.g. a
- * missing libvulkan.so.1) to stderr while it looks for adapters.
+ * Whether the dynamic loader finds `library` by its name, as Dawn's dlopen would. process.dlopen loads it and
+ * then throws, since it is no Node addon; only a failure to find or open the file says it is missing.
  */
-export async function acquireDevice(env: NodeJS.ProcessEnv = process.env): Promise<AcquiredDevice> {
+export function sharedLibraryLoads(library: string): boolean {
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, library);
+    return true;
+  } catch (error) {
+    return !/cannot open shared object file|image not found|no such file/i.test((error as Error).message);
+  }
+}
+
+/**
+ * The Vulkan loader Dawn needs for a hardware adapter on Linux. Without it Dawn's default backends find nothing
+ * and Dawn writes a raw warning ("Couldn't load Vulkan ...") to the process's stderr, which rsn cannot capture,
+ * so they are not asked.
+ */
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/**
+ * The device rsn's webgpu backend runs on (see the policy above). On Linux without the Vulkan loader, Dawn's
+ * default backends are not asked (see VULKAN_LOADER).
+ */
+export async function acquireDevice(env: NodeJS.ProcessEnv = process.env, vulkanLoads = () => process.platform !== 'linux' || sharedLibraryLoads(VULKAN_LOADER)): Promise<AcquiredDevice> {
   const { create } = await loadModule();
   const allowSoftware = env[SOFTWARE_ENV] === '1';
 
-  const defaultGpu = create([]);
-  const hardware = await defaultGpu.requestAdapter({ powerPreference: 'high-performance' });
-  let found = 'no adapter from Dawn\'s default backends (Vulkan on Linux: is libvulkan1 and a GPU driver installed?)';
-  if (hardware) {
+  const defaultGpu = vulkanLoads() ? create([]) : undefined;
+  const hardware = defaultGpu && await defaultGpu.requestAdapter({ powerPreference: 'high-performance' });
+  let found = defaultGpu
+    ? 'no adapter from Dawn\'s default backends (Vulkan on Linux: is a GPU driver with its Vulkan ICD installed?)'
+    : `no Vulkan loader (${VULKAN_LOADER}: apt-get install libvulkan1 and the GPU's driver)`;
+  if (defaultGpu && hardware) {
     const { text, software } = describe(hardware);
     if (!software) return openDevice(defaultGpu, hardware, false, text);
     if (allowSoftware) return openDevice(defaultGpu, hardware, true, text);

@@ -2,6 +2,7 @@
  * The webgpu backend: rsn's own WGSL kernels (kernels/*) on a WebGPU device from the `webgpu` npm package
  * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
+ * Adam and the attacks' steps run as one dispatch each (kernels/custom.ts).
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
@@ -10,6 +11,7 @@ import { BufferPool, bytesFor } from './buffers.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
 import type { KernelContext, WebgpuHandle } from './kernels/context.js';
 import { conv2d, conv2dFilterGrad, conv2dInputGrad } from './kernels/convolution.js';
+import { webgpuCustomKernels } from './kernels/custom.js';
 import { binary, clip, unary, where } from './kernels/elementwise.js';
 import { broadcastTo, reshape, transpose } from './kernels/layout.js';
 import { matmul, matmulInto } from './kernels/matmul.js';
@@ -19,6 +21,20 @@ import { ProgramCache } from './programs.js';
 import { CommandQueue } from './queue.js';
 
 export type { WebgpuHandle } from './kernels/context.js';
+
+/** Counts since the backend was created; a step's are the difference of two snapshots (counts.ts). */
+export interface WebgpuStats {
+  readonly dispatches: number;
+  readonly submits: number;
+  /** Dispatches whose pipeline differs from the previous dispatch's in the same pass. */
+  readonly pipelineSwitches: number;
+  /** Host data uploaded into buffers (tensors from the host: batches, random starts, weights). */
+  readonly bytesUploaded: number;
+  /** The dispatches' parameter words, written with each submitted batch. */
+  readonly paramBytes: number;
+  readonly bytesRead: number;
+  readonly programs: number;
+}
 
 export interface WebgpuBackend extends Backend<WebgpuHandle> {
   /** The adapter in words ("hardware: ..." or "software: ..."). */
@@ -31,8 +47,8 @@ export interface WebgpuBackend extends Backend<WebgpuHandle> {
    * (kernels/matmul.ts).
    */
   matmulBatched(a: WebgpuHandle, b: WebgpuHandle, shape: { batch: number; m: number; k: number; n: number }): WebgpuHandle;
-  /** Dispatches and submits so far, and the number of compiled programs. */
-  stats(): { dispatches: number; submits: number; programs: number };
+  /** What the device was asked for so far (WebgpuStats), and the number of compiled programs. */
+  stats(): WebgpuStats;
 }
 
 /** Find a device (device.ts decides which) and build the backend on it. */
@@ -40,12 +56,14 @@ export async function loadWebgpuBackend(env: NodeJS.ProcessEnv = process.env): P
   return createWebgpuBackend(await acquireDevice(env));
 }
 
-export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
+/** @param poolLimitBytes buffers kept for reuse at most (tests set it low to exercise buffers destroyed while in use). */
+export function createWebgpuBackend(acquired: AcquiredDevice, poolLimitBytes?: number): WebgpuBackend {
   const { device, adapter, software } = acquired;
-  const pool = new BufferPool(device);
-  const queue = new CommandQueue(device);
+  const pool = new BufferPool(device, poolLimitBytes);
+  const queue = new CommandQueue(device, () => pool.destroyReleased());
   const programs = new ProgramCache(device);
   let live = 0;
+  let bytesUploaded = 0;
   const handle = (length: number): WebgpuHandle => {
     live++;
     return { buffer: pool.acquire(bytesFor(length)), length };
@@ -101,6 +119,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
         ? (values instanceof Int32Array ? values : Int32Array.from(values))
         : (values instanceof Float32Array ? values : Float32Array.from(values));
       live++;
+      bytesUploaded += data.byteLength;
       return { buffer: pool.filled(data), length: data.length };
     },
     read() {
@@ -116,6 +135,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
     dispose: release,
     liveHandles: () => live,
     optionalPrimitives: optionalPrimitivesOf(kernels),
+    custom: webgpuCustomKernels(ctx, device.limits.maxStorageBuffersPerShaderStage),
     run(primitive, inputs, attrs, out) {
       const kernel = Object.hasOwn(kernels, primitive) ? (kernels[primitive] as Kernel<Primitive, WebgpuHandle>) : undefined;
       if (!kernel) throw new UnsupportedOpError(primitive, inputs[0]?.dtype ?? 'none', 'webgpu');
@@ -129,7 +149,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice): WebgpuBackend {
       matmulInto(ctx, a, b, out, { m, n, k, transposeA: false, transposeB: false, batch, strides: [m * k, k * n, m * n] });
       return out;
     },
-    stats: () => ({ ...queue.stats, programs: programs.size }),
+    stats: () => ({ ...queue.stats, bytesUploaded, programs: programs.size }),
     close() {
       if (closed) return;
       closed = true;

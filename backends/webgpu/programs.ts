@@ -1,7 +1,7 @@
 /**
  * Compute programs: a WGSL source compiled once per key into a pipeline with an explicit layout. Binding 0 is
  * the dispatch's parameter block (a uniform of PARAM_WORDS u32 words), bindings 1..inputs the read-only inputs,
- * the last one the output.
+ * then the outputs (one, except for the fused kernels that return several tensors).
  */
 
 /** u32 words of the parameter block of one dispatch (256 bytes: the uniform offset alignment). */
@@ -12,7 +12,7 @@ export interface Program {
   readonly key: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
-  /** Storage buffers bound after the parameters: the inputs, then the output. */
+  /** Storage buffers bound after the parameters: the inputs, then the outputs. */
   readonly buffers: number;
 }
 
@@ -26,7 +26,7 @@ const COMPUTE_STAGE = 0x4; // GPUShaderStage.COMPUTE
 
 export class ProgramCache {
   readonly #programs = new Map<string, Program>();
-  readonly #layouts = new Map<number, GPUBindGroupLayout>();
+  readonly #layouts = new Map<string, GPUBindGroupLayout>();
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -34,31 +34,35 @@ export class ProgramCache {
     return this.#programs.size;
   }
 
-  /** The program of `key`, built from `source()` (WGSL after PARAMS_WGSL) with `inputs` input buffers the first time. */
-  get(key: string, inputs: number, source: () => string): Program {
+  /**
+   * The program of `key`, built from `source()` (WGSL after PARAMS_WGSL) with `inputs` input buffers and
+   * `outputs` output buffers the first time.
+   */
+  get(key: string, inputs: number, source: () => string, outputs = 1): Program {
     const cached = this.#programs.get(key);
     if (cached) return cached;
-    const layout = this.#layout(inputs);
+    const layout = this.#layout(inputs, outputs);
     const module = this.device.createShaderModule({ label: key, code: PARAMS_WGSL + source() });
     const pipeline = this.device.createComputePipeline({
       label: key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
     });
-    const program = { key, pipeline, layout, buffers: inputs + 1 };
+    const program = { key, pipeline, layout, buffers: inputs + outputs };
     this.#programs.set(key, program);
     return program;
   }
 
-  #layout(inputs: number): GPUBindGroupLayout {
-    let layout = this.#layouts.get(inputs);
+  #layout(inputs: number, outputs: number): GPUBindGroupLayout {
+    const key = `${inputs}:${outputs}`;
+    let layout = this.#layouts.get(key);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }];
-      for (let i = 0; i <= inputs; i++) {
+      for (let i = 0; i < inputs + outputs; i++) {
         entries.push({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: { type: i < inputs ? 'read-only-storage' : 'storage' } });
       }
       layout = this.device.createBindGroupLayout({ entries });
-      this.#layouts.set(inputs, layout);
+      this.#layouts.set(key, layout);
     }
     return layout;
   }

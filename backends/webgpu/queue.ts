@@ -11,7 +11,8 @@ import { BackendError } from '../../core/errors.js';
 import { MAP_READ_MODE, USAGE } from './buffers.js';
 import { PARAM_BYTES, PARAM_WORDS, type Program } from './programs.js';
 
-const MAX_BATCH = 64;
+/** Dispatches per submitted batch at most. */
+export const MAX_BATCH = 64;
 
 export type Workgroups = readonly [number, number, number];
 
@@ -22,17 +23,23 @@ export class CommandQueue {
   readonly #arena: GPUBuffer;
   #count = 0;
   readonly #errors: string[] = [];
-  /** Dispatches and submits so far (for tests and profiling). */
-  readonly stats = { dispatches: 0, submits: 0 };
+  #pipeline: GPUComputePipeline | undefined;
+  /**
+   * What the device was asked for so far (for tests, bench:gpu and profiling): dispatches, submits, pipeline
+   * switches within a pass (a dispatch whose pipeline differs from the previous one's), the parameter words
+   * written with each batch (bytes), and the bytes read back to the host.
+   */
+  readonly stats = { dispatches: 0, submits: 0, pipelineSwitches: 0, paramBytes: 0, bytesRead: 0 };
 
-  constructor(private readonly device: GPUDevice) {
+  /** @param afterSubmit runs after every submit (the pool destroys the buffers it released beyond its limit). */
+  constructor(private readonly device: GPUDevice, private readonly afterSubmit: () => void = () => {}) {
     this.#arena = device.createBuffer({ size: MAX_BATCH * PARAM_BYTES, usage: USAGE.UNIFORM | USAGE.COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
       this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
     });
   }
 
-  /** Record one dispatch of `program` over `buffers` (inputs, then the output) with u32 parameter words. */
+  /** Record one dispatch of `program` over `buffers` (inputs, then the outputs) with u32 parameter words. */
   dispatch(program: Program, buffers: readonly GPUBuffer[], params: ArrayLike<number>, groups: Workgroups): void {
     if (buffers.length !== program.buffers) throw new Error(`${program.key}: ${buffers.length} buffers bound, ${program.buffers} expected`);
     if (params.length > PARAM_WORDS) throw new Error(`${program.key}: ${params.length} parameter words (at most ${PARAM_WORDS})`);
@@ -45,7 +52,11 @@ export class CommandQueue {
     this.#pass ??= this.#encoder.beginComputePass();
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.#arena, offset: slot * PARAM_BYTES, size: PARAM_BYTES } }];
     buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    this.#pass.setPipeline(program.pipeline);
+    if (this.#pipeline !== program.pipeline) {
+      this.#pass.setPipeline(program.pipeline);
+      this.#pipeline = program.pipeline;
+      this.stats.pipelineSwitches++;
+    }
     this.#pass.setBindGroup(0, this.device.createBindGroup({ layout: program.layout, entries }));
     this.#pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.stats.dispatches++;
@@ -56,10 +67,13 @@ export class CommandQueue {
     if (!this.#encoder) return;
     this.#pass?.end();
     this.device.queue.writeBuffer(this.#arena, 0, this.#params, 0, this.#count * PARAM_WORDS);
+    this.stats.paramBytes += this.#count * PARAM_WORDS * 4;
     this.device.queue.submit([this.#encoder.finish()]);
     this.stats.submits++;
+    this.afterSubmit();
     this.#encoder = undefined;
     this.#pass = undefined;
+    this.#pipeline = undefined;
     this.#count = 0;
   }
 
@@ -75,6 +89,8 @@ export class CommandQueue {
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     this.stats.submits++;
+    this.afterSubmit();
+    this.stats.bytesRead += bytes;
     try {
       await staging.mapAsync(MAP_READ_MODE);
       this.#throwErrors();

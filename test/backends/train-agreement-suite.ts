@@ -79,6 +79,6 @@ export async function trainAgreement(names: readonly string[]): Promise<void> {
         const alone = await trainOn(name, trial, false);
         expect(snapshot(paths.trialDir(together, trial))).toEqual(snapshot(alone));
       }
-    });
+    }, 360_000); // three short trainings: about 140 s on llvmpipe on two busy cores, past vitest's default
   });
 }

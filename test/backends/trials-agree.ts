@@ -10,16 +10,16 @@ import { runTrial } from '../../core/experiment/runner.js';
 import { readCsv } from '../../core/results/csv.js';
 import * as paths from '../../core/results/paths.js';
 import { claimConfigDir, loadKernels } from '../../core/results/store.js';
-import { DENSE_300_100 } from '../../core/nn/model.js';
+import { DENSE_300_100, type ModelSpec } from '../../core/nn/model.js';
 import { closeness } from '../support/allclose.js';
 import { syntheticSet } from '../support/synthetic.js';
 
 /**
- * Two trials on disk (trial folders) agree round by round: the same evaluations; losses and weights to 1e-3
- * relative (Adam steps of float32 rounding differences); accuracies within 2 of 100 examples (an example whose
+ * Two trials of `spec` on disk (trial folders) agree round by round: the same evaluations; losses and weights to
+ * 1e-3 relative (Adam steps of float32 rounding differences); accuracies within 2 of 100 examples (an example whose
  * logits nearly tie, or a pixel whose attack gradient is within rounding of 0, may flip); identical masks.
  */
-export function expectTrialsAgree(other: string, reference: string, rounds: number): void {
+export function expectTrialsAgree(other: string, reference: string, rounds: number, spec: ModelSpec = DENSE_300_100): void {
   for (let round = 0; round < rounds; round++) {
     for (const split of ['valid', 'test'] as const) {
       const a = readCsv(paths.metricsFile(paths.roundDir(other, round), split));
@@ -31,9 +31,9 @@ export function expectTrialsAgree(other: string, reference: string, rounds: numb
         expect(Math.abs((row.adv_acc as number) - (b[i]!.adv_acc as number))).toBeLessThanOrEqual(0.02);
       });
     }
-    const [wa, wb] = [loadKernels(other, round, 'post_kernels', DENSE_300_100), loadKernels(reference, round, 'post_kernels', DENSE_300_100)];
-    wa.forEach((w, l) => expect(closeness(w, wb[l]!, 1e-3, 1e-4)).toBeLessThanOrEqual(1));
-    expect(loadKernels(other, round, 'masks', DENSE_300_100)).toEqual(loadKernels(reference, round, 'masks', DENSE_300_100));
+    const [wa, wb] = [loadKernels(other, round, 'post_kernels', spec), loadKernels(reference, round, 'post_kernels', spec)];
+    wa.forEach((w, l) => expect(closeness(w, wb[l]!, 1e-3, 1e-4), spec.parameters[l]!.name).toBeLessThanOrEqual(1));
+    expect(loadKernels(other, round, 'masks', spec)).toEqual(loadKernels(reference, round, 'masks', spec));
   }
 }
 
@@ -44,13 +44,15 @@ const PRUNED_CONFIG: ExperimentConfig = {
 };
 
 /**
- * A short pruned trial (three rounds of FGSM-adversarial training on synthetic data) on `backend`, into a new
- * temporary folder; returns its trial folder, for expectTrialsAgree(.., 3).
+ * A short pruned trial (three rounds of FGSM-adversarial training on synthetic data, or as `overrides` change it:
+ * another model, attack, ...) on `backend`, into a new temporary folder; returns its trial folder, for
+ * expectTrialsAgree(.., 3).
  */
-export async function trainPrunedTrial(backend: Backend, name: string): Promise<string> {
+export async function trainPrunedTrial(backend: Backend, name: string, overrides: Partial<ExperimentConfig> = {}): Promise<string> {
   setActiveBackend(backend);
+  const config = { ...PRUNED_CONFIG, ...overrides };
   const dir = mkdtempSync(join(tmpdir(), `rsn-pruned-${name}-`));
-  claimConfigDir(dir, 'test', PRUNED_CONFIG, false);
-  await runTrial(PRUNED_CONFIG, PRUNED_DATA, 0, { configDir: dir, backend: name });
+  claimConfigDir(dir, 'test', config, false);
+  await runTrial(config, PRUNED_DATA, 0, { configDir: dir, backend: name });
   return paths.trialDir(dir, 0);
 }

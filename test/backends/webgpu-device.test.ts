@@ -7,14 +7,15 @@ import { useBackend } from '../support/backend.js';
 import { acquireDevice, SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { ProgramCache } from '../../backends/webgpu/programs.js';
 import { CommandQueue } from '../../backends/webgpu/queue.js';
-import { loadWebgpuBackend, type WebgpuBackend } from '../../backends/webgpu/index.js';
+import { createWebgpuBackend, loadWebgpuBackend, type WebgpuBackend } from '../../backends/webgpu/index.js';
 import { main } from '../../cli/main.js';
-import { disposeAll, fromHost, setActiveBackend } from '../../core/autodiff/engine.js';
+import { disposeAll, fromHost, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
 import * as op from '../../core/autodiff/ops.js';
 import { BackendError, ShapeError } from '../../core/errors.js';
 import { Rng } from '../../core/nn/rng.js';
 import { compare, oracle, TOL } from './support.js';
-import { autoBatchTrials, bytesPerNetwork, MAX_AUTO_BATCH } from '../../benchmarks/paper/batch-size.js';
+import { autoBatchTrials, bytesPerNetwork, MAX_AUTO_BATCH } from '../../core/experiment/jobs/batch-size.js';
 import { DEFAULT_CONFIG } from '../../core/experiment/config.js';
 import { rsn } from '../support/rsn-cli.js';
 
@@ -176,6 +177,26 @@ describe.skipIf(!backend)('webgpu kernels and reads', () => {
     });
     expectClose([got, want], TOL.reduction);
     expect(gpu.stats().submits).toBeGreaterThan(2);
+  });
+
+  it('keeps buffers released beyond the pool limit alive until their dispatches are submitted', async () => {
+    // Pool limit 0: every released buffer is destroyed, while later dispatches of the same batch may still name
+    // it as an input. Destroyed at once, the submit failed ("used in submit while destroyed"; bench:gpu at T=160).
+    const limited = createWebgpuBackend(await acquireDevice(), 0);
+    const x = random(50);
+    const chain = (t: Tensor) => tidy(() => {
+      let acc = t;
+      for (let i = 0; i < 40; i++) acc = op.mul(op.add(acc, t), t);
+      return acc;
+    });
+    setActiveBackend(limited);
+    const input = fromHost(x.values, x.shape);
+    const out = chain(input);
+    const got = (await out.data()) as Float32Array;
+    disposeAll([input, out]);
+    limited.close?.();
+    const [want] = await both([x], chain);
+    expect(Array.from(got)).toEqual(Array.from(want));
   });
 
   it('reports a device error (here an invalid shader) as a BackendError at the next read', async () => {

@@ -14,7 +14,7 @@ import type { Info, KernelContext, WebgpuHandle } from './context.js';
  * comparison helpers make every result match the reference (backends/reference/index.ts) exactly, including
  * NaN, signed zeros and subnormals, except the last-ulp rounding of exp and log.
  */
-const BINARY: Record<BinaryPrimitive, string> = {
+export const BINARY: Record<BinaryPrimitive, string> = {
   add: 'u(f(a) + f(b))',
   sub: 'u(f(a) - f(b))',
   mul: 'u(f(a) * f(b))',
@@ -26,7 +26,7 @@ const BINARY: Record<BinaryPrimitive, string> = {
   equal: 'select(0u, ONE, eq(a, b))',
 };
 
-const UNARY: Record<UnaryPrimitive, string> = {
+export const UNARY: Record<UnaryPrimitive, string> = {
   neg: 'a ^ 0x80000000u',
   exp: 'u(exp(f(a)))',
   log: 'u(log(f(a)))',
@@ -35,8 +35,10 @@ const UNARY: Record<UnaryPrimitive, string> = {
   sign: 'select(select((a & 0x80000000u) | ONE, a, is_nan(a)), 0u, (a & 0x7fffffffu) == 0u)',
 };
 
-/** clip(x, lo, hi) with lo, hi in p(2), p(3): x < lo ? lo : x > hi ? hi : x. */
-const CLIP = 'select(select(a, p(3u), gt(a, p(3u))), p(2u), gt(p(2u), a))';
+/** clip(x, lo, hi) on the bits of WGSL expressions: x < lo ? lo : x > hi ? hi : x. */
+export const clipBits = (x: string, lo: string, hi: string): string => `select(select(${x}, ${hi}, gt(${x}, ${hi})), ${lo}, gt(${lo}, ${x}))`;
+/** clip with lo, hi in p(2), p(3). */
+const CLIP = clipBits('a', 'p(2u)', 'p(3u)');
 /** where(c, a, b): c != 0 (NaN included) picks a. */
 const WHERE = 'select(c, b, (a & 0x7fffffffu) != 0u)';
 

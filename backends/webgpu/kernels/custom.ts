@@ -1,0 +1,115 @@
+/**
+ * The webgpu backend's kernels for the library's elementwise custom ops (core/nn/custom-ops.ts): adam, signStep
+ * and pgdStep, each one dispatch over float32 tensors of one shape (any shape: T stacked networks are T times
+ * the elements). Each evaluates its composition's operations in the composition's order, each with the WGSL
+ * expression of the primitive kernel the composition would run (elementwise.ts), on the attributes rounded to
+ * float32 as the composition's scalar tensors are; so its results equal the composition's on the same device,
+ * bit for bit.
+ *
+ * Separate dispatches store each intermediate result; one shader does not, and a shader compiler may then
+ * contract a product and the sum that uses it into one fused multiply-add (GLSL, which Dawn's OpenGL ES backend
+ * hands on, allows it for any expression not declared `precise`) or otherwise rearrange across operations.
+ * So every intermediate result passes through `kept`: an exclusive-or with parameter word 1, which is zero at
+ * run time and unknown when the shader is compiled, so the next operation sees an opaque value, as after a load.
+ */
+import { sameShape, sizeOf } from '../../../core/autodiff/shapes.js';
+import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
+import { FLOAT_BITS_WGSL, elementGroups, floatBits, perElement } from '../shaders.js';
+import type { Info, KernelContext, WebgpuHandle } from './context.js';
+import { BINARY, UNARY, clipBits } from './elementwise.js';
+
+/** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
+const FIRST_ATTRIBUTE = 2;
+const attribute = (k: number) => `p(${FIRST_ATTRIBUTE + k}u)`;
+
+/** The primitives' expressions over the bits a, b as functions, each result kept (see the header). */
+const OPERATIONS_WGSL = /* wgsl */ `
+fn kept(x: u32) -> u32 { return x ^ p(1u); }
+fn add_(a: u32, b: u32) -> u32 { return kept(${BINARY.add}); }
+fn sub_(a: u32, b: u32) -> u32 { return kept(${BINARY.sub}); }
+fn mul_(a: u32, b: u32) -> u32 { return kept(${BINARY.mul}); }
+fn div_(a: u32, b: u32) -> u32 { return kept(${BINARY.div}); }
+fn sqrt_(a: u32) -> u32 { return kept(${UNARY.sqrt}); }
+fn sign_(a: u32) -> u32 { return kept(${UNARY.sign}); }
+fn clip_(a: u32, lo: u32, hi: u32) -> u32 { return ${clipBits('a', 'lo', 'hi')}; }
+`;
+
+/** clip(x + sign(g) * scale, min, max) with scale, min, max the attributes from `first` (attack.ts, signStep). */
+const signStepWgsl = (x: string, g: string, first: number) =>
+  `clip_(add_(${x}, mul_(sign_(${g}), ${attribute(first)})), ${attribute(first + 1)}, ${attribute(first + 2)})`;
+
+interface Fused {
+  readonly key: string;
+  readonly inputs: number;
+  readonly outputs: number;
+  /** The body after the inputs are loaded as in0, in1, ... (u32 bits); it stores out0, out1, ... at i. */
+  readonly body: string;
+}
+
+const ADAM: Fused = {
+  key: 'custom:adam',
+  inputs: 4,
+  outputs: 3,
+  // attributes: beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate (core/nn/adam.ts).
+  body: `
+  let w = in0[i]; let g = in1[i]; let m = in2[i]; let v = in3[i];
+  let m2 = add_(mul_(m, ${attribute(0)}), mul_(g, ${attribute(1)}));
+  let v2 = add_(mul_(v, ${attribute(2)}), mul_(mul_(g, g), ${attribute(3)}));
+  out0[i] = sub_(w, mul_(div_(m2, add_(sqrt_(v2), ${attribute(4)})), ${attribute(5)}));
+  out1[i] = m2;
+  out2[i] = v2;`,
+};
+
+const SIGN_STEP: Fused = {
+  key: 'custom:signStep',
+  inputs: 2,
+  outputs: 1,
+  // attributes: scale, min, max.
+  body: `
+  out0[i] = ${signStepWgsl('in0[i]', 'in1[i]', 0)};`,
+};
+
+const PGD_STEP: Fused = {
+  key: 'custom:pgdStep',
+  inputs: 3,
+  outputs: 1,
+  // attributes: step, min, max, -eps, eps (core/attacks/pgd.ts, projectedStep).
+  body: `
+  let x = in0[i];
+  let stepped = ${signStepWgsl('in1[i]', 'in2[i]', 0)};
+  let eta = clip_(sub_(stepped, x), ${attribute(3)}, ${attribute(4)});
+  out0[i] = clip_(add_(x, eta), ${attribute(1)}, ${attribute(2)});`,
+};
+
+function source({ inputs, outputs, body }: Fused): string {
+  const bindings = [
+    ...Array.from({ length: inputs }, (_, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<u32>;`),
+    ...Array.from({ length: outputs }, (_, k) => `@group(0) @binding(${inputs + k + 1}) var<storage, read_write> out${k}: array<u32>;`),
+  ];
+  return `${FLOAT_BITS_WGSL}${OPERATIONS_WGSL}${bindings.join('\n')}\n${perElement(body)}`;
+}
+
+/**
+ * The kernels, given the device's storage buffers per shader stage (Adam binds seven): each declines (the
+ * composition runs) where its inputs differ in shape, are not float32 (the engine passes only float32), or the
+ * device cannot bind them.
+ */
+export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: number): LibraryKernels<WebgpuHandle> {
+  const run = (fused: Fused, inputs: readonly Info[], attributes: readonly number[]): WebgpuHandle[] | undefined => {
+    if (!inputs.every((t) => sameShape(t.shape, inputs[0]!.shape)) || inputs.some((t) => t.dtype !== 'float32') || fused.inputs + fused.outputs > maxStorageBuffers) return undefined;
+    const n = sizeOf(inputs[0]!.shape);
+    const outputs = Array.from({ length: fused.outputs }, () => ctx.output(n));
+    const program = ctx.programs.get(fused.key, fused.inputs, () => source(fused), fused.outputs);
+    const params = [n, 0, ...attributes.map(floatBits)];
+    ctx.queue.dispatch(program, [...inputs.map((t) => t.handle.buffer), ...outputs.map((o) => o.buffer)], params, elementGroups(n));
+    return outputs;
+  };
+  return {
+    adam: ({ w, g, m, v }, { learningRate, beta1, beta2, epsilon }) =>
+      run(ADAM, [w, g, m, v], [beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate]),
+    // An empty or NaN clip range declines: the composition's clip then reports it.
+    signStep: ({ x, g }, { scale, min, max }) => (min <= max ? run(SIGN_STEP, [x, g], [scale, min, max]) : undefined),
+    pgdStep: ({ x, current, g }, { step, eps, min, max }) =>
+      (min <= max && -eps <= eps ? run(PGD_STEP, [x, current, g], [step, min, max, -eps, eps]) : undefined),
+  };
+}

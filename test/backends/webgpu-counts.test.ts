@@ -1,0 +1,127 @@
+/**
+ * What a training step asks of the device, counted on the adapter at hand (llvmpipe in CI), against oracles
+ * derived by hand: stacking T networks changes no dispatch, submit or parameter word (one program whatever T);
+ * the only upload that grows with T is PGD's random start, 60 x 784 floats per network; a step reads back one
+ * float per network (its loss). The fused kernels (backends/webgpu/kernels/custom.ts) save what their
+ * compositions would dispatch beyond one, once per Adam parameter and attack step; the counts are bounded
+ * by the counts before them less that saving, so a change that adds a dispatch or a submit fails.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WebgpuBackend } from '../../backends/webgpu/index.js';
+import { MAX_BATCH } from '../../backends/webgpu/queue.js';
+import { countStackedSteps, type StepCounts } from '../../benchmarks/perf/gpu/stacked-steps.js';
+import type { StepKind } from '../../benchmarks/perf/gpu/workloads.js';
+import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
+import { disposeAll, fromHost, keep, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
+import type { Tensor } from '../../core/autodiff/tensor.js';
+import { attackSpec, signStep } from '../../core/attacks/attack.js';
+import { projectedStep } from '../../core/attacks/pgd.js';
+import { Adam } from '../../core/nn/adam.js';
+import { DENSE_300_100 } from '../../core/nn/model.js';
+import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
+import { useBackend } from '../support/backend.js';
+
+// llvmpipe where no hardware adapter exists (CI); see conformance-webgpu.test.ts.
+process.env[SOFTWARE_ENV] ??= '1';
+
+const backend = await useBackend('webgpu').then((b) => b as WebgpuBackend, (e: Error) => {
+  console.warn(`webgpu-counts: skipping: ${e.message.split('\n')[0]}`);
+  return undefined;
+});
+
+const RANDOM_START_BYTES = 60 * 784 * 4;
+
+/**
+ * A dense-300-100 step's dispatches and submits at T = 1 before the fused kernels (docs/backends.md, the counts
+ * table, from `RSN_WEBGPU_SOFTWARE=1 npm run bench:gpu -- --quick`).
+ */
+const UNFUSED: Readonly<Record<StepKind, { dispatches: number; submits: number }>> = {
+  natural: { dispatches: 85, submits: 3 },
+  fgsm: { dispatches: 183, submits: 4 },
+  pgd: { dispatches: 630, submits: 11 },
+};
+
+describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
+  const counted = async (trials: number): Promise<StepCounts[]> => {
+    setActiveBackend(backend!);
+    return countStackedSteps(trials, () => backend!.stats());
+  };
+
+  it('T = 1, 2 and 3: the same dispatches, submits and parameter words; uploads grow by the random start only; one float read per network', async () => {
+    const [one, two, three] = [await counted(1), await counted(2), await counted(3)];
+    for (let k = 0; k < one.length; k++) {
+      const [a, b, c] = [one[k]!, two[k]!, three[k]!];
+      for (const s of [b, c]) {
+        expect(s.dispatches, a.kind).toBe(a.dispatches);
+        expect(s.submits, a.kind).toBe(a.submits);
+        expect(s.paramBytes, a.kind).toBe(a.paramBytes);
+      }
+      const perNetwork = a.kind === 'pgd' ? RANDOM_START_BYTES : 0;
+      expect(b.bytesUploaded - a.bytesUploaded, a.kind).toBe(perNetwork);
+      expect(c.bytesUploaded - b.bytesUploaded, a.kind).toBe(perNetwork);
+      for (const [s, trials] of [[a, 1], [b, 2], [c, 3]] as const) expect(s.bytesRead, `${a.kind} T=${trials}`).toBe(4 * trials);
+      expect(a.pipelineSwitches).toBeLessThanOrEqual(a.dispatches);
+    }
+    expect(one.map((s) => s.kind)).toEqual(['natural', 'fgsm', 'pgd']);
+    // An attack adds work: FGSM more than natural, PGD-10 more than FGSM.
+    expect(one[1]!.dispatches).toBeGreaterThan(one[0]!.dispatches);
+    expect(one[2]!.dispatches).toBeGreaterThan(one[1]!.dispatches);
+  }, 600_000);
+
+  /** Dispatches recorded by fn on `on` (the backend, or the backend without its custom kernels). */
+  const dispatchesOf = (on: Backend, fn: () => Tensor[]): number => {
+    setActiveBackend(on);
+    const before = backend!.stats().dispatches;
+    disposeAll(tidy(fn));
+    return backend!.stats().dispatches - before;
+  };
+  /** The dispatches of one call of each custom op: its composition's (without custom kernels) or the fused kernel's. */
+  const callDispatches = (custom: boolean) => {
+    const on = custom ? backend! : withoutCustomKernels(backend!);
+    // Created on the active backend, whose custom kernels (or none) the call then finds.
+    const tensor = () => fromHost(Float32Array.of(0.25, -0.5, 0, 1), [4]);
+    // Adam's second step (the first also creates the moments).
+    setActiveBackend(on);
+    const adam = new Adam();
+    const w = keep(fromHost(Float32Array.of(1, 2), [2]));
+    disposeAll(adam.apply([w], [w]));
+    const counts = {
+      adam: dispatchesOf(on, () => adam.apply([w], [w])),
+      signStep: dispatchesOf(on, () => [signStep(tensor(), tensor(), 0.3, attackSpec('fgsm'))]),
+      pgdStep: dispatchesOf(on, () => [projectedStep(tensor(), tensor(), tensor(), attackSpec('pgd'))]),
+    };
+    adam.reset();
+    w.dispose();
+    return counts;
+  };
+
+  it('the fused kernels save their compositions\' dispatches but one, once per Adam parameter and attack step: counts at most the unfused ones less that', async () => {
+    const composed = callDispatches(false);
+    expect(callDispatches(true)).toEqual({ adam: 1, signStep: 1, pgdStep: 1 });
+    const saved = { adam: composed.adam - 1, signStep: composed.signStep - 1, pgdStep: composed.pgdStep - 1 };
+    expect(Math.min(saved.adam, saved.signStep, saved.pgdStep)).toBeGreaterThan(0);
+    const parameters = DENSE_300_100.parameters.length;
+    const { iterations } = attackSpec('pgd');
+    const saving: Record<StepKind, number> = {
+      natural: parameters * saved.adam,
+      fgsm: parameters * saved.adam + saved.signStep,
+      pgd: parameters * saved.adam + iterations * saved.pgdStep,
+    };
+    const fused = await counted(1);
+    setActiveBackend(withoutCustomKernels(backend!));
+    const unfused = await countStackedSteps(1, () => backend!.stats());
+    for (const [k, step] of fused.entries()) {
+      const { kind } = step;
+      // The fused kernels replace their compositions and nothing else; the compositions add no dispatch either.
+      expect(unfused[k]!.dispatches - step.dispatches, kind).toBe(saving[kind]);
+      expect(unfused[k]!.dispatches, kind).toBeLessThanOrEqual(UNFUSED[kind].dispatches);
+      // A regression bound: no step dispatches or submits more than before the fused kernels less their saving.
+      expect(step.dispatches, kind).toBeLessThanOrEqual(UNFUSED[kind].dispatches - saving[kind]);
+      expect(step.dispatches, kind).toBeLessThan(UNFUSED[kind].dispatches);
+      // Batches of MAX_BATCH dispatches, the last one submitted by the loss's read, and the read's own copy.
+      expect(step.submits, kind).toBeLessThanOrEqual(Math.ceil(step.dispatches / MAX_BATCH) + 1);
+      expect(step.submits, kind).toBeLessThanOrEqual(UNFUSED[kind].submits);
+    }
+  }, 600_000);
+});
+
