@@ -2,10 +2,13 @@
  * rsn as a library (package.json "exports": "rsn"). Run a configuration or one trial with callbacks, read a
  * results directory, write the report, read a round's weights:
  *
- *   import { runExperiment, loadResults, resultsRows } from 'rsn';
+ *   import { runExperiment, loadResults, writeReport } from 'rsn';
  *   const run = await runExperiment({ experiment: 'reinit_orig', trials: 1, train_iters: 500, prune_iters: 2 },
  *     { baseDir: 'results', onEvaluation: (r) => console.log(r.round, r.iteration, r.test_acc) });
- *   const rows = resultsRows(loadResults('results'));   // results.csv's rows
+ *   const rounds = loadResults('results').configs[0]!.trials[0]!.rounds;   // summaries, metrics, weights' folders
+ *   await writeReport('results');                                          // results/report/: figures, tables, CSVs
+ *
+ * docs/library.md has a longer example.
  */
 export { runExperiment, runTrial, type ExperimentRun, type RunExperimentOptions } from './run.js';
 export { backendDetails, type BackendDetails } from './provenance.js';
@@ -26,4 +29,4 @@ export type { EarlyStopping, RoundSummary, SplitMetrics, TrialManifest, EvalRow 
 export { loadResults, NoResultsError, CorruptResultsError, type ResultsSet, type ConfigResult, type TrialResult, type RoundResult } from '../core/report/load.js';
 export { writeReport, DEFAULT_ITERATION, type ReportOptions, type ReportResult, type ReportSection } from '../core/report/report.js';
 export { readNpy } from '../core/results/npy.js';
-export { RsnError, ConfigError } from '../core/errors.js';
+export { RsnError, ConfigError, LeaseHeldError, MixedBackendsError, ResultsDamagedError, FileWriteError, DataError, BackendError } from '../core/errors.js';

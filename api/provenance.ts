@@ -1,19 +1,22 @@
 /**
- * What trial manifests record about the backend, read from the loaded backend object: the BLAS build and
- * threads of the native addon, tfjs' backend and its detected features, and which adapter runs the kernels.
+ * What trial manifests record about the backend, read from the loaded backend object: the library of the native
+ * addon's matrix products (oneDNN or OpenBLAS), its build and threads, tfjs' backend and its detected features,
+ * and which adapter runs the kernels.
  */
 import type { Backend } from '../core/autodiff/backend.js';
-import { loadAddon } from '../backends/native/addon.js';
+import type { NativeBackend } from '../backends/native/index.js';
 import type { TfjsBackend } from '../backends/tfjs/adapter.js';
 
 export type BackendDetails = Record<string, string | number | boolean>;
 
 const isTfjs = (backend: Backend): backend is TfjsBackend => 'tf' in backend && typeof (backend as TfjsBackend).tf?.getBackend === 'function';
 
+const isNative = (backend: Backend): backend is NativeBackend => backend.name === 'native' && typeof (backend as NativeBackend).products === 'function';
+
 export function backendDetails(backend: Backend): BackendDetails {
-  if (backend.name === 'native') {
-    const addon = loadAddon();
-    return { adapter: 'backends/native (N-API addon, C kernels)', blas: addon.blasConfig(), blas_threads: addon.getThreads() };
+  if (isNative(backend)) {
+    const { library, config, threads } = backend.products();
+    return { adapter: 'backends/native (N-API addon, C kernels)', products: library, products_build: config, products_threads: threads };
   }
   if (isTfjs(backend)) {
     const { tf } = backend;

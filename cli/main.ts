@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { RsnError } from '../core/errors.js';
+import { ERRNO_WORDS, RsnError } from '../core/errors.js';
 import { backendsCommand } from './commands/backends.js';
 import { trainCommand } from './commands/train.js';
 import { benchCommand } from './commands/bench.js';
@@ -8,6 +8,19 @@ import { reportCommand } from './commands/report.js';
 import { auditCommand } from './commands/audit.js';
 import { expandLegacyShortFlags } from './options.js';
 import { InterruptedError } from './interrupt.js';
+import { COLUMNS, wrap } from './wrap.js';
+
+/**
+ * `rsn: message` on stderr. On a terminal wrapped at spaces to its width (at most 80 columns), the hint lines
+ * indented under the message; in logs and pipes one line per line of the message, for grep.
+ */
+export function errorLines(message: string, terminalColumns?: number): string {
+  return terminalColumns === undefined ? `rsn: ${message}` : wrap(message, Math.min(COLUMNS, terminalColumns), 'rsn: ');
+}
+
+const writeError = (message: string): void => {
+  process.stderr.write(`${errorLines(message, process.stderr.isTTY ? process.stderr.columns ?? COLUMNS : undefined)}\n`);
+};
 
 export function buildProgram(): Command {
   const program = new Command('rsn')
@@ -29,7 +42,7 @@ export function buildProgram(): Command {
  */
 export function reportStrayErrors(): void {
   const stray = (error: unknown) => {
-    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    writeError(describeError(error));
     process.exit(error instanceof RsnError ? 2 : 70);
   };
   process.on('uncaughtException', stray);
@@ -44,10 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof InterruptedError) {
-      process.stderr.write(`rsn: ${error.message}\n`);
+      writeError(error.message);
       return error.exitCode;
     }
-    process.stderr.write(`rsn: ${describeError(error)}\n`);
+    writeError(describeError(error));
     return error instanceof RsnError ? 2 : 70;
   }
 }
@@ -60,11 +73,7 @@ export function describeError(error: unknown): string {
   if (error instanceof RsnError) return error.message;
   const e = error as Partial<NodeJS.ErrnoException> & { message?: string; stack?: string };
   if (typeof e?.code === 'string' && typeof e.path === 'string') {
-    const what: Record<string, string> = {
-      EACCES: 'permission denied', EPERM: 'operation not permitted', ENOENT: 'no such file or folder', ENOTDIR: 'a part of the path is a file, not a folder',
-      EISDIR: 'is a folder, not a file', ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
-    };
-    return `cannot ${e.syscall ?? 'access'} ${e.path}: ${what[e.code] ?? e.code} (${e.code})\n  -> check that path (free space, permissions, --base_dir) and run the same command again; completed rounds are kept`;
+    return `cannot ${e.syscall ?? 'access'} ${e.path}: ${ERRNO_WORDS[e.code] ?? e.code} (${e.code})\n  -> check that path (free space, permissions) and run the same command again; completed rounds are kept`;
   }
   const detail = process.env.RSN_DEBUG ? `\n${e?.stack ?? String(error)}` : '\n  -> this is a bug in rsn: please report it with the command line (RSN_DEBUG=1 prints the stack trace)';
   return `internal error: ${e?.message ?? String(error)}${detail}`;

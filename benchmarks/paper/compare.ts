@@ -16,7 +16,7 @@
  */
 import type { DatasetName } from '../../core/data/index.js';
 import { judge, TOLERANCE_FLOOR, TOLERANCE_SDS, type MeanSd, type Verdict } from '../../core/report/agreement.js';
-import type { ConfigResult, ResultsSet } from '../../core/report/load.js';
+import type { ConfigResult, ResultsSet } from '../../core/report/results-set.js';
 import type { ReportSection } from '../../core/report/report.js';
 import { accuracyCell, COLUMN_LABEL, COLUMNS, formatStat, type CellValue, type Column, type Training } from '../../core/report/tables.js';
 import { PAPER_SETTINGS, PAPER_TABLES } from './expected.js';
@@ -104,6 +104,32 @@ export function compareWithPaper(set: ResultsSet, step: number = PAPER_SETTINGS.
 
 const signed = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)}` : '—');
 
+/** '19 agree, 45 differ (64 of 72 cells have results here)': the verdicts counted. */
+export function verdictCounts(c: PaperComparison): string {
+  const count = (v: Verdict) => c.cells.filter((x) => x.verdict === v).length;
+  return `${count('agrees')} agree, ${count('differs')} differ (${count('agrees') + count('differs')} of ${c.cells.length} cells have results here)`;
+}
+
+/** The comparison's cells as a Markdown table, one row each. */
+export function comparisonTable(cells: readonly ComparisonCell[]): string[] {
+  return [
+    '| dataset | % remaining | column | training | ours (mean±sd, n) | paper (mean±sd) | diff | tolerance | verdict |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...cells.map((x) => `| ${x.dataset} | ${x.percent.toFixed(1)} | ${COLUMN_LABEL[x.column]} | ${x.training} | ` +
+      `${x.ours ? `${formatStat(x.ours.stat)}, n=${x.ours.stat.n}` : '—'} | ${x.paper.mean.toFixed(2)}±${x.paper.sd.toFixed(2)} | ` +
+      `${signed(x.diff)} | ${Number.isFinite(x.tolerance) ? x.tolerance.toFixed(2) : '—'} | ${x.verdict}${x.departures.length > 0 ? ' †' : ''} |`),
+  ];
+}
+
+/**
+ * What docs/reproduction.md publishes for an archive: the verdicts counted, then the cells with results, at the
+ * paper's evaluation. test/docs/reproduction-archive.test.ts checks each published table against its archive.
+ */
+export function publishedTable(set: ResultsSet): string {
+  const c = compareWithPaper(set);
+  return [`**${verdictCounts(c)}**`, '', ...comparisonTable(c.cells.filter((x) => x.ours))].join('\n');
+}
+
 export function comparisonMarkdown(c: PaperComparison): string {
   const count = (v: Verdict) => c.cells.filter((x) => x.verdict === v).length;
   const flagged = c.cells.filter((x) => x.departures.length > 0);
@@ -121,11 +147,7 @@ export function comparisonMarkdown(c: PaperComparison): string {
     `**${count('agrees')} agree, ${count('differs')} differ, ${count('no data')} without data** (of ${c.cells.length} cells).` +
       (flagged.length > 0 ? ` ${flagged.length} cell(s) marked † come from results whose settings differ from the paper's (listed below).` : ''),
     '',
-    '| dataset | % remaining | column | training | ours (mean±sd, n) | paper (mean±sd) | diff | tolerance | verdict |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...c.cells.map((x) => `| ${x.dataset} | ${x.percent.toFixed(1)} | ${COLUMN_LABEL[x.column]} | ${x.training} | ` +
-      `${x.ours ? `${formatStat(x.ours.stat)}, n=${x.ours.stat.n}` : '—'} | ${x.paper.mean.toFixed(2)}±${x.paper.sd.toFixed(2)} | ` +
-      `${signed(x.diff)} | ${Number.isFinite(x.tolerance) ? x.tolerance.toFixed(2) : '—'} | ${x.verdict}${x.departures.length > 0 ? ' †' : ''} |`),
+    ...comparisonTable(c.cells),
   ];
   const sources = new Map<string, readonly string[]>();
   for (const x of flagged) sources.set(x.ours!.config.key, [...new Set([...(sources.get(x.ours!.config.key) ?? []), ...x.departures])]);
@@ -137,7 +159,7 @@ export function comparisonMarkdown(c: PaperComparison): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The columns of paper-comparison.csv (README, "Results as CSV"); accuracies in percent, as in the paper. */
+/** The columns of paper-comparison.csv (docs/results.md, "The report's CSV files"); accuracies in percent, as in the paper. */
 export const COMPARISON_COLUMNS = [
   'dataset', 'percent_remaining', 'column', 'attack', 'accuracy', 'training', 'ours_mean_pct', 'ours_sd_pct', 'ours_n',
   'paper_mean_pct', 'paper_sd_pct', 'diff_pct', 'tolerance_pct', 'verdict', 'departures', 'config', 'round', 'ours_percent_remaining', 'iteration',
@@ -160,5 +182,8 @@ export function comparisonCsv(c: PaperComparison): string {
 /** The comparison as a section of `rsn report` (core/report/report.ts), with its CSV. */
 export const paperComparisonSection = (set: ResultsSet, iteration: number): ReportSection[] => {
   const comparison = compareWithPaper(set, iteration);
-  return [{ file: 'paper-comparison.md', markdown: comparisonMarkdown(comparison), csv: { file: 'paper-comparison.csv', text: comparisonCsv(comparison) } }];
+  return [{
+    file: 'paper-comparison.md', markdown: comparisonMarkdown(comparison), csv: { file: 'paper-comparison.csv', text: comparisonCsv(comparison) },
+    summary: `the paper's Tables 1-2: ${verdictCounts(comparison)}`,
+  }];
 };

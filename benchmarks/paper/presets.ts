@@ -35,19 +35,19 @@ const AS_PUBLISHED: Partial<ExperimentConfig> = { reset_to: 'round0_trained', la
 export const PRESETS: Readonly<Record<string, Preset>> = {
   paper: {
     name: 'paper',
-    description: "the protocol as published: 5 trials, 20 pruning rounds, 50,000 iterations per round, evaluated when the original did (every 500 within-epoch batches, so the paper's row is the evaluation after step 25,021)",
+    description: 'the protocol as published: 24 configurations x 5 trials, 21 rounds of 50,000 steps, evaluated when the original did (weeks of CPU: spread it over machines with --shard)',
     axes: FULL_AXES,
     config: { ...AS_PUBLISHED, trials: 5, prune_iters: 20, train_iters: 50000, eval_every: 500, eval_schedule: 'original' },
   },
   quick: {
     name: 'quick',
-    description: 'a reduced budget for one 2-core machine (about an hour on wasm): 1 trial, 11 pruning rounds (down to 8.7% remaining), 800 iterations per round, evaluation at 0 and 800 on 1,000 validation and 5,000 test images',
+    description: 'a reduced budget, about 40 minutes on a 2-core machine (wasm, 2 workers): 24 configurations x 1 trial, 12 rounds (down to 8.7% of the weights) of 800 steps, evaluated at 0 and 800 on 1,000 validation and 5,000 test images',
     axes: FULL_AXES,
     config: { ...AS_PUBLISHED, trials: 1, prune_iters: 11, train_iters: 800, eval_every: 800, valid_size: 1000, test_size: 5000 },
   },
   smoke: {
     name: 'smoke',
-    description: 'seconds: digits only, FGSM, both trainings, the three strategies, 1 trial, 1 pruning round, 20 iterations per round, 500 validation and 500 test images',
+    description: 'seconds, a check that everything runs: digits, FGSM, both trainings, the three strategies (6 configurations) x 1 trial, 2 rounds of 20 steps, 500 validation and 500 test images',
     axes: { ...FULL_AXES, datasets: ['digits'], attacks: ['fgsm'] },
     config: { ...AS_PUBLISHED, trials: 1, prune_iters: 1, train_iters: 20, eval_every: 10, valid_size: 500, test_size: 500 },
   },

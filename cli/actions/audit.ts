@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chooseBackend } from '../../backends/registry.js';
 import { setActiveBackend } from '../../core/autodiff/engine.js';
@@ -9,6 +9,7 @@ import { ConfigError } from '../../core/errors.js';
 import { loadResults } from '../../core/report/load.js';
 import { renderPng, renderSvg } from '../../core/report/render.js';
 import { toCsv } from '../../core/results/csv.js';
+import { writeFileAtomic } from '../../core/results/atomic.js';
 import { ProgressBar } from '../progress.js';
 
 /** A whole number flag, named in the message when it is not one. */
@@ -57,14 +58,15 @@ export async function audit(resultsDir: string, options: Record<string, string>)
   bar?.done();
   const out = resolve(options.out ?? join(root, 'report'));
   mkdirSync(join(out, 'figures'), { recursive: true });
-  writeFileSync(join(out, 'audit.csv'), toCsv(AUDIT_COLUMNS, auditRows(audits)));
-  writeFileSync(join(out, 'audit-findings.md'), `${auditFindings(audits)}\n`);
+  writeFileAtomic(join(out, 'audit.csv'), toCsv(AUDIT_COLUMNS, auditRows(audits)));
+  writeFileAtomic(join(out, 'audit-findings.md'), `${auditFindings(audits)}\n`);
   const svg = await renderSvg(auditFigure(audits));
-  writeFileSync(join(out, 'figures', 'audit.svg'), svg);
-  writeFileSync(join(out, 'figures', 'audit.png'), renderPng(svg));
+  writeFileAtomic(join(out, 'figures', 'audit.svg'), svg);
+  writeFileAtomic(join(out, 'figures', 'audit.png'), renderPng(svg));
   const raised = audits.reduce((n, a) => n + a.flags.filter((f) => f.raised).length, 0);
   const unreproduced = audits.filter((a) => a.rungs.some((r) => r.reproduces && !r.reproduces.equal)).length;
   process.stderr.write(`rsn audit: ${audits.length} round(s) audited, ${raised} masking flag(s) raised` +
     `${unreproduced > 0 ? `; the run's own attack was NOT reproduced in ${unreproduced} round(s) (another backend than the run's?)` : ''}\n` +
-    `wrote ${join(out, 'audit.csv')}, ${join(out, 'audit-findings.md')}, ${join(out, 'figures', 'audit.png')}\n`);
+    `wrote ${join(out, 'audit.csv')}, ${join(out, 'audit-findings.md')}, ${join(out, 'figures', 'audit.png')}\n` +
+    `rsn report ${resultsDir}${options.out ? ` --out ${options.out}` : ''} puts the audit into index.html\n`);
 }

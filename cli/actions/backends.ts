@@ -1,4 +1,9 @@
 import { backendEntries } from '../../backends/registry.js';
+import { COLUMNS, wrap } from '../wrap.js';
+
+const NAME = 12;
+const STATUS = 11;
+const TEXT = ' '.repeat(NAME + 1 + STATUS + 2);
 
 /** `rsn backends`: every backend, whether it loads here, and what to install when it does not. */
 export async function backends(options: { json?: boolean }): Promise<void> {
@@ -16,8 +21,14 @@ export async function backends(options: { json?: boolean }): Promise<void> {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
+  // 80 columns: the description beside the name, why a backend does not load and what to do below it.
   for (const row of rows) {
-    process.stdout.write(`${row.name.padEnd(12)} ${row.available ? 'available  ' : 'unavailable'}  ${row.description}\n`);
-    if (!row.available) process.stdout.write(`${' '.repeat(26)}${row.reason.replace(/\n/g, `\n${' '.repeat(26)}`)}\n`);
+    const head = `${row.name.padEnd(NAME)} ${(row.available ? 'available' : 'unavailable').padEnd(STATUS)}  `;
+    process.stdout.write(`${wrap(row.description, COLUMNS, head, TEXT)}\n`);
+    if (!row.available) {
+      const [why, ...hints] = row.reason.split('\n  -> ');
+      process.stdout.write(`${wrap(why!, COLUMNS, `${TEXT}why: `)}\n`);
+      for (const hint of hints) process.stdout.write(`${wrap(hint, COLUMNS, `${TEXT}fix: `)}\n`);
+    }
   }
 }

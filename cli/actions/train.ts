@@ -1,35 +1,24 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { runPool } from '../../benchmarks/paper/pool.js';
-import { groupBatches, isJobDone, type Job } from '../../benchmarks/paper/jobs.js';
-import { autoBatchTrials, parseBatchTrials } from '../../benchmarks/paper/batch-size.js';
-import { experimentId, ignoredFields, type ExperimentConfig } from '../../core/experiment/config.js';
-import { ConfigError, LeaseHeldError, RsnError } from '../../core/errors.js';
-import { prepareBaseDir } from '../../core/results/base-dir.js';
-import { JsonlLog } from '../../core/results/jsonl.js';
-import { describeHolder, isLeased, readHolder } from '../../core/results/lease.js';
+import { WORKER_ENTRY } from '../../api/workers.js';
+import { checkBackendChoice } from '../../backends/registry.js';
+import { experimentId } from '../../core/experiment/config.js';
+import { jobRounds, trialJobs, trialRange } from '../../core/experiment/jobs/job.js';
+import { parseBatchTrials } from '../../core/experiment/jobs/batch-size.js';
+import { runPlan } from '../../core/experiment/orchestrate.js';
+import { planRun } from '../../core/experiment/plan.js';
+import { LeaseHeldError, RsnError } from '../../core/errors.js';
+import { checkBaseDir } from '../../core/results/base-dir.js';
+import { describeHolder } from '../../core/results/lease.js';
 import { checkExperimentId, configDir, trialDir } from '../../core/results/paths.js';
-import { claimConfigDir, isRoundComplete } from '../../core/results/store.js';
-import { roundsFor } from '../../core/experiment/strategies.js';
-import { modelSpec, type ModelSpec } from '../../core/nn/models/index.js';
-import { chooseBackend } from '../../backends/registry.js';
+import { isRoundComplete } from '../../core/results/store.js';
+import { modelSpec, type ModelSpec } from '../../core/nn/model.js';
 import { InterruptedError, resumeCommand, signalExitCode, withInterrupts } from '../interrupt.js';
-import { configFromOptions } from '../options.js';
+import { configFromOptions, flagsGiven } from '../options.js';
+import { jobSteps, StepsDone } from '../job-work.js';
 import { formatDuration, ProgressBar } from '../progress.js';
+import { labelled, wrap } from '../wrap.js';
 
 const pct = (v: number) => (100 * v).toFixed(2);
-
-/** A trial needs at least this many; more would not fit the trial_XX folder names. */
-const MAX_TRIAL = 99;
-
-/** Flags the chosen strategy never reads are refused when given explicitly (they would change nothing). */
-function rejectIgnoredFlags(command: Command, config: ExperimentConfig): void {
-  for (const key of ignoredFields(config.experiment)) {
-    if (command.getOptionValueSource(key) !== 'cli') continue;
-    const why = key === 'prune_iters' ? 'trains one dense round and never prunes' : 'never resets weights (only reinit_orig does)';
-    throw new ConfigError(`--${key} has no effect with --experiment ${config.experiment}, which ${why}`, `leave out --${key}`);
-  }
-}
 
 /** "trial 3", "trials 0-4" (consecutive) or "trials 1, 3, 4". */
 export function trialNames(trials: readonly number[]): string {
@@ -48,60 +37,47 @@ function keptRounds(dir: string, trials: readonly number[], rounds: number, spec
   });
 }
 
-/** `rsn train`: one configuration, `trials` trials, every pruning round, results under --base_dir. */
+/**
+ * `rsn train`: one configuration, `trials` trials, every pruning round, results under --base_dir, through the one
+ * orchestration path (core/experiment/plan.ts, orchestrate.ts) with one worker process.
+ */
 export async function train(options: Record<string, unknown>, command: Command): Promise<void> {
-  // Everything the user can get wrong is checked before the backend and the data load.
-  const config = configFromOptions(options);
-  rejectIgnoredFlags(command, config);
-  const first = options.trial_start as number;
-  if (!Number.isInteger(first) || first < 0 || first + config.trials - 1 > MAX_TRIAL) {
-    throw new ConfigError(`--trial_start takes a whole number >= 0 with --trial_start + --trials <= ${MAX_TRIAL + 1}; got '${String(options.trial_start)}'`);
-  }
+  // Everything that can be checked without the backend and the data, before anything is written.
+  const config = configFromOptions(options, {}, flagsGiven(command));
+  const trials = trialRange(options.trial_start, config.trials);
   const batchTrials = parseBatchTrials(options.batch_trials);
-  const baseDir = prepareBaseDir(options.base_dir as string);
+  const baseDir = checkBaseDir(options.base_dir as string);
   const id = options.experiment_id !== undefined ? checkExperimentId(options.experiment_id as string) : experimentId(config);
   const dir = configDir(baseDir, id, config);
-  const trials = Array.from({ length: config.trials }, (_, k) => first + k);
-  if (options.force) {
-    const running = trials.map((t) => trialDir(dir, t)).filter((t) => isLeased(t));
-    if (running.length > 0) {
-      throw new LeaseHeldError(
-        `--force would delete ${dir}, but ${running.map((t) => `${t} is being run by ${describeHolder(readHolder(t)!)}`).join('; ')}`,
-        'stop that run first, or wait for it to finish',
-      );
-    }
-  }
-  claimConfigDir(dir, id, config, Boolean(options.force));
-  const backend = await chooseBackend(options.backend as string | undefined);
-  const backendName = backend.name;
-  const jobs: Job[] = trials.map((trial, index) => ({ index, name: `trial ${trial}`, config, trial, experimentId: id, dir }));
-  const pending = jobs.filter((job) => !isJobDone(job));
-  const together = Math.min(Math.max(1, pending.length), batchTrials === 'auto' ? autoBatchTrials(config, backend) : batchTrials);
-  backend.close?.();
+  const named = checkBackendChoice(options.backend as string | undefined);
+  const jobs = trialJobs(config, id, dir, trials);
+  const plan = planRun({
+    jobs, backend: options.backend as string | undefined, dataDir: options.data_dir as string | undefined, download: options.no_download !== true,
+    force: Boolean(options.force), allowMixedBackends: Boolean(options.allow_mixed_backends), batchTrials, workers: 1,
+    logJsonl: options.log_jsonl as string | undefined, evaluations: false,
+  });
 
-  process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backendName}\n`);
-  if (together > 1) process.stderr.write(`training ${together} trials at a time as one computation (--batch_trials)\n`);
-  process.stderr.write(`results: ${dir}\n(stopping is safe: completed rounds are kept, and the same command resumes after them)\n`);
-
-  const rounds = roundsFor(config.experiment, config.prune_iters);
-  for (const job of jobs) if (!pending.includes(job)) process.stderr.write(`trial ${job.trial}: complete on disk (rounds 0-${rounds - 1}), kept\n`);
-  const bar = new ProgressBar(Math.max(1, pending.length) * rounds * config.train_iters);
-  // The worker appends to the log; opening it here first makes a path it cannot write an error before training.
-  const logJsonl = options.log_jsonl !== undefined ? resolve(options.log_jsonl as string) : undefined;
-  if (logJsonl !== undefined) new JsonlLog(logJsonl).close();
-  const progressOf = new Map<number, number>();
-  const { result, signal } = await withInterrupts((abort) => runPool(groupBatches(pending, together), 1, {
-    backend: backendName, dataDir: options.data_dir as string | undefined, download: options.no_download !== true,
-    logJsonl,
-  }, {
+  const rounds = jobRounds(jobs[0]!);
+  const header = (backend: string, together: number) => {
+    process.stderr.write(`rsn train: ${config.dataset} ${config.experiment} attack=${config.attack} adv_train=${config.adv_train} backend=${backend}\n`);
+    if (together > 1) process.stderr.write(`training ${together} trials at a time as one computation (--batch_trials)\n`);
+    process.stderr.write(`${labelled('results:', dir)}\n(stopping is safe: completed rounds are kept; the same command resumes)\n`);
+    for (const job of plan.done) process.stderr.write(`trial ${job.trial}: complete on disk (rounds 0-${rounds - 1}), kept\n`);
+  };
+  if (plan.pending.length === 0) header(named, 1);
+  const bar = new ProgressBar(Math.max(1, plan.pending.reduce((n, job) => n + jobSteps(job), 0)));
+  // Rounds complete on disk count as done from the start (--force retrains them), so that the ETA measures only
+  // the work this run does.
+  const steps = new StepsDone(plan.pending, !options.force);
+  const { result, signal } = await withInterrupts((abort) => runPlan(plan, WORKER_ENTRY, {
+    onStart: (start) => header(start.backend, start.together),
     onProgress: (p) => {
-      for (const job of p.jobs) progressOf.set(job.index, p.round * config.train_iters + p.iteration);
-      const done = [...progressOf.values()].reduce((a, b) => a + b, 0);
-      bar.update(done, `${trialNames(p.jobs.map((j) => j.trial))} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}`);
+      for (const job of p.jobs) steps.report(job, p.round, p.iteration);
+      bar.update(steps.total, `${trialNames(p.jobs.map((j) => j.trial))} round ${p.round}/${rounds - 1} iter ${p.iteration}/${p.trainIters}`);
     },
-    onLog: (_job, text) => {
+    onLog: (text) => {
       bar.done();
-      process.stderr.write(`${text}\n`);
+      process.stderr.write(`${wrap(text, undefined, '', '  ')}\n`);
     },
     onRound: (job, s, skipped) => {
       bar.done();
@@ -121,7 +97,7 @@ export async function train(options: Record<string, unknown>, command: Command):
   }, { signal: abort }));
   bar.done();
 
-  if (signal !== undefined || result.interrupted.length > 0) {
+  if (signal !== undefined || result.interrupted.length > 0 || result.stoppedEarly) {
     throw new InterruptedError(
       `interrupted (${signal ?? 'worker stopped by a signal'}); kept in ${dir}:\n  ${keptRounds(dir, trials, rounds, modelSpec(config.model)).join('\n  ')}\n` +
         `resume with:\n  ${resumeCommand(process.argv.slice(2))}`,
@@ -135,5 +111,5 @@ export async function train(options: Record<string, unknown>, command: Command):
       'run the same command again once that run has finished: completed rounds are kept, and a run whose holder died is taken over after RSN_LEASE_STALE_S (default 60) seconds',
     );
   }
-  process.stderr.write(`done: ${dir}\n`);
+  process.stderr.write(`${labelled('done:', dir)}\n`);
 }

@@ -15,16 +15,18 @@ interface ReportFlags {
   readonly iteration: number;
   readonly compare?: string;
   readonly png: boolean;
+  readonly print?: boolean;
 }
 
 /** `rsn report`: its flags; the report code (vega, resvg) is loaded when it runs. */
 export function reportCommand(): Command {
   return new Command('report')
-    .description("figures, tables (Markdown, LaTeX, CSV), results.csv, the comparison with the paper's Tables 1-2 and one HTML page from a results directory")
+    .description("figures, tables (Markdown, LaTeX, CSV), results.csv, the comparison with the paper's Tables 1-2 and one HTML page from a results directory; prints what it read and wrote")
     .argument('<results_dir>', 'results directory (the --base_dir of rsn train / rsn bench, or any folder below it)')
     .option('--out <dir>', 'output directory (default: <results_dir>/report)')
     .option('--iteration <n>', "training step of the tables and comparisons: the evaluation at or below it (default: the paper's evaluation, labelled 30,000 by the original, after step 25,021)", positiveInt, DEFAULT_REPORT_ITERATION)
     .option('--compare <dir>', 'a second results directory of the same preset (e.g. another backend): accuracy agreement and speed')
     .option('--no-png', 'write SVG figures only')
+    .option('--print', 'also print the tables, the comparisons (Markdown) and the notes')
     .action(async (resultsDir: string, options: ReportFlags) => (await import('../actions/report.js')).report(resultsDir, options));
 }

@@ -113,7 +113,7 @@ export function validateConfig(config: ExperimentConfig): ExperimentConfig {
     if (field.kind === 'choice' && !field.choices!.includes(value as string)) {
       throw new ConfigError(`${flag} must be one of ${field.choices!.join(', ')}; got '${String(value)}'`);
     }
-    if (field.kind === 'bool' && typeof value !== 'boolean') throw new ConfigError(`${flag} must be true or false`);
+    if (field.kind === 'bool' && typeof value !== 'boolean') throw new ConfigError(`${flag} must be true or false; got ${asGiven(value)}`);
     if (field.kind === 'int' || field.kind === 'float') {
       const n = value as number;
       if (typeof n !== 'number' || !Number.isFinite(n) || (field.kind === 'int' && !Number.isInteger(n))) {
@@ -148,7 +148,10 @@ export function experimentId(config: ExperimentConfig): string {
   if (changed.length === 0) return 'default';
   const parts = changed.map((f) => `${f.key}=${String(config[f.key])}`);
   const hash = createHash('sha256').update(parts.join(';')).digest('hex').slice(0, 8);
-  const prefix = changed.slice(0, 3).map((f) => `${f.key.replace(/_/g, '')}${String(config[f.key])}`).join('_');
+  // The readable prefix keeps a folder name's characters only (prune_rates holds '=' and ','); the hash keeps the
+  // values whole. Values made of those characters give the ids they always had.
+  const readable = (value: unknown) => String(value).replace(/[^A-Za-z0-9._-]/g, '-');
+  const prefix = changed.slice(0, 3).map((f) => `${f.key.replace(/_/g, '')}${readable(config[f.key])}`).join('_');
   return `${prefix}${changed.length > 3 ? '_etc' : ''}-${hash}`;
 }
 
@@ -160,4 +163,67 @@ export function ignoredFields(experiment: Strategy): (keyof ExperimentConfig)[] 
   if (experiment === 'no_pruning') return ['prune_iters', 'prune_rates', 'reset_to'];
   if (experiment === 'reinit_orig') return [];
   return ['reset_to'];
+}
+
+/** Refuse settings the chosen strategy never reads when the caller gave them (they would change nothing but the id). */
+export function rejectIgnoredSettings(config: ExperimentConfig, givenKeys: ReadonlySet<string>): void {
+  for (const key of ignoredFields(config.experiment)) {
+    if (!givenKeys.has(key)) continue;
+    const why = key === 'prune_iters' ? 'trains one dense round and never prunes' : 'never resets weights (only reinit_orig does)';
+    throw new ConfigError(`--${key} has no effect with --experiment ${config.experiment}, which ${why}`, `leave out --${key}`);
+  }
+}
+
+/** A value as the caller wrote it, for messages: strings quoted as given, others as JSON. */
+export function asGiven(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' || typeof value === 'boolean') return `'${String(value)}'`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The known name closest to `name` by edit distance, when it is a likely typo (at most 2 edits). */
+export function closestName(name: string, names: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const scored = names.map((n) => ({ n, d: distance(name.toLowerCase(), n.toLowerCase()) })).sort((a, b) => a.d - b.d);
+  return scored[0] && scored[0].d <= 2 ? scored[0].n : undefined;
+}
+
+const FIELD_KEYS: readonly string[] = CONFIG_FIELDS.map((f) => f.key);
+
+/**
+ * A configuration from settings a caller gave (the library's object; the CLI's parsed flags go through the same
+ * checks): it must be an object of known settings (unknown keys, typos included, are refused), each of the type
+ * and range of CONFIG_FIELDS, and none that the strategy ignores; fields not given take `defaults`, then
+ * DEFAULT_CONFIG. Settings whose value is undefined count as not given.
+ */
+export function configFromSettings(settings: unknown, defaults: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new ConfigError(`the configuration must be an object of settings, e.g. { trials: 2, train_iters: 500 }; got ${asGiven(settings)}`, 'pass {} for every default');
+  }
+  const entries = Object.entries(settings).filter(([, value]) => value !== undefined);
+  for (const [key] of entries) {
+    if (FIELD_KEYS.includes(key)) continue;
+    const near = closestName(key, FIELD_KEYS);
+    throw new ConfigError(`unknown setting '${key}'${near ? ` (did you mean '${near}'?)` : ''}`, `the settings are the flags of rsn train: ${FIELD_KEYS.join(', ')}`);
+  }
+  const config = validateConfig({ ...DEFAULT_CONFIG, ...defaults, ...Object.fromEntries(entries) } as ExperimentConfig);
+  rejectIgnoredSettings(config, new Set(entries.map(([key]) => key)));
+  return config;
 }

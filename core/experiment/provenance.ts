@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The folder holding rsn's package.json (this file lies in core/experiment/, or dist/core/experiment/, where
- * dist/package.json links to the package's own: the link is followed).
+ * The folder holding rsn's package.json: the nearest above this file (core/experiment/, or dist/core/experiment/
+ * in a checkout or an installed package) whose package.json names rsn; a linked package.json is followed.
  */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -1,13 +1,10 @@
 /**
- * Running a configuration: load and prepare its data, claim its results directory, run (or resume) its trials.
- * The one orchestration behind `rsn train` and the workers of `rsn bench`.
+ * A worker's side of running jobs: its data, loaded once, and a batch of trials trained as one computation. The
+ * orchestration above it (plan.ts, orchestrate.ts) has checked everything and claimed the folders; the pool holds
+ * each trial's lease while this writes it.
  */
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
-import { loadDataset, type Dataset, type LoadOptions } from '../data/index.js';
+import { loadDataset, type Dataset, type DatasetName, type LoadOptions } from '../data/index.js';
 import type { RoundSummary } from '../results/records.js';
-import { legacyConfigDir } from '../results/paths.js';
-import { claimConfigDir, ResultsConflictError } from '../results/store.js';
 import type { ExperimentConfig } from './config.js';
 import { prepareData } from './prepare.js';
 import type { PreparedData } from './round.js';
@@ -18,102 +15,73 @@ import type { EvaluationRecord } from './evaluation-record.js';
 export type DataLoader = (config: ExperimentConfig) => Promise<PreparedData>;
 
 /**
- * A DataLoader that reads each data set once and prepares each (data set, split sizes, label smoothing) once:
- * a worker that runs many configurations loads the files once.
+ * Data sets read once and prepared once per (data set, split sizes, label smoothing): a worker that runs many
+ * configurations loads the files once.
  */
-export function cachedDataLoader(options: LoadOptions = {}, onLoaded?: (dataset: Dataset) => void): DataLoader {
-  const datasets = new Map<string, Promise<Dataset>>();
-  const prepared = new Map<string, Promise<PreparedData>>();
-  return (config) => {
+export class DataCache {
+  private readonly datasets = new Map<DatasetName, Promise<Dataset>>();
+  private readonly prepared = new Map<string, Promise<PreparedData>>();
+
+  constructor(private readonly options: LoadOptions = {}, private readonly onLoaded?: (dataset: Dataset) => void) {}
+
+  /** The data set, read and checked (checksums, shapes) on first use. */
+  dataset(name: DatasetName): Promise<Dataset> {
+    let dataset = this.datasets.get(name);
+    if (!dataset) {
+      dataset = loadDataset(name, this.options).then((d) => {
+        this.onLoaded?.(d);
+        return d;
+      });
+      this.datasets.set(name, dataset);
+    }
+    return dataset;
+  }
+
+  /** The configuration's prepared sets (validation split, label smoothing, test subset). */
+  readonly load: DataLoader = (config) => {
     const key = `${config.dataset}/${config.valid_size}/${config.test_size}/${config.label_smoothing}`;
-    let data = prepared.get(key);
+    let data = this.prepared.get(key);
     if (!data) {
-      let dataset = datasets.get(config.dataset);
-      if (!dataset) {
-        dataset = loadDataset(config.dataset, options).then((d) => {
-          onLoaded?.(d);
-          return d;
-        });
-        datasets.set(config.dataset, dataset);
-      }
-      data = dataset.then((d) => prepareData(d, config));
-      prepared.set(key, data);
+      data = this.dataset(config.dataset).then((d) => prepareData(d, config));
+      this.prepared.set(key, data);
     }
     return data;
   };
 }
 
-export interface RunOptions {
-  /** The configuration's results directory (results/paths.ts, configDir). */
-  readonly dir: string;
-  readonly experimentId: string;
-  /** The name of the active backend, recorded in each trial's manifest. */
-  readonly backend: string;
-  readonly loadData: DataLoader;
-  /** Trials first .. first + count - 1 (default: 0 .. config.trials - 1). */
-  readonly firstTrial?: number;
-  readonly trialCount?: number;
-  /** Train this many trials at a time as one computation (default 1: one after another). */
-  readonly batchTrials?: number;
-  /** Delete the directory's results first. */
-  readonly force?: boolean;
-  readonly onProgress?: (progress: TrialProgress) => void;
-  /** After each round is saved, and for each completed round found on disk (skipped = true). */
-  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean, member: number) => void;
-  /** After each evaluation of a round being trained (core/experiment/evaluation-record.ts). */
-  readonly onEvaluation?: (record: EvaluationRecord) => void;
-  /** Backend details recorded in each new trial manifest (BLAS build, tfjs backend, adapter). */
-  readonly backendDetails?: Readonly<Record<string, string | number | boolean>>;
-}
-
-/** Results of this configuration under the folder name older versions wrote must be moved, not silently redone. */
-function refuseLegacyResults(dir: string, config: ExperimentConfig): void {
-  const legacy = legacyConfigDir(dir, config);
-  if (legacy !== dir && existsSync(legacy) && !existsSync(dir)) {
-    throw new ResultsConflictError(
-      `results of this configuration are in ${legacy}, a folder name of older rsn versions (the original writes ${basename(dir)})`,
-      `move them to the original's name and run again: mv '${legacy}' '${dir}'`,
-    );
-  }
-}
-
-/** Load the data, claim the directory (results/store.ts), then run or resume each trial, batchTrials at a time. */
-export async function runConfiguration(config: ExperimentConfig, options: RunOptions): Promise<void> {
-  refuseLegacyResults(options.dir, config);
-  await options.loadData(config);
-  // Claimed (and with force, emptied) once, before any trial runs: the batches below only check the claim.
-  claimConfigDir(options.dir, options.experimentId, config, options.force ?? false);
-  const first = options.firstTrial ?? 0;
-  const count = options.trialCount ?? config.trials;
-  const size = options.batchTrials ?? 1;
-  const trials = Array.from({ length: count }, (_, k) => first + k);
-  for (let k = 0; k < trials.length; k += size) {
-    const batch = trials.slice(k, k + size).map((trial) => ({ config, dir: options.dir, experimentId: options.experimentId, trial }));
-    await runBatch(batch, { ...options, force: false });
-  }
-}
+/** A DataLoader over a DataCache of its own (a caller that needs only the prepared sets). */
+export const cachedDataLoader = (options: LoadOptions = {}, onLoaded?: (dataset: Dataset) => void): DataLoader => new DataCache(options, onLoaded).load;
 
 /** One trial of a configuration, for runBatch. */
 export interface TrialJob {
   readonly config: ExperimentConfig;
-  /** The configuration's results directory (results/paths.ts, configDir). */
+  /** The configuration's results directory (results/paths.ts, configDir), claimed by the caller. */
   readonly dir: string;
   readonly experimentId: string;
   readonly trial: number;
 }
 
+export interface BatchRunOptions {
+  /** The name of the active backend, recorded in each trial's manifest and each round's entry there. */
+  readonly backend: string;
+  readonly loadData: DataLoader;
+  /** Backend details recorded in each new trial manifest (BLAS build, tfjs backend, adapter). */
+  readonly backendDetails?: Readonly<Record<string, string | number | boolean>>;
+  readonly onProgress?: (progress: TrialProgress) => void;
+  /** After each round is saved, and for each completed round found on disk (skipped = true). */
+  readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean, member: number) => void;
+  /** After each evaluation of a round being trained (core/experiment/evaluation-record.ts). */
+  readonly onEvaluation?: (record: EvaluationRecord) => void;
+}
+
 /**
  * Run (or resume) trials of one or more configurations that share a step program together, as one computation
- * (core/experiment/runner.ts, runTrials): load each configuration's data, claim its directory, then train.
+ * (core/experiment/runner.ts, runTrials).
  */
-export async function runBatch(jobs: readonly TrialJob[], options: Omit<RunOptions, 'dir' | 'experimentId' | 'firstTrial' | 'trialCount' | 'batchTrials'>): Promise<void> {
+export async function runBatch(jobs: readonly TrialJob[], options: BatchRunOptions): Promise<void> {
   const members = [];
-  const claimed = new Set<string>();
   for (const job of jobs) {
-    refuseLegacyResults(job.dir, job.config);
     const data = await options.loadData(job.config);
-    if (!claimed.has(job.dir)) claimConfigDir(job.dir, job.experimentId, job.config, options.force ?? false);
-    claimed.add(job.dir);
     members.push({ config: job.config, data, trial: job.trial, configDir: job.dir, experimentId: job.experimentId });
   }
   await runTrials(members, {

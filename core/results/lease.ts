@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type * as Lockfile from 'proper-lockfile';
 import { writeFileAtomic } from './atomic.js';
+import { ConfigError } from '../errors.js';
 
 /** The lease folder inside a work folder (hidden: the report and numpy habits never see it). */
 export const LEASE_DIR = '.lease';
@@ -48,10 +49,18 @@ export interface LeaseOptions {
   readonly command?: string;
 }
 
-/** RSN_LEASE_STALE_S (seconds, at least 2), else 60. */
+/** The environment variable that sets how long a lease may go unrefreshed before others take it over. */
+export const LEASE_STALE_ENV = 'RSN_LEASE_STALE_S';
+
+/** RSN_LEASE_STALE_S (a number of seconds, at least 2), else 60; anything else is refused, naming the value. */
 export function leaseStaleMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const seconds = Number(env.RSN_LEASE_STALE_S);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.max(2, seconds) * 1000 : 60_000;
+  const given = env[LEASE_STALE_ENV];
+  if (given === undefined || given.trim() === '') return 60_000;
+  const seconds = Number(given);
+  if (!/^\s*[0-9]+(\.[0-9]+)?\s*$/.test(given) || !Number.isFinite(seconds) || seconds < 2) {
+    throw new ConfigError(`${LEASE_STALE_ENV} must be a number of seconds >= 2; got '${given}'`, `unset it for the default (60), or set e.g. ${LEASE_STALE_ENV}=120`);
+  }
+  return seconds * 1000;
 }
 
 /**

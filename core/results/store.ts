@@ -38,29 +38,36 @@ export function readResultsJson<T>(file: string, hint: string): T {
 export const deleteRoundHint = (roundDir: string): string =>
   `delete the folder ${roundDir} (rm -r '${roundDir}') and run the same command again: that round is recomputed, with the same numbers on the same backend`;
 
+/**
+ * Checks, reading only, that a configuration directory may hold this configuration: its config.json, if any,
+ * parses and records the same settings (`trials` and `eval_batch_size` may differ).
+ */
+export function checkConfigDir(dir: string, config: ExperimentConfig): void {
+  const file = paths.configFile(dir);
+  if (!existsSync(file)) return;
+  const recorded = readResultsJson<{ config?: Record<string, unknown> }>(file,
+    `delete it (rm '${file}'): the next run writes it again from the flags; the trials' results are kept`);
+  if (recorded.config === null || typeof recorded.config !== 'object') {
+    throw new ResultsDamagedError(`${file} is damaged (it has no "config" object)`, `delete it (rm '${file}'): the next run writes it again from the flags`);
+  }
+  const { trials: _t, eval_batch_size: _e, ...mine } = config;
+  // A setting added after the results were written has its default there.
+  const given = recorded.config;
+  const was = (k: string) => (k in given ? given[k] : DEFAULT_CONFIG[k as keyof ExperimentConfig]);
+  const differing = Object.entries(mine).filter(([k, v]) => was(k) !== v).map(([k]) => k);
+  if (differing.length > 0) {
+    throw new ResultsConflictError(
+      `${dir} holds results of a different configuration (differs in: ${differing.join(', ')})`,
+      'pass --force to delete them and retrain, or choose another --experiment_id or --base_dir',
+    );
+  }
+}
+
 /** Claims a configuration directory: records config.json, or checks that the one there matches. */
 export function claimConfigDir(dir: string, id: string, config: ExperimentConfig, force: boolean): void {
-  const file = paths.configFile(dir);
   if (force) rmSync(dir, { recursive: true, force: true });
-  if (existsSync(file)) {
-    const recorded = readResultsJson<{ config?: Record<string, unknown> }>(file,
-      `delete it (rm '${file}'): the next run writes it again from the flags; the trials' results are kept`);
-    if (recorded.config === null || typeof recorded.config !== 'object') {
-      throw new ResultsDamagedError(`${file} is damaged (it has no "config" object)`, `delete it (rm '${file}'): the next run writes it again from the flags`);
-    }
-    const { trials: _t, eval_batch_size: _e, ...mine } = config;
-    // A setting added after the results were written has its default there.
-    const given = recorded.config;
-    const was = (k: string) => (k in given ? given[k] : DEFAULT_CONFIG[k as keyof ExperimentConfig]);
-    const differing = Object.entries(mine).filter(([k, v]) => was(k) !== v).map(([k]) => k);
-    if (differing.length > 0) {
-      throw new ResultsConflictError(
-        `${dir} holds results of a different configuration (differs in: ${differing.join(', ')})`,
-        'pass --force to delete them and retrain, or choose another --experiment_id or --base_dir',
-      );
-    }
-  }
-  writeFileAtomic(file, `${JSON.stringify({ experiment_id: id, config }, null, 2)}\n`);
+  checkConfigDir(dir, config);
+  writeFileAtomic(paths.configFile(dir), `${JSON.stringify({ experiment_id: id, config }, null, 2)}\n`);
 }
 
 /**

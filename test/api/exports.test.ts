@@ -1,6 +1,6 @@
 /**
  * The package's export: `import ... from 'rsn'` resolves through package.json's "exports" to the compiled
- * dist/api/index.js, with its declarations for TypeScript. Needs dist/ (npm ci builds it through `prepare`);
+ * dist/api/index.js, with its declarations for TypeScript. Needs dist/ (npm ci builds it: the `postprepare` script);
  * skipped, with the reason, where it is not built.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,15 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }>; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }>; };
 const built = existsSync(join(root, 'dist', 'api', 'index.d.ts'));
 const work = join(root, 'scratch', `exports-test-${process.pid}`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('package.json', () => {
-  it('exports the API with its types, and builds them on install', () => {
+  it('exports the API with its types', () => {
     expect(pkg.exports['.']).toEqual({ types: './dist/api/index.d.ts', default: './dist/api/index.js' });
-    expect(pkg.scripts.prepare).toBe('node scripts/build.mjs');
   });
 });
 
@@ -45,5 +44,16 @@ describe.skipIf(!built)(`import from 'rsn'${built ? '' : ' (skipped: dist/ not b
       "const log = (r: EvaluationRecord): number => r.test_acc;\n" +
       "export const run = () => runExperiment({ experiment: 'reinit_rand', trials: 1 }, { onEvaluation: (r) => { log(r); } });\n")).toBe('');
     expect(tsc("import { runExperiment } from 'rsn';\nexport const run = () => runExperiment({ experiment: 'prune_everything' });\n")).toMatch(/prune_everything/);
+  });
+});
+
+describe('the examples of the API', () => {
+  it("import only names the package exports (api/index.ts's comment, README, docs/library.md)", async () => {
+    const api = (await import('../../api/index.js')) as Record<string, unknown>;
+    const sources = ['api/index.ts', 'README.md', 'docs/library.md'].map((f) => readFileSync(join(root, f), 'utf8'));
+    const imported = sources.flatMap((text) => [...text.matchAll(/import \{([^}]+)\} from 'rsn'/g)].flatMap((m) => m[1]!.split(',')))
+      .map((name) => name.trim()).filter((name) => name !== '' && !name.startsWith('type '));
+    expect(imported.length).toBeGreaterThan(5);
+    expect(imported.filter((name) => !(name in api))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-/** rsn's package root (for its git commit in manifests) is the checkout, whether the sources or dist/ run. */
+/** rsn's package root (its package.json, native/ and bin/ lie there) is the checkout, whether the sources or dist/ run. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ describe('packageRoot', () => {
     expect(packageRoot()).toBe(root);
   });
 
-  it.skipIf(!existsSync(compiled))('is the checkout from dist/, through its linked package.json (skipped: dist/ not built)', async () => {
+  it.skipIf(!existsSync(compiled))('is the checkout from dist/, which holds no package.json of its own (skipped: dist/ not built)', async () => {
+    expect(existsSync(new URL('../../dist/package.json', import.meta.url))).toBe(false);
     const { packageRoot: fromDist } = (await import(compiled.href)) as typeof import('../../core/experiment/provenance.js');
     expect(fromDist()).toBe(root);
   });

@@ -5,7 +5,9 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DEFAULT_CONFIG } from '../../core/experiment/config.js';
+import * as paths from '../../core/results/paths.js';
 import { describe, expect, it } from 'vitest';
 import { hasStackTrace, rsn, SMALL } from '../support/rsn-cli.js';
 
@@ -111,12 +113,12 @@ describe('data and damaged results', () => {
 
   it('a corrupt config.json is named with the fix, before any data loads', async () => {
     const base = temp('rsn-corrupt-');
-    const first = await rsn(['train', '--base_dir', base, '--experiment_id', 'x', ...NO_DATA, ...SMALL]);
-    expect(first.stderr).toContain('does not hold the digits dataset');
-    const config = readdirSync(base, { recursive: true, encoding: 'utf8' }).find((p) => p.endsWith('config.json'))!;
-    writeFileSync(join(base, config), '{"experiment_id": "x", "conf');
-    const result = await refused(['train', '--base_dir', base, '--experiment_id', 'x', ...NO_DATA, ...SMALL], `${join(base, config)} is damaged`);
-    expect(result.stderr).toContain(`rm '${join(base, config)}'`);
+    const config = { ...DEFAULT_CONFIG, train_iters: 20, eval_every: 10, prune_iters: 1, valid_size: 200, test_size: 200, trials: 1 };
+    const file = paths.configFile(paths.configDir(base, 'x', config));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{"experiment_id": "x", "conf');
+    const result = await refused(['train', '--base_dir', base, '--experiment_id', 'x', ...NO_DATA, ...SMALL], `${file} is damaged`);
+    expect(result.stderr).toContain(`rm '${file}'`);
   });
 });
 

@@ -74,6 +74,48 @@ describe('interrupting rsn train', () => {
     expect(rounds(base)).toEqual(before);
   }, 120_000);
 
+  it('SIGUSR1 to the process group (what Slurm --signal sends before a time limit) stops like SIGTERM, exit 138; no debugger opens; resuming completes the run', async () => {
+    const base = temp('rsn-sigusr1-');
+    const stopped = await interrupted(base, 'SIGUSR1', true);
+    expect(stopped.code, stopped.stderr).toBe(138);
+    expect(stopped.stderr).not.toContain('Debugger listening');
+    expect(stopped.stderr).toMatch(/rsn: interrupted \(SIGUSR1\); kept in .*:\n {2}trial 0: (round 0|rounds 0-[12]) complete \(of 0-3\)\nresume with:\n {2}rsn train /);
+    expect(readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((p) => p.includes('.lease'))).toEqual([]);
+    const resume = /resume with:\n {2}rsn (.*)\n/.exec(stopped.stderr)![1]!.split(' ');
+    expect((await rsn(resume)).code).toBe(0);
+    const whole = temp('rsn-whole-');
+    expect((await rsn(['train', '--base_dir', whole, ...ARGS])).code).toBe(0);
+    expect(rounds(base)).toEqual(rounds(whole));
+  }, 240_000);
+
+  it('SIGUSR2 to rsn alone stops it gracefully too, exit 140, its worker gone and its lease released', async () => {
+    const base = temp('rsn-sigusr2-');
+    const stopped = await interrupted(base, 'SIGUSR2', false);
+    expect(stopped.code, stopped.stderr).toBe(140);
+    expect(stopped.stderr).toContain('rsn: interrupted (SIGUSR2); kept in');
+    expect(stopped.stderr).toContain('resume with:');
+    expect(readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((p) => p.includes('.lease'))).toEqual([]);
+    const before = rounds(base);
+    await sleep(3000);
+    expect(rounds(base)).toEqual(before);
+  }, 120_000);
+
+  it('SIGUSR1 to a worker opens no debugger there and does not stop the run', async () => {
+    const base = temp('rsn-usr1-worker-');
+    const child = spawn('node', ['bin/rsn.js', 'train', '--base_dir', base, ...ARGS], { env: { ...process.env, RSN_BACKEND: 'reference' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const children = () => readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const until = Date.now() + 60_000;
+    while (children().length === 0 && Date.now() < until) await sleep(50);
+    await sleep(1500); // past the worker's start-up
+    for (const pid of children()) process.kill(pid, 'SIGUSR1');
+    expect(await closed, stderr).toBe(0);
+    expect(stderr).not.toContain('Debugger listening');
+    expect(stderr).toMatch(/^done:\s/m);
+  }, 120_000);
+
   it('rsn bench on SIGTERM stops its workers, releases the leases and prints the command that resumes', async () => {
     const base = temp('rsn-bench-term-');
     const args = ['bench', '--preset', 'smoke', '--base_dir', base, '--jobs', '1'];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const HEAVY = [/\/node_modules\/vega/, /@resvg/, /@tensorflow/, /\/core\/report\//, /\/backends\//, /\/core\/experiment\/(run|runner|round)\./, /\/benchmarks\/paper\/(pool|worker|compare)\./];
+const HEAVY = [/\/node_modules\/vega/, /@resvg/, /@tensorflow/, /\/core\/report\//, /\/backends\//, /\/core\/experiment\/(run|runner|round)\./, /\/core\/experiment\/(orchestrate|plan)\./, /\/core\/experiment\/jobs\//, /\/benchmarks\/paper\/compare\./];
 
 async function loaded(args: string[], env: Record<string, string> = {}): Promise<{ urls: string[]; stdout: string }> {
   const trace = join(mkdtempSync(join(tmpdir(), 'rsn-trace-')), 'urls.txt');

@@ -113,4 +113,31 @@ describe('rsn bench processes sharing one results folder', () => {
     expect(listed.filter((line) => line.split('\t')[2] !== 'done'), `first:\n${a.stderr}\nsecond:\n${b.stderr}`).toEqual([]);
     expect(readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((p) => p.includes('.lease'))).toEqual([]);
   }, 600_000);
+
+  it('the one that finishes while the other still runs a job does not say "all 6 jobs done"', async () => {
+    const base = temp('rsn-bench-alldone-');
+    const args = ['bench', '--preset', 'smoke', '--base_dir', base, '--jobs', '1'];
+    // The first process, in a group of its own, is held still once it has its first lease: its job stays running.
+    // Leases that stay live for the test's length, for both (the held one must not be taken over, nor go stale under its holder).
+    const first = spawn('node', ['bin/rsn.js', ...args], { env: { ...process.env, RSN_BACKEND: 'reference', RSN_LEASE_STALE_S: '600' }, detached: true });
+    let firstErr = '';
+    first.stderr.on('data', (d) => (firstErr += d));
+    const firstDone = new Promise<number>((resolve) => first.on('close', (code) => resolve(code ?? -1)));
+    await waitFor(() => readdirSync(base, { recursive: true, encoding: 'utf8' }).some((p) => p.endsWith('.lease-owner.json')), 'the first lease');
+    process.kill(-first.pid!, 'SIGSTOP');
+    let second: CliResult;
+    try {
+      second = await rsn(args, { RSN_LEASE_STALE_S: '600' });
+    } finally {
+      process.kill(-first.pid!, 'SIGCONT');
+    }
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(new RegExp(`skipped \\S+: being run by host \\S+ pid ${first.pid}`));
+    expect(second.stderr).not.toContain('all 6 jobs done');
+    expect(second.stderr).toContain('5 of 6 jobs done');
+    expect(second.stderr).toContain('1 is being run by other processes');
+    expect(await firstDone, firstErr).toBe(0);
+    expect(firstErr).toContain('all 6 jobs done');
+  }, 600_000);
 });
+

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { barLine, formatDuration, ProgressBar, terminalLine } from '../../cli/progress.js';
+import { barLine, formatDuration, logLine, ProgressBar, terminalLine } from '../../cli/progress.js';
 import { MultiProgress } from '../../cli/multi-progress.js';
 
 describe('progress lines', () => {
-  it('show the fraction done and extrapolate the ETA from it', () => {
-    const line = barLine(0.25, 'round 1/3', 60, 8);
+  it('show the fraction done, the elapsed time and the ETA given', () => {
+    const line = barLine(0.25, 'round 1/3', 60, 180, 8);
     expect(line).toContain('[==      ]  25.0%  round 1/3');
     expect(line).toContain('elapsed 1m00s  ETA 3m00s');
-    expect(barLine(0, 'start', 5, 4)).toContain('ETA --');
-    expect(barLine(1.5, 'over', 5, 4)).toContain('[====] 100.0%');
+    expect(barLine(0, 'start', 5, NaN, 4)).toContain('ETA --');
+    expect(barLine(1.5, 'over', 5, 0, 4)).toContain('[====] 100.0%');
+  });
+
+  it('fit a log line, timestamp included, into 80 columns', () => {
+    const line = logLine(0.5, 'trials 0-4 round 12/20 iter 31500/50000 (evaluating)', 3725, 3725, new Date(0));
+    expect(line.startsWith('1970-01-01T00:00:00Z [')).toBe(true);
+    expect(line.length).toBeLessThanOrEqual(80);
+    expect(line).toMatch(/ETA 1h02m$/);
   });
 
   it('format durations in seconds, minutes and hours', () => {
@@ -45,9 +52,9 @@ describe('progress on a terminal', () => {
 
   it('fits the worker block of rsn bench into the terminal width', () => {
     const stream = fakeStream(true, 60);
-    const display = new MultiProgress(2, stream);
+    const display = new MultiProgress(2, 1000, stream);
     display.setWorker(0, 'digits-pgd-advtrain-reinit_orig-t0 round 3/11 iter 400/800 and more text');
-    display.draw(0.5, '3/24 jobs', true);
+    display.draw(500, '3/24 jobs', true);
     for (const line of visible(stream.chunks.join(''))) expect(line.length).toBeLessThanOrEqual(59);
   });
 });
@@ -69,9 +76,9 @@ describe('progress in logs (not a terminal)', () => {
 
   it('rsn bench\'s display prints the same overall progress once', () => {
     const stream = fakeStream(false);
-    const display = new MultiProgress(2, stream, 0);
-    display.draw(1, '6/6 jobs', true);
-    display.draw(1, '6/6 jobs', true);
+    const display = new MultiProgress(2, 6, stream, 0);
+    display.draw(6, '6/6 jobs', true);
+    display.draw(6, '6/6 jobs', true);
     display.log('done    job');
     const lines = stream.chunks.join('').trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -82,13 +89,25 @@ describe('progress in logs (not a terminal)', () => {
 describe('terminalLine', () => {
   it('drops the elapsed time before the ETA, and cuts the label before the ETA', () => {
     const label = 'trial 0 round 1/1 iter 2982/3000 (evaluating)';
-    expect(terminalLine(0.5, label, 10, 120)).toContain('elapsed 10s  ETA 10s');
-    const narrow = terminalLine(0.5, label, 10, 71);
+    expect(terminalLine(0.5, label, 10, 10, 120)).toContain('elapsed 10s  ETA 10s');
+    const narrow = terminalLine(0.5, label, 10, 10, 71);
     expect(narrow.length).toBeLessThanOrEqual(71);
     expect(narrow).toMatch(/ETA 10s$/);
     expect(narrow).not.toContain('elapsed');
-    const tiny = terminalLine(0.5, label, 10, 40);
+    const tiny = terminalLine(0.5, label, 10, 10, 40);
     expect(tiny.length).toBeLessThanOrEqual(40);
     expect(tiny).toMatch(/…  ETA 10s$/);
+  });
+});
+
+describe('the ETA of a resumed run', () => {
+  it('comes from the pace of this run, not from the rounds found on disk', () => {
+    // 4 rounds of 1,000 steps, 1.3 rounds on disk; this run trains a step in 0.02 s (a round in 20 s)
+    const stream = fakeStream(false);
+    const bar = new ProgressBar(4000, stream, 0);
+    bar.update(1300, 'resumed', 100);
+    bar.update(1400, 'round 1/3', 102);
+    // 2,600 steps left at 0.02 s: 52 s (extrapolating the fraction done, 35%, from 2 s would say 3.7 s)
+    expect(stream.chunks.at(-1)).toMatch(/ETA 52s\n$/);
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FIELDS, DEFAULT_CONFIG, experimentId, ignoredFields, validateConfig } from '../../core/experiment/config.js';
+import { closestName, CONFIG_FIELDS, configFromSettings, DEFAULT_CONFIG, experimentId, ignoredFields, validateConfig } from '../../core/experiment/config.js';
 import { checkExperimentId, configDir, legacyConfigDir, pythonFloat } from '../../core/results/paths.js';
 import { ConfigError } from '../../core/errors.js';
 
@@ -41,6 +41,29 @@ describe('experiment configuration', () => {
     expect(ignoredFields('reinit_orig')).toEqual([]);
   });
 
+  it('reads settings a caller gave (the library) through the same checks: objects of known settings only', () => {
+    expect(configFromSettings({ trials: 2, experiment: 'reinit_rand' })).toEqual({ ...DEFAULT_CONFIG, trials: 2, experiment: 'reinit_rand' });
+    expect(configFromSettings({ trials: undefined })).toEqual(DEFAULT_CONFIG);
+    expect(() => configFromSettings({ trails: 2 })).toThrow("unknown setting 'trails' (did you mean 'trials'?)");
+    expect(() => configFromSettings({ zzzzzz: 2 })).toThrow(/^unknown setting 'zzzzzz'\n/);
+    for (const bad of [null, undefined, 'trials', [], 3]) expect(() => configFromSettings(bad)).toThrow(/the configuration must be an object of settings/);
+    expect(() => configFromSettings({ trials: '2' })).toThrow("--trials must be a whole number; got '2'");
+    expect(() => configFromSettings({ adv_train: 'yes' })).toThrow("--adv_train must be true or false; got 'yes'");
+  });
+
+  it('refuses settings the strategy ignores when they were given, as the CLI refuses the flags', () => {
+    expect(() => configFromSettings({ experiment: 'no_pruning', prune_iters: 3 })).toThrow('--prune_iters has no effect with --experiment no_pruning');
+    expect(() => configFromSettings({ experiment: 'reinit_none', reset_to: 'init' })).toThrow('--reset_to has no effect with --experiment reinit_none');
+    expect(configFromSettings({ experiment: 'no_pruning' }).prune_iters).toBe(DEFAULT_CONFIG.prune_iters);
+  });
+
+  it('suggests the known name within two edits', () => {
+    const names = CONFIG_FIELDS.map((f) => f.key);
+    expect(closestName('eval_evry', names)).toBe('eval_every');
+    expect(closestName('Seed', names)).toBe('seed');
+    expect(closestName('completely_else', names)).toBeUndefined();
+  });
+
   it("derives the experiment id from result-changing settings outside the directory layout", () => {
     expect(experimentId(DEFAULT_CONFIG)).toBe('default');
     expect(experimentId({ ...DEFAULT_CONFIG, trials: 3, eval_batch_size: 10, dataset: 'fashion', adv_train: true })).toBe('default');
@@ -49,6 +72,12 @@ describe('experiment configuration', () => {
     expect(a).toMatch(/^trainiters2000-[0-9a-f]{8}$/);
     expect(b).not.toBe(a);
     expect(experimentId({ ...DEFAULT_CONFIG, train_iters: 2000 })).toBe(a);
+  });
+
+  it('gives a plain folder name for settings with other characters (prune_rates), told apart by the hash', () => {
+    const rates = (text: string) => experimentId({ ...DEFAULT_CONFIG, prune_rates: text });
+    expect(checkExperimentId(rates('hidden_1=0.3,output=0.05'))).toMatch(/^prunerateshidden_1-0\.3-output-0\.05-[0-9a-f]{8}$/);
+    expect(rates('hidden_1=0.3,output=0.05')).not.toBe(rates('hidden_1=0.3;output=0.05'));
   });
 
   it('keeps every configuration folder inside base_dir', () => {

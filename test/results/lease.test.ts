@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync, exists
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/errors.js';
 import { acquireLease, describeHolder, isLeased, leaseStaleMs, readHolder } from '../../core/results/lease.js';
 
 const temp = () => join(mkdtempSync(join(tmpdir(), 'rsn-lease-unit-')), 'trial_00');
@@ -38,10 +39,17 @@ describe('leases (one process; the races between processes are in test/cli/lease
     expect(existsSync(join(dir, '.lease'))).toBe(false);
   });
 
-  it('reads its stale time from RSN_LEASE_STALE_S (at least 2 s, default 60 s)', () => {
+  it('reads its stale time from RSN_LEASE_STALE_S (seconds, at least 2; default 60 s)', () => {
     expect(leaseStaleMs({})).toBe(60_000);
+    expect(leaseStaleMs({ RSN_LEASE_STALE_S: '' })).toBe(60_000);
     expect(leaseStaleMs({ RSN_LEASE_STALE_S: '5' })).toBe(5000);
-    expect(leaseStaleMs({ RSN_LEASE_STALE_S: '0.5' })).toBe(2000);
-    expect(leaseStaleMs({ RSN_LEASE_STALE_S: 'x' })).toBe(60_000);
+    expect(leaseStaleMs({ RSN_LEASE_STALE_S: '2.5' })).toBe(2500);
+  });
+
+  it('refuses a RSN_LEASE_STALE_S that is not a number of seconds >= 2, naming the value (it used to become 60 silently)', () => {
+    for (const bad of ['abc', '0.5', '0', '-5', '1e3', '0x10', 'Infinity', '60s']) {
+      expect(() => leaseStaleMs({ RSN_LEASE_STALE_S: bad }), bad).toThrow(ConfigError);
+      expect(() => leaseStaleMs({ RSN_LEASE_STALE_S: bad }), bad).toThrow(`RSN_LEASE_STALE_S must be a number of seconds >= 2; got '${bad}'`);
+    }
   });
 });

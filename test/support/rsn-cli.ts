@@ -25,3 +25,6 @@ export const SMALL = ['--train_iters', '20', '--eval_every', '10', '--prune_iter
 
 /** No raw stack trace: no "    at f (file:line)" frames and no bare JavaScript error names. */
 export const hasStackTrace = (text: string): boolean => /\n\s+at .+:\d+:\d+\)?/.test(text) || /^(TypeError|SyntaxError|Error):/m.test(text);
+
+/** Lines a dependency prints (Dawn, vega, tfjs, Node's own warnings), none of which rsn's output may hold. */
+export const THIRD_PARTY = /^(Warning: |WARN |Hi there|\(node:\d+\)|.*BackendVk\.cpp|.*Couldn't load Vulkan|.*Platform \w+ has already been set)/m;

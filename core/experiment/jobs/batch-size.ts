@@ -1,8 +1,8 @@
-import type { Backend } from '../../core/autodiff/backend.js';
-import type { ExperimentConfig } from '../../core/experiment/config.js';
-import { inputSize, modelSpec } from '../../core/nn/model.js';
-import { parameterSize } from '../../core/nn/models/index.js';
-import { ConfigError } from '../../core/errors.js';
+import type { Backend } from '../../autodiff/backend.js';
+import { asGiven, type ExperimentConfig } from '../config.js';
+import { inputSize, modelSpec, type ModelSpec } from '../../nn/model.js';
+import { parameterSize } from '../../nn/models/index.js';
+import { ConfigError } from '../../errors.js';
 
 /**
  * At most this many networks in one batch by default, whatever the buffer limit allows: WebGPU does not report
@@ -16,8 +16,12 @@ export const MAX_AUTO_BATCH = 256;
  */
 export function bytesPerNetwork(config: ExperimentConfig): number {
   const spec = modelSpec(config.model);
-  const widestLayer = Math.max(...spec.parameters.map(parameterSize));
-  return 4 * Math.max(config.eval_batch_size * inputSize(spec), 2 * config.batch_size * inputSize(spec), widestLayer);
+  return Math.max(4 * config.eval_batch_size * inputSize(spec), trainingBytesPerNetwork(spec, config.batch_size));
+}
+
+/** The largest tensor one network adds to a stacked training step: its batch (clean and adversarial) or its widest weights. */
+export function trainingBytesPerNetwork(spec: ModelSpec, batchSize: number): number {
+  return 4 * Math.max(2 * batchSize * inputSize(spec), ...spec.parameters.map(parameterSize));
 }
 
 /**
@@ -30,12 +34,15 @@ export function autoBatchTrials(config: ExperimentConfig, backend: Pick<Backend,
   return Math.max(1, Math.min(MAX_AUTO_BATCH, Math.floor(backend.stacking.maxBufferBytes / bytesPerNetwork(config))));
 }
 
-/** Parse --batch_trials: a whole number >= 1, or `auto`. */
+/**
+ * Parse --batch_trials (and the library's batchTrials): a whole number >= 1 (digits only, as a string), or
+ * `auto`; anything else is refused with the value as given.
+ */
 export function parseBatchTrials(value: unknown): number | 'auto' {
   if (value === 'auto') return 'auto';
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ConfigError(`--batch_trials takes a whole number >= 1 or 'auto'; got '${String(value)}'`, 'e.g. --batch_trials 5 trains five trials as one computation');
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new ConfigError(`--batch_trials takes a whole number >= 1 or 'auto'; got ${asGiven(value)}`, 'e.g. --batch_trials 5 trains five trials as one computation');
   }
   return n;
 }
