@@ -46,3 +46,20 @@ export class LeaseHeldError extends RsnError {}
 
 /** A lease this process held was taken over (it looked stale to another process): the work was stopped unwritten. */
 export class LeaseLostError extends RsnError {}
+
+/** What an operating-system error code means, in words, for messages that name the file. */
+export const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied', EPERM: 'operation not permitted', ENOENT: 'no such file or folder', ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder, not a file', ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files', EIO: 'input/output error',
+};
+
+/** A results file could not be written (full disk, quota, permissions); the message names it and what to do. */
+export class FileWriteError extends RsnError {
+  constructor(readonly path: string, readonly code: string, hint: string) {
+    super(`cannot write ${path}: ${ERRNO_WORDS[code] ?? code} (${code})`, hint);
+  }
+}
+
+/** A trial would hold rounds trained on different backends (allowed only when asked for). */
+export class MixedBackendsError extends RsnError {}

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// `npm run build` (and `prepare`, so npm install/ci runs it): compile the TypeScript sources to dist/ with
-// declarations, then link the files the compiled modules find relative to themselves (package.json, the native
-// addon, bin/) so that dist/ mirrors the checkout's layout one level down.
+// `npm run build`: compile the TypeScript sources to dist/ with declarations. npm runs it in a checkout on
+// `npm ci` / `npm install` (the `postprepare` script) and before `npm pack` (`prepack`), so a tarball always
+// holds a fresh dist/. It is deliberately not the `prepare` script: npm lists a tarball's `prepare` among the
+// install scripts a consumer must approve (allowScripts), although it never runs it for a tarball.
+// The compiled modules find package.json, native/ and bin/ through the package root (core/experiment/provenance.ts,
+// packageRoot), so dist/ needs no links and is the same in a checkout as in an installed package.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +23,5 @@ try {
 }
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-for (const [name, type] of [['package.json', 'file'], ['native', 'junction'], ['bin', 'junction']]) {
-  const link = join(dist, name);
-  if (existsSync(link) || lstatSync(link, { throwIfNoEntry: false })) rmSync(link, { recursive: true, force: true });
-  symlinkSync(join('..', name), link, type);
-}
 // bin/rsn.js runs dist/ only when this stamp is newer than every source file (stale builds are not run).
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

@@ -176,11 +176,15 @@ export function robustOf(clean: string, rungs: readonly RungRecord[]): { robust:
 
 /** The masking flags of Carlini et al.'s checklist for one round. */
 export function roundFlags(rungs: readonly RungRecord[], sweep: SweepRecord | undefined): Flag[] {
-  const out = [blackBoxBeatsWhiteBox(rungs.map((r) => ({ name: r.rung === 'transfer' ? 'pgd-ce from the dense round 0' : r.rung, kind: r.kind, accuracy: r.accuracy })))];
+  // Differences within sampling noise of the fewest images any rung was measured on do not raise a flag.
+  const ladderNoise = { images: Math.min(...rungs.map((r) => r.images)) };
+  const out = [blackBoxBeatsWhiteBox(rungs.map((r) => ({ name: r.rung === 'transfer' ? 'pgd-ce from the dense round 0' : r.rung, kind: r.kind, accuracy: r.accuracy })), ladderNoise)];
   const family = (r: RungRecord) => (r.rung === 'pgd-10' || r.rung === 'pgd-ce' ? 'pgd-ce' : r.rung);
-  out.push(moreEffortRaisesAccuracy(rungs.filter((r) => r.kind === 'white-box').map((r) => ({ family: family(r), effort: r.iterations * r.restarts, accuracy: r.accuracy }))));
+  out.push(moreEffortRaisesAccuracy(rungs.filter((r) => r.kind === 'white-box').map((r) => ({ family: family(r), effort: r.iterations * r.restarts, accuracy: r.accuracy })), ladderNoise));
   if (sweep) {
-    out.push(notMonotoneInEps(sweep.points));
+    const sweepNoise = { images: sweep.images };
+    out.push(notMonotoneInEps(sweep.points, sweepNoise));
+    // No noise here: an image the whole input range (or the flat image) holds is a failure of the attack itself.
     out.push(unreachedWorstCase(sweep.points, { clipMin: 0, clipMax: 1, flatBound: sweep.flatBound }));
   }
   return out;

@@ -3,7 +3,7 @@
  * (the nearest evaluation at or below it), and per-iteration curves for the figures.
  */
 import type { EarlyStopping, EvalMetric, EvalRow } from '../results/records.js';
-import type { ConfigResult, RoundResult } from './load.js';
+import type { ConfigResult, RoundResult } from './results-set.js';
 
 /** The sparsities (% of weights remaining) of the paper's tables and "original" panels. */
 export const PAPER_SPARSITIES = [100, 51.3, 16.9, 8.7, 3.6, 1.8] as const;

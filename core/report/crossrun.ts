@@ -5,7 +5,7 @@
  */
 import { aggregateAt, percentOf, roundsOf, stat, type Stat } from './aggregate.js';
 import { judge, type Verdict } from './agreement.js';
-import type { ConfigResult, ResultsSet } from './load.js';
+import type { ConfigResult, ResultsSet } from './results-set.js';
 import { formatStat } from './tables.js';
 
 export interface AccuracyRow {

@@ -7,7 +7,7 @@
  */
 import type { Strategy } from '../experiment/config.js';
 import { pythonFloat } from '../results/paths.js';
-import type { ConfigResult, ResultsSet } from './load.js';
+import type { ConfigResult, ResultsSet } from './results-set.js';
 
 export interface Family {
   readonly key: string;

@@ -4,12 +4,16 @@
  * summary.json), and says in `notes` what it skipped: incomplete rounds, trials without a manifest.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { RsnError } from '../errors.js';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../experiment/config.js';
 import * as paths from '../results/paths.js';
 import { parseCsv } from '../results/csv.js';
+import { roundDamage } from '../results/verify.js';
+import { isArchive, loadArchive } from './archive.js';
+import { modelSpec, type ModelSpec } from '../nn/model.js';
 import { EVAL_COLUMNS, STEP_COLUMN, type EvalRow, type RoundSummary, type TrialManifest } from '../results/records.js';
+import type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './results-set.js';
 
 /** There is nothing to report on: no directory, no configuration, or no completed round. */
 export class NoResultsError extends RsnError {
@@ -18,44 +22,25 @@ export class NoResultsError extends RsnError {
   }
 }
 
-/** A results file that cannot be read as what it should be; the message names the file. */
+/** What to do about a damaged results file, by what it is. */
+function repairHint(file: string): string {
+  if (basename(file) === 'config.json') {
+    return `delete it (rm '${file}') and run the rsn train or rsn bench command that made these results again: it writes config.json anew and keeps the trials' rounds; or move ${dirname(file)} out of the results`;
+  }
+  if (basename(file) === 'manifest.json') {
+    return `delete it (rm '${file}'): the report then takes timings from the round summaries, and the next rsn train run of this trial writes a new one`;
+  }
+  return 'delete the round directory holding it (it is recomputed by rerunning the same command) or move it away';
+}
+
+/** A results file that cannot be read as what it should be; the message names the file and what to do. */
 export class CorruptResultsError extends RsnError {
   constructor(readonly file: string, problem: string) {
-    super(`${file}: ${problem}`, 'delete the round directory holding it (it is recomputed by rerunning the same command) or move it away');
+    super(`${file}: ${problem}`, repairHint(file));
   }
 }
 
-export interface RoundResult {
-  readonly round: number;
-  readonly dir: string;
-  readonly summary: RoundSummary;
-  readonly valid: readonly EvalRow[];
-  readonly test: readonly EvalRow[];
-}
-
-export interface TrialResult {
-  readonly trial: number;
-  readonly dir: string;
-  readonly manifest: TrialManifest | undefined;
-  /** Complete rounds only, by round number. */
-  readonly rounds: readonly RoundResult[];
-}
-
-export interface ConfigResult {
-  readonly dir: string;
-  /** Path of the configuration directory relative to the scanned root ('/'-separated): the key across two roots. */
-  readonly key: string;
-  readonly experimentId: string;
-  readonly config: ExperimentConfig;
-  readonly trials: readonly TrialResult[];
-}
-
-export interface ResultsSet {
-  readonly root: string;
-  readonly configs: readonly ConfigResult[];
-  /** What was skipped and why, one line each. */
-  readonly notes: readonly string[];
-}
+export type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './results-set.js';
 
 const TRIAL_DIR = /^trial_(\d+)$/;
 const ROUND_DIR = /^prune_iter_(\d+)$/;
@@ -139,7 +124,7 @@ const numbered = (dir: string, pattern: RegExp): { n: number; name: string }[] =
     .map((e) => ({ n: Number(pattern.exec(e.name)![1]), name: e.name }))
     .sort((a, b) => a.n - b.n);
 
-function loadTrial(dir: string, trial: number, label: string, notes: string[]): TrialResult {
+function loadTrial(dir: string, trial: number, label: string, spec: ModelSpec, notes: string[]): TrialResult {
   const manifestFile = paths.trialManifest(dir);
   let manifest: TrialManifest | undefined;
   if (existsSync(manifestFile)) manifest = readJson(manifestFile) as TrialManifest;
@@ -155,11 +140,13 @@ function loadTrial(dir: string, trial: number, label: string, notes: string[]): 
     }
     const summary = readSummary(summaryFile);
     if (summary.round !== n) throw new CorruptResultsError(summaryFile, `says round ${summary.round} but lies in ${name}`);
-    rounds.push({
-      round: n, dir: roundDir, summary,
-      valid: readEvalCsv(paths.metricsFile(roundDir, 'valid')),
-      test: readEvalCsv(paths.metricsFile(roundDir, 'test')),
-    });
+    const valid = readEvalCsv(paths.metricsFile(roundDir, 'valid'));
+    const test = readEvalCsv(paths.metricsFile(roundDir, 'test'));
+    // Every other file a complete round holds, headers and sizes (results/verify.ts), as rsn train checks what it
+    // keeps; weights of any shape are read, so long as the files of one parameter agree.
+    const damage = roundDamage(roundDir, spec, { modelShapes: false });
+    if (damage) throw new CorruptResultsError(damage.file, damage.problem);
+    rounds.push({ round: n, dir: roundDir, summary, valid, test });
   }
   if (incomplete.length > 0) notes.push(`${label}: round(s) ${incomplete.join(', ')} incomplete (no summary.json), ignored`);
   return { trial, dir, manifest, rounds };
@@ -169,7 +156,13 @@ function loadConfig(root: string, dir: string, notes: string[]): ConfigResult {
   const key = relative(root, dir).split(sep).join('/') || '.';
   const { experimentId, config, defaulted } = readConfig(paths.configFile(dir));
   if (defaulted.length > 0) notes.push(`${key}: config.json lacks ${defaulted.join(', ')}; the defaults are assumed`);
-  const trials = numbered(dir, TRIAL_DIR).map(({ n, name }) => loadTrial(join(dir, name), n, `${key}/${name}`, notes));
+  let spec: ModelSpec;
+  try {
+    spec = modelSpec(config.model);
+  } catch (error) {
+    throw new CorruptResultsError(paths.configFile(dir), `config.model: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const trials = numbered(dir, TRIAL_DIR).map(({ n, name }) => loadTrial(join(dir, name), n, `${key}/${name}`, spec, notes));
   const empty = trials.filter((t) => t.rounds.length === 0);
   if (trials.length === 0) notes.push(`${key}: no trial directories yet`);
   else if (empty.length > 0) notes.push(`${key}: trial(s) ${empty.map((t) => t.trial).join(', ')} have no complete round, ignored`);
@@ -191,7 +184,8 @@ export function loadResults(root: string): ResultsSet {
   if (!existsSync(root)) throw new NoResultsError(`results directory '${root}' does not exist`);
   if (!statSync(root).isDirectory()) throw new NoResultsError(`'${root}' is not a directory`);
   const configDirs = findConfigDirs(root);
-  if (configDirs.length === 0) throw new NoResultsError(`no results under '${root}' (no config.json at any depth)`);
+  if (configDirs.length === 0 && isArchive(root)) return loadArchive(root);
+  if (configDirs.length === 0) throw new NoResultsError(`no results under '${root}' (no config.json at any depth, nor an archive's results.csv and summaries.csv)`);
   const notes: string[] = [];
   const configs = configDirs.map((dir) => loadConfig(root, dir, notes));
   if (configs.every((c) => c.trials.length === 0)) {

@@ -8,6 +8,7 @@
  *   backend-comparison.md          with --compare: a second results directory side by side
  *   index.html                     all of the above on one self-contained page
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PAPER_ROW_STEP } from '../experiment/schedule.js';
 import { writeFileAtomic } from '../results/atomic.js';
@@ -47,10 +48,18 @@ export interface ReportSection {
   readonly markdown: string;
   /** The section's data as a CSV file beside it. */
   readonly csv?: { readonly file: string; readonly text: string };
+  /** What the section found, in one line for the terminal. */
+  readonly summary?: string;
 }
 
 export interface ReportResult {
   readonly out: string;
+  /** What was read: configurations, trials with at least one complete round, complete rounds. */
+  readonly read: { readonly configs: number; readonly trials: number; readonly rounds: number };
+  /** The tables written: one per setting, strategy and dataset. */
+  readonly tables: number;
+  /** tables.md's text. */
+  readonly tablesMarkdown: string;
   /** Paths written, relative to `out`. */
   readonly files: readonly string[];
   readonly figures: readonly Figure[];
@@ -64,12 +73,30 @@ export function reportFigures(set: ResultsSet): { figures: Figure[]; notes: stri
   const figures: Figure[] = [];
   const notes: string[] = [];
   for (const family of families(set)) {
-    const made = [...curveFigures(family), ...earlyStoppingFigure(family), ...weightsFigure(family)];
-    if (!family.strategies.reinit_orig) notes.push(`${family.label}: no original (reinit_orig) results, so no weight distributions`);
+    const made = [...curveFigures(family), ...earlyStoppingFigure(family), ...(set.archive ? [] : weightsFigure(family))];
+    if (set.archive) notes.push(`${family.label}: read from an archive (results.csv, summaries.csv) without the weights, so no weight distributions`);
+    else if (!family.strategies.reinit_orig) notes.push(`${family.label}: no original (reinit_orig) results, so no weight distributions`);
     if (made.length === 0) notes.push(`${family.label}: no figure (no data to draw)`);
     figures.push(...made);
   }
   return { figures, notes };
+}
+
+/**
+ * What rsn audit wrote into the report folder (audit-findings.md, figures/audit.svg), for the page: the audit's
+ * figure beside the others and its findings after the tables. Absent until rsn audit has run with this --out.
+ */
+function auditOutputs(out: string): { figure: HtmlFigure; findings: string } | undefined {
+  const [findings, svg] = [join(out, 'audit-findings.md'), join(out, 'figures', 'audit.svg')];
+  if (!existsSync(findings) || !existsSync(svg)) return undefined;
+  return {
+    figure: {
+      name: 'audit', title: 'Audit: accuracy under each attack of the ladder, by % of weights remaining',
+      caption: "rsn audit's ladder per round: the run's own PGD-10 beside stronger attacks and the worst case per image (the robust accuracy); audit.csv holds the numbers",
+      svg: readFileSync(svg, 'utf8'), notes: [],
+    },
+    findings: readFileSync(findings, 'utf8'),
+  };
 }
 
 export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportResult> {
@@ -93,7 +120,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   }
 
   const tables = accuracyTables(set, iteration);
-  const tablesMarkdown = `## Tables: test accuracy at the paper's sparsities\n\n${tables.map(tableMarkdown).join('\n')}`;
+  const tablesMarkdown = `## Tables: test accuracy in every round\n\n${tables.map(tableMarkdown).join('\n')}`;
   write('tables.md', tablesMarkdown);
   write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
 
@@ -117,9 +144,15 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
       `${set.configs.reduce((n, c) => n + c.trials.length, 0)} trial(s) with at least one complete round).`,
     `Tables and comparisons at the evaluation at or below iteration ${iteration}.`,
   ].join('\n');
+  const audit = auditOutputs(out);
   write('index.html', renderHtml({
-    title: 'rsn report: sparse, robust networks', intro, figures: htmlFigures, notes,
-    sections: [tablesMarkdown, ...sections.map((section) => section.markdown), ...(crossRun ? [crossRun] : [])],
+    title: 'rsn report: sparse, robust networks', intro, figures: [...htmlFigures, ...(audit ? [audit.figure] : [])], notes,
+    sections: [tablesMarkdown, ...sections.map((section) => section.markdown), ...(crossRun ? [crossRun] : []), ...(audit ? [audit.findings] : [])],
   }));
-  return { out, files, figures, sections, crossRunMarkdown: crossRun, notes };
+  const read = {
+    configs: set.configs.length,
+    trials: set.configs.reduce((n, c) => n + c.trials.length, 0),
+    rounds: set.configs.reduce((n, c) => n + c.trials.reduce((m, t) => m + t.rounds.length, 0), 0),
+  };
+  return { out, read, tables: tables.length, tablesMarkdown, files, figures, sections, crossRunMarkdown: crossRun, notes };
 }

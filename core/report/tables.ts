@@ -1,13 +1,14 @@
 /**
- * The paper's tables: for each dataset, test natural / adversarial accuracy (mean ± sd over trials, in %) at the
- * sparsities {100, 51.3, 16.9, 8.7, 3.6, 1.8}, at one iteration, for natural / adversarial training, FGSM and PGD.
- * Each cell reads 'naturally trained / adversarially trained', as in docs/paper-results.md.
+ * The paper's tables, one row per pruning round the runs made (the paper's show the sparsities {100, 51.3, 16.9,
+ * 8.7, 3.6, 1.8} of rounds 0, 3, 8, 11, 15, 18): for each dataset, test natural / adversarial accuracy (mean ± sd
+ * over trials, in %) at one iteration, for natural / adversarial training, FGSM and PGD. Each cell reads 'naturally
+ * trained / adversarially trained', as in docs/paper-results.md.
  */
 import type { DatasetName } from '../data/index.js';
 import { STRATEGIES, type Strategy } from '../experiment/config.js';
-import { aggregateAt, PAPER_SPARSITIES, percentOf, roundNear, type Stat } from './aggregate.js';
+import { aggregateAt, percentOf, roundNear, roundsOf, stat, type Stat } from './aggregate.js';
 import { DATASET_LABEL, settings, STRATEGY_LABEL } from './groups.js';
-import type { ConfigResult, ResultsSet } from './load.js';
+import type { ConfigResult, ResultsSet } from './results-set.js';
 
 export const COLUMNS = ['fgsm_nat', 'fgsm_adv', 'pgd_nat', 'pgd_adv'] as const;
 export type Column = (typeof COLUMNS)[number];
@@ -30,16 +31,20 @@ export interface AccuracyTable {
   readonly dataset: DatasetName;
   readonly strategy: Strategy;
   readonly iteration: number;
-  readonly rows: readonly { readonly percent: number; readonly cells: Readonly<Record<Column, TableCell>> }[];
+  readonly rows: readonly { readonly round: number; readonly percent: number; readonly cells: Readonly<Record<Column, TableCell>> }[];
 }
 
 
 /** Test accuracy ('nat') or adversarial test accuracy ('adv') in % of one configuration near a sparsity. */
 export function accuracyCell(config: ConfigResult | undefined, percent: number, iteration: number, kind: 'nat' | 'adv'): CellValue | undefined {
-  if (!config) return undefined;
-  const info = roundNear(config, percent);
-  const aggregate = info && aggregateAt(config, info.round, iteration);
-  if (!aggregate) return undefined;
+  const info = config && roundNear(config, percent);
+  return info && roundCell(config, info.round, iteration, kind);
+}
+
+/** Test accuracy ('nat') or adversarial test accuracy ('adv') in % of one configuration in one round. */
+export function roundCell(config: ConfigResult | undefined, round: number, iteration: number, kind: 'nat' | 'adv'): CellValue | undefined {
+  const aggregate = config && aggregateAt(config, round, iteration);
+  if (!config || !aggregate) return undefined;
   const s = aggregate.test[kind === 'nat' ? 'acc' : 'adv_acc'];
   if (s.n === 0) return undefined;
   return { stat: percentOf(s), round: aggregate.round, percent: aggregate.percent, iterations: aggregate.iterations, config };
@@ -55,13 +60,18 @@ export function accuracyTables(set: ResultsSet, iteration: number): AccuracyTabl
     for (const strategy of STRATEGIES.filter((s) => setting.configs.some((c) => c.config.experiment === s))) {
       const datasets = [...new Set(setting.configs.filter((c) => c.config.experiment === strategy).map((c) => c.config.dataset))].sort();
       for (const dataset of datasets) {
-        const rows = PAPER_SPARSITIES.map((percent) => {
+        // Every round one of the table's configurations made; its % remaining the mean over them (the same
+        // pruning schedule gives them the same sparsity in each round).
+        const infos = setting.configs.filter((c) => c.config.experiment === strategy && c.config.dataset === dataset).flatMap(roundsOf);
+        const rounds = [...new Set(infos.map((i) => i.round))].sort((a, b) => a - b);
+        const rows = rounds.map((round) => {
+          const percent = stat(infos.filter((i) => i.round === round).map((i) => i.percent)).mean;
           const cells = Object.fromEntries(COLUMNS.map((column) => {
             const [attack, kind] = column.split('_') as [string, 'nat' | 'adv'];
-            const cell = (training: Training) => accuracyCell(findConfig(setting.configs, dataset, strategy, attack, training), percent, iteration, kind);
+            const cell = (training: Training) => roundCell(findConfig(setting.configs, dataset, strategy, attack, training), round, iteration, kind);
             return [column, { natural: cell('natural'), adversarial: cell('adversarial') }];
           })) as Record<Column, TableCell>;
-          return { percent, cells };
+          return { round, percent, cells };
         });
         tables.push({ setting: setting.key, dataset, strategy, iteration, rows });
       }
@@ -100,9 +110,9 @@ const caption = (t: AccuracyTable): string =>
 export function tableMarkdown(t: AccuracyTable): string {
   const lines = [
     `### ${tableTitle(t)}`, '', caption(t), '',
-    `| % remaining | ${COLUMNS.map((c) => COLUMN_LABEL[c]).join(' | ')} |`,
-    `|---|${COLUMNS.map(() => '---').join('|')}|`,
-    ...t.rows.map((r) => `| ${r.percent.toFixed(1)} | ${COLUMNS.map((c) => formatCell(r.cells[c], '—')).join(' | ')} |`),
+    `| round | % remaining | ${COLUMNS.map((c) => COLUMN_LABEL[c]).join(' | ')} |`,
+    `|---|---|${COLUMNS.map(() => '---').join('|')}|`,
+    ...t.rows.map((r) => `| ${r.round} | ${r.percent.toFixed(1)} | ${COLUMNS.map((c) => formatCell(r.cells[c], '—')).join(' | ')} |`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -113,9 +123,9 @@ export function tableLatex(t: AccuracyTable): string {
   const lines = [
     '\\begin{table}[ht]', '\\centering',
     `\\caption{${latexEscape(`${tableTitle(t)}. ${caption(t)}`)}}`,
-    '\\begin{tabular}{lllll}', '\\toprule',
-    `\\% remaining & ${COLUMNS.map((c) => COLUMN_LABEL[c]).join(' & ')} \\\\`, '\\midrule',
-    ...t.rows.map((r) => `${r.percent.toFixed(1)} & ${COLUMNS.map((c) => latexEscape(formatCell(r.cells[c], '—'))).join(' & ')} \\\\`),
+    '\\begin{tabular}{rlllll}', '\\toprule',
+    `round & \\% remaining & ${COLUMNS.map((c) => COLUMN_LABEL[c]).join(' & ')} \\\\`, '\\midrule',
+    ...t.rows.map((r) => `${r.round} & ${r.percent.toFixed(1)} & ${COLUMNS.map((c) => latexEscape(formatCell(r.cells[c], '—'))).join(' & ')} \\\\`),
     '\\bottomrule', '\\end{tabular}', '\\end{table}',
   ];
   return `${lines.join('\n')}\n`;

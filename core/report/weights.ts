@@ -9,7 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { kernelFile } from '../results/paths.js';
 import { modelSpec } from '../nn/models/index.js';
 import { readNpy } from '../results/npy.js';
-import { PAPER_SPARSITIES, roundNear, roundResults } from './aggregate.js';
+import { PAPER_SPARSITIES, roundNear, roundResults, roundsOf, type RoundInfo } from './aggregate.js';
 import type { Figure } from './figures.js';
 import { sparsityLabel } from './figures.js';
 import type { Family } from './groups.js';
@@ -59,8 +59,15 @@ export function histogram(values: readonly Float32Array[], range: number, bins =
   return { edges, counts, total };
 }
 
+/** The rounds drawn: every round of a run of at most six, else those at the paper's six sparsities. */
+export function histogramRounds(config: ConfigResult): RoundInfo[] {
+  const all = roundsOf(config);
+  if (all.length <= PAPER_SPARSITIES.length) return all;
+  return [...new Map(PAPER_SPARSITIES.map((p) => roundNear(config, p)).filter((i) => i !== undefined).map((i) => [i.round, i])).values()];
+}
+
 export function weightHistograms(config: ConfigResult): Histogram[] {
-  const matched = [...new Map(PAPER_SPARSITIES.map((p) => roundNear(config, p)).filter((i) => i !== undefined).map((i) => [i.round, i])).values()];
+  const matched = histogramRounds(config);
   const out: Histogram[] = [];
   for (const { name: layer } of modelSpec(config.config.model).parameters) {
     const byRound = matched.map((info) => ({ info, values: survivingWeights(config, info.round, layer) }));

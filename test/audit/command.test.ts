@@ -58,6 +58,15 @@ describe('rsn audit', () => {
     expect(robust.reduce((a, b) => a + b, 0) / robust.length).toBe(csvWorst);
   });
 
+  it('rsn report then puts the audit into index.html: its figure and its findings', async () => {
+    const report = await rsn(['report', base, '--no-png']);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(join(base, 'report', 'index.html'), 'utf8');
+    expect(html).toContain('Audit: accuracy under each attack of the ladder');
+    expect(html).toMatch(/<h\d[^>]*>Audit findings<\/h\d>/);
+    expect(html).toContain('black-box-beats-white-box');
+  }, 120_000);
+
   it('a second audit reads every record back (nothing recomputed) and writes the same table', async () => {
     const before = readFileSync(join(base, 'report', 'audit.csv'), 'utf8');
     const again = await rsn(['audit', base, ...SMALL_LADDER]);

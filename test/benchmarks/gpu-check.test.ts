@@ -78,6 +78,18 @@ describe.skipIf(!loaded.backend)(loaded.backend ? 'npm run bench:gpu -- --quick 
     expect(run.stdout).toMatch(/^evaluation pass .*: FGSM [\d.]+ us .*, PGD-10 [\d.]+ us .* per network-image$/m);
   });
 
+  it('counts every step kind at T = 1, 10 and 160, or says that the stack exceeds the device\'s buffer limit', () => {
+    for (const trials of [1, 10, 160]) {
+      const skipped = new RegExp(`^ {2}T=${trials} not counted: its largest buffer \\(\\d+ bytes\\) exceeds the device's \\d+$`, 'm').test(run.stdout);
+      for (const label of ['natural', 'FGSM', 'PGD-10']) {
+        const row = new RegExp(`^ {2}${label}\\s+${trials}\\s+\\d+\\s+\\d+\\s+\\d+\\s`, 'm').test(run.stdout);
+        expect(row !== skipped, `${label} at T=${trials}: a count row, or the line saying why not (not both)`).toBe(true);
+      }
+    }
+    // llvmpipe binds at most 128 MiB: T = 1 and 10 fit, so they are counted.
+    expect(run.stdout).toMatch(/^ {2}PGD-10\s+10\s+\d+/m);
+  });
+
   it('prints the projection formula and both projections', () => {
     expect(run.stdout).toMatch(/^projection formula:$/m);
     expect(run.stdout).toMatch(/^ {2}training = sum over step programs of rounds x steps per round x ceil\(networks \/ T\)/m);

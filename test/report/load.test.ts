@@ -178,6 +178,31 @@ describe('missing, incomplete and corrupt results', () => {
     writeFileSync(paths.configFile(dir), JSON.stringify({ experiment_id: 'x' }));
     expect(() => loadResults(root)).toThrow(/config\.json: has no 'config' object/);
   });
+  it('what to do depends on the file: config.json and manifest.json are not a round to delete', () => {
+    const a = small('confighint');
+    writeFileSync(paths.configFile(a.dir), '{"experiment_id": "x", "conf');
+    expect(() => loadResults(a.root)).toThrow(`rm '${paths.configFile(a.dir)}') and run the rsn train or rsn bench command that made these results again`);
+    expect(() => loadResults(a.root)).not.toThrow(/round directory/);
+    const b = small('manifesthint');
+    const manifest = paths.trialManifest(paths.trialDir(b.dir, 0));
+    writeFileSync(manifest, '{"trial": 0, "rou');
+    expect(() => loadResults(b.root)).toThrow(`rm '${manifest}'): the report then takes timings from the round summaries`);
+    expect(() => loadResults(b.root)).not.toThrow(/round directory/);
+  });
+  it('a complete round whose .npy is truncated, garbled or missing, or whose train.csv header is broken', () => {
+    const damages: [string, (round: string) => string, (file: string) => void][] = [
+      ['truncated', (r) => paths.kernelFile(r, 'post_kernels', 'hidden_2'), (f) => writeFileSync(f, readFileSync(f).subarray(0, 100))],
+      ['garbled', (r) => paths.kernelFile(r, 'masks', 'output'), (f) => writeFileSync(f, Buffer.alloc(readFileSync(f).length, 0x20))],
+      ['missing', (r) => paths.kernelFile(r, 'init_kernels', 'hidden_1'), (f) => rmSync(f)],
+      ['csv', (r) => paths.metricsFile(r, 'train'), (f) => writeFileSync(f, readFileSync(f, 'utf8').replace('batch,', 'batch;'))],
+    ];
+    for (const [name, file, damage] of damages) {
+      const a = small(`damaged-${name}`);
+      damage(file(a.round(1)));
+      expect(() => loadResults(a.root), name).toThrow(CorruptResultsError);
+      expect(() => loadResults(a.root), name).toThrow(file(a.round(1)));
+    }
+  });
   it('a trial without manifest.json still loads, with a note', () => {
     const { root, dir } = small('nomanifest');
     rmSync(paths.trialManifest(paths.trialDir(dir, 0)));

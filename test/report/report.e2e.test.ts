@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
+import { overlong } from '../../cli/wrap.js';
 import { writeConfig, writeStandardTree, tempRoot } from './synthetic.js';
 
 const temp = tempRoot('rsn-report-e2e-');
@@ -30,21 +31,39 @@ describe('rsn report on the synthetic tree', () => {
   const results = join(temp, 'results');
   const out = join(temp, 'out');
   let run: { code: number; stdout: string; stderr: string };
+  let printed: { code: number; stdout: string; stderr: string };
   const read = (name: string) => readFileSync(join(out, name), 'utf8');
 
   beforeAll(async () => {
     writeStandardTree(results);
     run = await rsn('report', results, '--out', out, '--iteration', '30000');
+    printed = await rsn('report', results, '--out', join(temp, 'printed'), '--iteration', '30000', '--no-png', '--print');
   });
 
-  it('exits 0, prints the paper comparison and the notes', () => {
+  it('exits 0 and says in 80 columns what it read, what it wrote where, and how many cells agree with the paper', () => {
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('## Comparison with the paper (Tables 1 and 2)');
+    expect(run.stderr).toBe('');
+    const rounds = 4 * 3 * 19 + 2 * 3 * 9;   // complete rounds of the standard tree (synthetic.ts; an incomplete round 19 is left out)
+    expect(run.stdout).toMatch(new RegExp(`^rsn report: read 6 configurations, 18 trials, ${rounds} complete rounds from\\s+${results}$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^wrote 48 files to\\s+${out}$`, 'm'));
+    expect(run.stdout).toContain('figures/: 20 figures (SVG and PNG)');
+    // the agreement count is the comparison's own: counted here from paper-comparison.csv
+    const verdicts = read('paper-comparison.csv').trim().split('\n').slice(1).map((line) => line.split(',')[13]);
+    const count = (v: string) => verdicts.filter((x) => x === v).length;
+    expect(run.stdout.replace(/\n\s+/g, ' ')).toContain(`Tables 1-2: ${count('agrees')} agree, ${count('differs')} differ (${count('agrees') + count('differs')} of ${verdicts.length} cells have results here)`);
+    expect(run.stdout).toMatch(/^\d+ notes on what could not be drawn or compared: in index\.html, or --print$/m);
+    expect(run.stdout.split('\n').length).toBeLessThan(15);
+    expect(overlong(run.stdout)).toEqual([]);
+  });
+
+  it('--print also prints the tables, the paper comparison and the notes', () => {
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain('## Tables: test accuracy in every round');
+    expect(printed.stdout).toContain('## Comparison with the paper (Tables 1 and 2)');
     // The comparison shows population sds (as the paper's analysis computed them): sd of 90, 92, 94 (n) = 1.63.
-    expect(run.stdout).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±1.63, n=3 | 98.33±0.33 |');
-    expect(run.stderr).toMatch(/note: .*trial_02: round\(s\) 19 incomplete/);
-    expect(run.stderr).toContain("panel 'original vs random reinit' omitted: no reinit_rand results");
-    expect(run.stderr).toMatch(/wrote 48 files \(20 figures\)/);
+    expect(printed.stdout).toContain('| digits | 100.0 | FGSM nat | natural | 95.00±1.63, n=3 | 98.33±0.33 |');
+    expect(printed.stderr).toMatch(/note: .*trial_02: round\(s\) 19 incomplete/);
+    expect(printed.stderr).toContain("panel 'original vs random reinit' omitted: no reinit_rand results");
   });
 
   it('writes every figure (SVG and PNG), the tables, the comparison and the page', () => {
@@ -59,11 +78,12 @@ describe('rsn report on the synthetic tree', () => {
   it('SVGs are SVG documents with the expected series', () => {
     const svg = (name: string) => read(`figures/${name}.svg`);
     for (const f of FAMILIES) for (const k of KINDS) expect(svg(`${f}-${k}`)).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/);
-    // original at 6 sparsities; vs random: original at 51.3, 16.9, 3.6 + random at 51.3, 16.9 (9 rounds); same vs continued
-    expect(lineMarks(svg('digits-fgsm-natural-test-acc'))).toBe(6 + 5 + 5);
+    // original: every round (0-18); vs random: original and random at random's rounds nearest 51.3, 16.9 and 3.6
+    // (random has rounds 0-8, down to 16.9%: 51.3 and 16.9); the same vs continued training
+    expect(lineMarks(svg('digits-fgsm-natural-test-acc'))).toBe(19 + 4 + 4);
     expect(svg('digits-fgsm-natural-test-acc')).toContain('original vs continued training');
     // no random reinit or continued training results for PGD: the 'original' panel only
-    expect(lineMarks(svg('digits-pgd-natural-test-loss'))).toBe(6);
+    expect(lineMarks(svg('digits-pgd-natural-test-loss'))).toBe(19);
     expect(svg('digits-pgd-natural-test-loss')).not.toContain('original vs random reinit');
     // early stopping: 3 panels x 3 strategies; weights: 3 layers x 6 sparsities
     expect(lineMarks(svg('digits-fgsm-natural-early-stopping'))).toBe(9);
@@ -74,11 +94,8 @@ describe('rsn report on the synthetic tree', () => {
     }
   });
 
-  it('draws coinciding lines distinguishably, labels every tick of the % axis, and leaves no blank width', () => {
+  it('draws coinciding lines distinguishably and labels every tick of the % axis (the layout: html-layout.test.ts)', () => {
     const svg = (name: string) => read(`figures/${name}.svg`);
-    const widthOf = (name: string) => Number(/^<svg [^>]*width="(\d+)"/.exec(svg(name))![1]);
-    // one panel (PGD: no random reinit or continued training): panel, axis and legend, no room left for a long subtitle
-    expect(widthOf('digits-pgd-natural-test-loss')).toBeLessThan(500);
     // the % remaining axis is labelled at 100 (the data run from 100% to 1.8%)
     expect(svg('digits-fgsm-natural-early-stopping')).toMatch(/>100<\/text>/);
     // strategies differ in dash and width, so that a line drawn over another leaves it visible
@@ -127,8 +144,9 @@ describe('rsn report on the synthetic tree', () => {
   });
 
   it('tables.md holds the paper layout at the chosen iteration', () => {
-    expect(read('tables.md')).toContain('| 51.3 | 93.50±2.00 / 93.50±2.00 | 13.50±2.00 / 63.50±2.00 | 93.50±2.00 / 93.50±2.00 | 12.50±2.00 / 62.50±2.00 |');
-    expect(read('paper-comparison.md')).toBe(run.stdout);
+    expect(read('tables.md')).toContain('| 3 | 51.3 | 93.50±2.00 / 93.50±2.00 | 13.50±2.00 / 63.50±2.00 | 93.50±2.00 / 93.50±2.00 | 12.50±2.00 / 62.50±2.00 |');
+    expect(printed.stdout).toContain(read('paper-comparison.md'));
+    expect(printed.stdout).toContain(read('tables.md'));
   });
 });
 
@@ -138,8 +156,9 @@ describe('rsn report --compare and failures', () => {
     writeConfig(join(temp, 'a'), { experiment: 'reinit_rand' }, options);
     writeConfig(join(temp, 'b'), { experiment: 'reinit_rand' }, { ...options, backend: 'wasm', wallSeconds: () => 2 });
     const out = join(temp, 'ab');
-    const run = await rsn('report', join(temp, 'a'), '--out', out, '--compare', join(temp, 'b'), '--iteration', '500', '--no-png');
+    const run = await rsn('report', join(temp, 'a'), '--out', out, '--compare', join(temp, 'b'), '--iteration', '500', '--no-png', '--print');
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('the two results directories side by side: backend-comparison.md');
     expect(run.stdout).toContain('## Two results directories compared');
     expect(run.stdout).toContain('(backend wasm)');
     expect(run.stdout).toContain('at the evaluation at or below iteration 500');

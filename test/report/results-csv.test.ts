@@ -23,7 +23,7 @@ describe('results.csv', () => {
   it('has one row per trial x round x evaluation x split, every setting a column', () => {
     const rows = resultsRows(set);
     expect(rows).toHaveLength(ROUNDS * 4 * 3);
-    for (const field of CONFIG_FIELDS) expect(RESULTS_COLUMNS).toContain(field.key);
+    for (const field of CONFIG_FIELDS) expect(RESULTS_COLUMNS).toContain(field.key === 'loss' ? 'loss_form' : field.key);
     const row = rows.find((r) => r.experiment === 'reinit_orig' && r.attack === 'pgd' && r.adv_train === 'True' && r.trial === 1 && r.round === 2 && r.iteration === 10000 && r.split === 'test')!;
     // test acc = 0.90 + 0.02 * trial - 0.005 * round + iteration / 1e6; adversarial: 0.60 - 0.01 (PGD) + the same shift
     expect(row.acc).toBeCloseTo(0.92, 12);

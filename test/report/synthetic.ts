@@ -52,6 +52,8 @@ export interface SyntheticOptions {
   readonly wallSeconds?: (trial: number, round: number) => number;
   /** Added to every accuracy (natural and adversarial, valid and test); default 0. */
   readonly accShift?: number;
+  /** The experiment folder's name; default the one derived from the settings (experimentId). */
+  readonly experimentId?: string;
 }
 
 export type Overrides = Partial<ExperimentConfig>;
@@ -74,7 +76,7 @@ const layerValues = (n: number, scale: number, fn: (k: number) => number) => Flo
 /** Write one configuration; returns its directory. */
 export function writeConfig(base: string, overrides: Overrides, options: SyntheticOptions): string {
   const config: ExperimentConfig = { ...DEFAULT_CONFIG, trials: options.trials, train_iters: options.trainIters, eval_every: options.evalEvery, ...overrides };
-  const id = experimentId(config);
+  const id = options.experimentId ?? experimentId(config);
   const dir = paths.configDir(base, id, config);
   mkdirSync(dir, { recursive: true });
   writeFileSync(paths.configFile(dir), `${JSON.stringify({ experiment_id: id, config }, null, 2)}\n`);

@@ -2,7 +2,7 @@
 import type { ConformanceResult } from '../../../backends/conformance/index.js';
 import type { EvalTiming } from './eval-pass.js';
 import { FORMULA, type Projection } from './projection.js';
-import type { StepTiming } from './stacked-steps.js';
+import type { StepCounts, StepTiming } from './stacked-steps.js';
 import type { TargetCheck } from './targets.js';
 import type { TorchResult } from './torch.js';
 import { STEP_KINDS, STEP_LABELS } from './workloads.js';
@@ -68,4 +68,15 @@ export function targetLines(checks: readonly TargetCheck[]): string[] {
     const verdict = c.met === undefined ? 'not measured' : c.met ? 'met' : 'not met';
     return `target: ${c.target}: ${c.value ? `${c.value}: ` : ''}${verdict}${c.note ? ` (${c.note})` : ''}`;
   });
+}
+
+/** The counts of one stacked step per kind and T (stacked-steps.ts countStackedSteps), a line each. */
+export function countLines(counts: readonly StepCounts[]): string[] {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  return [
+    'what one stacked step asks of the device (counted, not timed; the step after a warm-up one, its loss read back):',
+    '  step      T   dispatches  submits  pipeline switches  uploaded (per network)  parameters  read',
+    ...counts.map((c) => `  ${STEP_LABELS[c.kind].padEnd(7)} ${String(c.trials).padStart(3)}  ${String(c.dispatches).padStart(10)}  ${String(c.submits).padStart(7)}  ` +
+      `${String(c.pipelineSwitches).padStart(17)}  ${`${kib(c.bytesUploaded)} (${kib(c.bytesUploaded / c.trials)})`.padStart(22)}  ${kib(c.paramBytes).padStart(10)}  ${c.bytesRead} B`),
+  ];
 }

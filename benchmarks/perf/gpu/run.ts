@@ -16,17 +16,22 @@ import type { WebgpuBackend } from '../../../backends/webgpu/index.js';
 import { runConformance } from '../../../backends/conformance/index.js';
 import { setActiveBackend } from '../../../core/autodiff/engine.js';
 import { ConfigError, RsnError } from '../../../core/errors.js';
+import { trainingBytesPerNetwork } from '../../../core/experiment/jobs/batch-size.js';
+import { DENSE_300_100 } from '../../../core/nn/model.js';
 import { timeEvalPass } from './eval-pass.js';
 import { parseOptions, type GpuCheckOptions } from './options.js';
 import { project, type Measured } from './projection.js';
-import { conformanceLines, evalLine, formulaLines, projectionLines, stepTable, targetLines, torchLine } from './report.js';
-import { BATCH, hostRandomStartMs, timeStackedSteps, type StepTiming } from './stacked-steps.js';
+import { conformanceLines, countLines, evalLine, formulaLines, projectionLines, stepTable, targetLines, torchLine } from './report.js';
+import { BATCH, countStackedSteps, hostRandomStartMs, timeStackedSteps, type StepCounts, type StepTiming } from './stacked-steps.js';
 import { checkTargets } from './targets.js';
 import { runTorch } from './torch.js';
 import { paperPresetWorkload, STEP_KINDS, tablesWorkload, type StepKind } from './workloads.js';
 
 const print = (...lines: string[]) => process.stdout.write(lines.map((l) => `${l}\n`).join(''));
 const progress = (text: string) => process.stderr.write(`bench:gpu: ${text}\n`);
+
+/** Stack sizes at which each step's dispatches, submits and transfers are counted (they should not depend on T). */
+const COUNT_TRIALS = [1, 10, 160];
 
 async function check(options: GpuCheckOptions): Promise<number> {
   const started = performance.now();
@@ -46,6 +51,17 @@ async function check(options: GpuCheckOptions): Promise<number> {
       progress(`stacked steps at T=${trials}`);
       steps.push(...(await timeStackedSteps(trials, options.stepPlan)));
     }
+    progress('counting each step\'s dispatches, submits and transfers');
+    const counts: StepCounts[] = [];
+    const uncounted: string[] = [];
+    for (const trials of COUNT_TRIALS) {
+      const bytes = trials * trainingBytesPerNetwork(DENSE_300_100, BATCH);
+      if (backend.stacking && bytes > backend.stacking.maxBufferBytes) {
+        uncounted.push(`  T=${trials} not counted: its largest buffer (${bytes} bytes) exceeds the device's ${backend.stacking.maxBufferBytes}`);
+      } else {
+        counts.push(...(await countStackedSteps(trials, () => backend.stats())));
+      }
+    }
     progress(`evaluation pass at T=${options.evalTrials} x ${options.evalImages} images`);
     const evals = await timeEvalPass(options.evalTrials, options.evalImages, options.evalPlan);
     progress('PyTorch');
@@ -63,6 +79,7 @@ async function check(options: GpuCheckOptions): Promise<number> {
     const largest = Math.max(...options.timedTrials);
     print(`PGD's random start is drawn on the host (core/attacks/pgd.ts) and included above: ${hostRandomStartMs(largest).toFixed(2)} ms per stacked step at T=${largest}`);
     print(evalLine(evals));
+    print('', ...countLines(counts), ...uncounted);
 
     const stepMs = Object.fromEntries(STEP_KINDS.map((k) => [k, new Map(steps.filter((s) => s.kind === k).map((s) => [s.trials, s.stackedMs]))])) as Record<StepKind, Map<number, number>>;
     const measured: Measured = { stepMs, evalUsPerImage: { fgsm: evals.find((e) => e.attack === 'fgsm')!.usPerImage, pgd: evals.find((e) => e.attack === 'pgd')!.usPerImage } };

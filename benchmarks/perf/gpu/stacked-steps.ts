@@ -82,3 +82,50 @@ export function hostRandomStartMs(trials: number, repetitions = 3): number {
   for (let i = 0; i < repetitions; i++) rng.uniformArray(trials * BATCH * PIXELS, -0.3, 0.3);
   return (performance.now() - started) / repetitions;
 }
+
+/** What one stacked step asked of the device: the difference of the backend's counts around it (WebgpuStats). */
+export interface StepCounts {
+  readonly kind: StepKind;
+  readonly trials: number;
+  readonly dispatches: number;
+  readonly submits: number;
+  readonly pipelineSwitches: number;
+  readonly bytesUploaded: number;
+  readonly paramBytes: number;
+  readonly bytesRead: number;
+}
+
+type Counted = Omit<StepCounts, 'kind' | 'trials'>;
+
+/**
+ * Each step kind at `trials` stacked networks, counted on `stats` (the webgpu backend's, active): one warm-up
+ * step, then one step whose loss is read back, as training reads it at an evaluation.
+ */
+export async function countStackedSteps(trials: number, stats: () => Counted, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepCounts[]> {
+  const rng = new Rng(2000 + trials);
+  const { net, x, y, adam } = stackedState(trials, rng);
+  const results: StepCounts[] = [];
+  try {
+    for (const kind of kinds) {
+      const spec = kind === 'natural' ? undefined : attackSpec(kind);
+      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, rng) : undefined;
+      const warm = trainStep(net, adam, x, y, 0, adversarial);
+      await warm.data();
+      warm.dispose();
+      const before = stats();
+      const loss = trainStep(net, adam, x, y, 0, adversarial);
+      await loss.data();
+      loss.dispose();
+      const after = stats();
+      results.push({
+        kind, trials, dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits,
+        pipelineSwitches: after.pipelineSwitches - before.pipelineSwitches, bytesUploaded: after.bytesUploaded - before.bytesUploaded,
+        paramBytes: after.paramBytes - before.paramBytes, bytesRead: after.bytesRead - before.bytesRead,
+      });
+    }
+  } finally {
+    disposeAll([net.weights, net.masks, x, y]);
+    adam.reset();
+  }
+  return results;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blackBoxBeatsWhiteBox, moreEffortRaisesAccuracy, notMonotoneInEps, unreachedWorstCase } from '../../../core/attacks/strong/index.js';
+import { blackBoxBeatsWhiteBox, DEFAULT_TOLERANCE, margin, moreEffortRaisesAccuracy, notMonotoneInEps, unreachedWorstCase } from '../../../core/attacks/strong/index.js';
 
 describe('gradient-masking flags (Carlini et al. 2019)', () => {
   it('black-box or transfer beating the best white-box attack is flagged', () => {
@@ -43,5 +43,28 @@ describe('gradient-masking flags (Carlini et al. 2019)', () => {
     // Another input range: the ball spans it at eps >= 2.
     expect(unreachedWorstCase([{ eps: 1, accuracy: 0.05 }], { clipMin: -1, clipMax: 1, flatBound: 0.1 }).raised).toBe(false);
     expect(unreachedWorstCase([{ eps: 2, accuracy: 0.05 }], { clipMin: -1, clipMax: 1 }).raised).toBe(true);
+  });
+});
+
+describe('the sampling-noise margin ({ images })', () => {
+  it('is two binomial standard errors of the difference, never under the fixed margin', () => {
+    // Hand derivation: a = 0.4, b = 0.5, n = 1000: 2 * sqrt((0.24 + 0.25) / 1000) = 0.04427...
+    expect(margin({ images: 1000 }, 0.4, 0.5)).toBeCloseTo(2 * Math.sqrt(0.49 / 1000), 12);
+    expect(margin({ images: 1000 }, 0, 0)).toBe(DEFAULT_TOLERANCE);
+    expect(margin(0.02, 0.4, 0.5)).toBe(0.02);
+  });
+
+  it('does not flag one image of 200 that flips, and still flags a rise far beyond the noise', () => {
+    const sweep = [{ eps: 0.15, accuracy: 0 }, { eps: 0.25, accuracy: 0.005 }];
+    expect(notMonotoneInEps(sweep).raised).toBe(true); // the fixed margin: 0.1 points
+    expect(notMonotoneInEps(sweep, { images: 200 }).raised).toBe(false);
+    expect(notMonotoneInEps([{ eps: 0.05, accuracy: 0.445 }, { eps: 0.15, accuracy: 0.62 }], { images: 200 }).raised).toBe(true);
+  });
+
+  it('judges black-box against white-box by the images measured', () => {
+    const rungs = [{ name: 'apgd-ce', kind: 'white-box' as const, accuracy: 0.447 }, { name: 'square', kind: 'black-box' as const, accuracy: 0.437 }];
+    expect(blackBoxBeatsWhiteBox(rungs).raised).toBe(true);
+    expect(blackBoxBeatsWhiteBox(rungs, { images: 1000 }).raised).toBe(false); // 1 point, within 2 standard errors (4.4)
+    expect(blackBoxBeatsWhiteBox(rungs, { images: 100_000 }).raised).toBe(true);
   });
 });

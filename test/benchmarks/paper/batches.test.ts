@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { autoBatchTrials, bytesPerNetwork, MAX_AUTO_BATCH, parseBatchTrials } from '../../../benchmarks/paper/batch-size.js';
-import { expandJobs, groupBatches } from '../../../benchmarks/paper/jobs.js';
+import { autoBatchTrials, bytesPerNetwork, MAX_AUTO_BATCH, parseBatchTrials } from '../../../core/experiment/jobs/batch-size.js';
+import { groupBatches } from '../../../core/experiment/jobs/job.js';
+import { expandJobs } from '../../../benchmarks/paper/suite.js';
 import { PRESETS } from '../../../benchmarks/paper/presets.js';
 import { DEFAULT_CONFIG } from '../../../core/experiment/config.js';
 import { stepProgramKey } from '../../../core/experiment/step-program.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expandJobs, parseShard, selectShard } from '../../../benchmarks/paper/jobs.js';
+import { parseShard, selectShard } from '../../../core/experiment/jobs/job.js';
+import { expandJobs } from '../../../benchmarks/paper/suite.js';
 import { PRESETS } from '../../../benchmarks/paper/presets.js';
 import { ConfigError } from '../../../core/errors.js';
 

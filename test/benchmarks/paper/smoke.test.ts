@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { overlong } from '../../../cli/wrap.js';
+import { THIRD_PARTY } from '../../support/rsn-cli.js';
 
 const rsn = (...args: string[]) => promisify(execFile)('node', ['bin/rsn.js', ...args], { maxBuffer: 64 << 20 });
 
@@ -13,7 +15,10 @@ describe('smoke preset', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsn-smoke-'));
     const first = await rsn('bench', '--preset', 'smoke', '--base_dir', dir, '--jobs', '2');
     expect(first.stderr).toContain('all 6 jobs done');
-    expect(first.stdout).toContain('## Comparison with the paper');
+    expect(first.stdout).toMatch(/^the paper's Tables 1-2: \d+ agree, \d+ differ \(\d+ of 96 cells have results here\)$/m);
+    // 80 columns, nothing printed by a dependency (a path alone on its line may be longer)
+    expect(overlong(`${first.stdout}${first.stderr}`)).toEqual([]);
+    expect(`${first.stdout}${first.stderr}`).not.toMatch(THIRD_PARTY);
     const listed = (await rsn('bench', '--preset', 'smoke', '--base_dir', dir, '--list')).stdout.trim().split('\n');
     expect(listed).toHaveLength(6);
     expect(listed.every((line) => line.split('\t')[2] === 'done')).toBe(true);
