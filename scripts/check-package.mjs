@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run check:package` (and .ci/run): the package a user installs, checked as a user gets it.
 //   1. `npm pack` of this checkout (its prepack script builds dist/), and the tarball's file list;
-//   2. a fresh project installs the tarball from the npm cache (--offline: no network needed once `npm ci` ran
-//      here), with --strict-allow-scripts and the allowScripts entries that `npm install-scripts approve --all`
+//   2. a fresh project installs the tarball (--prefer-offline: the tarballs `npm ci` cached here, and from the
+//      registry only the package metadata a fresh cache lacks, since `npm ci` fetches none), with --strict-allow-scripts and the allowScripts entries that `npm install-scripts approve --all`
 //      writes; any allowScripts or engine (EBADENGINE) warning fails the check;
 //   3. `import('rsn')` from JavaScript, a TypeScript consumer type-checked against the declarations (and a wrong
 //      use refused), `npx rsn --help` and `npx rsn backends` (the native addon built from the shipped sources
@@ -48,7 +48,7 @@ if (unwanted.length > 0) fail(`the tarball holds files a user does not need: ${u
 const tarball = join(work, packed[0].filename);
 step(`packed ${packed[0].filename}: ${files.length} files, ${(packed[0].size / 1024).toFixed(0)} KiB`);
 
-// 2. Install into a fresh project, from the cache.
+// 2. Install into a fresh project, from the cache where it can.
 const project = join(work, 'consumer');
 mkdirSync(project);
 writeFileSync(join(project, 'package.json'), `${JSON.stringify({
@@ -57,10 +57,10 @@ writeFileSync(join(project, 'package.json'), `${JSON.stringify({
   // What `npm install-scripts approve --all` writes after installing the tarball (README, "Set-up").
   allowScripts: { esbuild: true, 'file:rsn/native': true, webgpu: true },
 }, null, 2)}\n`);
-const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--strict-allow-scripts'], project);
+const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--strict-allow-scripts'], project);
 const warnings = install.output.split('\n').filter((line) => /install-scripts|allowScripts|EBADENGINE|npm warn/i.test(line));
 if (warnings.length > 0) fail('npm install of the tarball warned', warnings.join('\n'));
-step('installed into a fresh project from the npm cache, without warnings');
+step('installed into a fresh project, without warnings');
 
 // 3. Use it.
 const imported = run('node', ['--input-type=module', '-e',
