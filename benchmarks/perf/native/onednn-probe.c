@@ -145,6 +145,61 @@ int main(void) {
     printf("\nW1 as the weights, destination transposed (lanes): impl %s, weights %s, %.0f us\n", wb.impl, wb.weights, t);
   }
 
+  /* W prepacked once as the primitive's weights: the product written row-major ([lanes, out], src the lane-layout
+   * activations read transposed) and transposed into the lane layout after, against dnnl_sgemm in the lane form;
+   * the reorder into the blocked layout is what packing costs once per step. */
+  printf("\nW prepacked as the weights (dst [lanes, out] then transposed to [out, lanes]) against dnnl_sgemm in the lane form\n");
+  printf("%-24s %14s %14s %14s %12s  %-10s %s\n", "product", "dnnl_sgemm", "packed+T", "of which T", "pack once", "impl", "weights");
+  const struct { const char *name; long out, in; int w_t; } packs[] = {
+      {"forward 1   h W1", 300, 784, 0}, {"forward 2   h W2", 100, 300, 0},
+      {"backward 1  g W1^T", 784, 300, 1}, {"backward 2  g W2^T", 300, 100, 1},
+  };
+  for (size_t s = 0; s < sizeof packs / sizeof packs[0]; s++) {
+    const long out = packs[s].out, in = packs[s].in, lanes = 64;
+    const int w_t = packs[s].w_t;
+    /* W stored as the backend keeps it: [in, out] for the forward product, [out, in] (W's own shape) for backward. */
+    float *w = random_floats(in * out), *hT = random_floats(in * lanes), *row = random_floats(lanes * out);
+    float *lane1 = random_floats(out * lanes), *lane2 = random_floats(out * lanes);
+    matmul_t mm;
+    if (!make_matmul(&mm, lanes, out, in, 1, w_t, 1, 0, 0)) return 1;
+    const_dnnl_primitive_desc_t pd;
+    dnnl_primitive_get_primitive_desc(mm.primitive, &pd);
+    const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_memory_desc_t w_plain, src_md, dst_md;
+    strided(&w_plain, in, out, w_t);
+    strided(&src_md, lanes, in, 1);
+    strided(&dst_md, lanes, out, 0);
+    dnnl_memory_t mw, mwp, ms, md;
+    dnnl_memory_create(&mw, &w_plain, engine, w);
+    dnnl_memory_create(&mwp, wmd, engine, DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_create(&ms, &src_md, engine, hT);
+    dnnl_memory_create(&md, &dst_md, engine, row);
+    dnnl_primitive_desc_t rpd;
+    dnnl_reorder_primitive_desc_create(&rpd, &w_plain, engine, wmd, engine, NULL);
+    dnnl_primitive_t reorder;
+    dnnl_primitive_create(&reorder, rpd);
+    dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, mw}, {DNNL_ARG_TO, mwp}};
+    dnnl_exec_arg_t margs[3] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mwp}, {DNNL_ARG_DST, md}};
+    const double t_pack = BEST_US(50, (dnnl_primitive_execute(reorder, stream, 2, rargs)));
+#define TRANSPOSE_ROW_TO_LANES()                                          \
+  for (long l = 0; l < lanes; l++)                                        \
+    for (long o = 0; o < out; o++) lane2[o * lanes + l] = row[l * out + o];
+    const double t_mm = BEST_US(200, (dnnl_primitive_execute(mm.primitive, stream, 3, margs)));
+    const double t_both = BEST_US(200, ({ dnnl_primitive_execute(mm.primitive, stream, 3, margs); TRANSPOSE_ROW_TO_LANES(); }));
+    /* The lane form: [out, lanes] = W^T hT (forward, W [in, out]) or W hT (backward, W [out, in]). */
+    const double t_gemm = BEST_US(200, dnnl_sgemm(w_t ? 'N' : 'T', 'N', out, lanes, in, 1.0f, w, w_t ? in : out, hT, lanes, 0.0f, lane1, lanes));
+    const double gflop = 2.0 * out * lanes * in * 1e-3;
+    int same = 1;
+    for (long i = 0; i < out * lanes; i++) same &= lane1[i] == lane2[i];
+    printf("%-24s %6.1f us %4.0f GF/s %6.1f us %4.0f GF/s %6.1f us %12.1f us  %-10s %s%s\n", packs[s].name, t_gemm, gflop / t_gemm,
+           t_both, gflop / t_both, t_both - t_mm, t_pack, mm.impl, mm.weights, same ? ", same bits" : ", other bits");
+#undef TRANSPOSE_ROW_TO_LANES
+    dnnl_primitive_destroy(reorder);
+    dnnl_primitive_desc_destroy(rpd);
+    dnnl_memory_destroy(mw), dnnl_memory_destroy(mwp), dnnl_memory_destroy(ms), dnnl_memory_destroy(md);
+    free(w), free(hT), free(row), free(lane1), free(lane2);
+  }
+
   /* The fused ReLU on NaN and -0: rows of A = 1 (or -1) times the first row of B. */
   matmul_t relu;
   if (make_matmul(&relu, 16, 16, 1, 0, 0, 0, 0, 1)) {

@@ -1,0 +1,58 @@
+/**
+ * Results sets merged into one archive: a later set's rounds replace an earlier set's rounds of the same
+ * configuration (by key) and trial, so a trial rerun or carried further updates an archive (reproduction/) whose raw
+ * runs are gone. The merged set is written by the report's own writers: the same results.csv and summaries.csv
+ * `rsn report` writes for runs holding those rounds.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../results/atomic.js';
+import { toCsv } from '../results/csv.js';
+import type { TrialManifest } from '../results/records.js';
+import { RsnError } from '../errors.js';
+import { RESULTS_COLUMNS, resultsRows, roundBackend, summaryColumns, summaryRows } from './results-csv.js';
+import type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './results-set.js';
+
+/** Two sets name one configuration key with different settings: merging them would mix experiments. */
+export class ArchiveMergeError extends RsnError {
+  constructor(key: string) {
+    super(`configuration ${key} has other settings in one of the sets being merged`, 'merge only archives and runs written by the same version of rsn; compare their config columns (summaries.csv)');
+  }
+}
+
+interface RoundEntry { readonly round: RoundResult; readonly backend: string }
+
+export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
+  const configs = new Map<string, { first: ConfigResult; trials: Map<number, Map<number, RoundEntry>> }>();
+  for (const set of sets) {
+    for (const config of set.configs) {
+      const entry = configs.get(config.key) ?? { first: config, trials: new Map() };
+      if (JSON.stringify(entry.first.config) !== JSON.stringify(config.config)) throw new ArchiveMergeError(config.key);
+      configs.set(config.key, entry);
+      for (const trial of config.trials) {
+        const rounds = entry.trials.get(trial.trial) ?? new Map<number, RoundEntry>();
+        entry.trials.set(trial.trial, rounds);
+        for (const round of trial.rounds) rounds.set(round.round, { round, backend: roundBackend(trial, round.round) });
+      }
+    }
+  }
+  const merged: ConfigResult[] = [...configs.keys()].sort().map((key) => {
+    const { first, trials } = configs.get(key)!;
+    return {
+      ...first,
+      trials: [...trials.keys()].sort((a, b) => a - b).map((trial): TrialResult => {
+        const rounds = [...trials.get(trial)!.values()].sort((a, b) => a.round.round - b.round.round);
+        const backends = rounds.map(({ round, backend }) => ({ round: round.round, backend, wall_seconds: round.summary.wall_seconds }));
+        // Only what the report reads of a manifest: each round's backend and time.
+        const manifest = { trial, backend: backends[0]?.backend ?? '', rounds: backends } as unknown as TrialManifest;
+        return { trial, dir: '', manifest, rounds: rounds.map((r) => r.round) };
+      }),
+    };
+  });
+  return { root: sets[0]?.root ?? '', configs: merged, notes: sets.flatMap((s) => s.notes), archive: true };
+}
+
+/** results.csv and summaries.csv of a set, written into `dir` (each file replaced whole). */
+export function writeArchive(set: ResultsSet, dir: string): void {
+  writeFileAtomic(join(dir, 'results.csv'), toCsv(RESULTS_COLUMNS, resultsRows(set)));
+  writeFileAtomic(join(dir, 'summaries.csv'), toCsv(summaryColumns(set), summaryRows(set)));
+}
