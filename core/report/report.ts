@@ -21,6 +21,7 @@ import { renderPng, renderSvg } from './render.js';
 import { accuracyTables, tableLatex, tableMarkdown } from './tables.js';
 import { toCsv } from '../results/csv.js';
 import { RESULTS_COLUMNS, resultsRows, ROUND_COLUMNS, roundRows, summaryColumns, summaryRows } from './results-csv.js';
+import { resetComparisonFigures, resetComparisonTables } from './reset-comparison.js';
 import { weightsFigure } from './weights.js';
 
 /**
@@ -69,7 +70,7 @@ export interface ReportResult {
   readonly notes: readonly string[];
 }
 
-export function reportFigures(set: ResultsSet): { figures: Figure[]; notes: string[] } {
+export function reportFigures(set: ResultsSet, iteration: number = DEFAULT_ITERATION): { figures: Figure[]; notes: string[] } {
   const figures: Figure[] = [];
   const notes: string[] = [];
   for (const family of families(set)) {
@@ -79,6 +80,7 @@ export function reportFigures(set: ResultsSet): { figures: Figure[]; notes: stri
     if (made.length === 0) notes.push(`${family.label}: no figure (no data to draw)`);
     figures.push(...made);
   }
+  figures.push(...resetComparisonFigures(set, iteration));
   return { figures, notes };
 }
 
@@ -110,7 +112,7 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
     files.push(name);
   };
 
-  const { figures, notes: figureNotes } = reportFigures(set);
+  const { figures, notes: figureNotes } = reportFigures(set, iteration);
   const htmlFigures: HtmlFigure[] = [];
   for (const figure of figures) {
     const svg = await renderSvg(figure.spec);
@@ -120,7 +122,9 @@ export async function writeReport(resultsDir: string, options: ReportOptions = {
   }
 
   const tables = accuracyTables(set, iteration);
-  const tablesMarkdown = `## Tables: test accuracy in every round\n\n${tables.map(tableMarkdown).join('\n')}`;
+  const resetTables = resetComparisonTables(set, iteration);
+  const tablesMarkdown = `## Tables: test accuracy in every round\n\n${tables.map(tableMarkdown).join('\n')}` +
+    (resetTables ? `\n## The reset: theta_0 beside round 0's trained weights\n\n${resetTables}\n` : '');
   write('tables.md', tablesMarkdown);
   write('tables.tex', `% Requires \\usepackage{booktabs}.\n${tables.map(tableLatex).join('\n')}`);
 
