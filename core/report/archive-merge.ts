@@ -19,6 +19,9 @@ export class ArchiveMergeError extends RsnError {
   }
 }
 
+/** A configuration's settings in one text whatever the order of its keys (an archive's columns, a config.json's). */
+const settingsText = (config: object): string => JSON.stringify(config, Object.keys(config).sort());
+
 interface RoundEntry { readonly round: RoundResult; readonly backend: string }
 
 export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
@@ -26,7 +29,7 @@ export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
   for (const set of sets) {
     for (const config of set.configs) {
       const entry = configs.get(config.key) ?? { first: config, trials: new Map() };
-      if (JSON.stringify(entry.first.config) !== JSON.stringify(config.config)) throw new ArchiveMergeError(config.key);
+      if (settingsText(entry.first.config) !== settingsText(config.config)) throw new ArchiveMergeError(config.key);
       configs.set(config.key, entry);
       for (const trial of config.trials) {
         const rounds = entry.trials.get(trial.trial) ?? new Map<number, RoundEntry>();

@@ -35,8 +35,9 @@ describe('merging archives', () => {
   const stale = (row: CsvRow): CsvRow =>
     row.trial === 1 ? { ...row, ...(typeof row.acc === 'number' ? { acc: row.acc - 0.25 } : {}), ...(typeof row.final_test_acc === 'number' ? { final_test_acc: row.final_test_acc - 0.25 } : {}) } : row;
 
+  const raw = join(temp, 'raw');
+
   beforeAll(async () => {
-    const raw = join(temp, 'raw');
     writeStandardTree(raw);
     await writeReport(raw, { out: whole, png: false });
     cutArchive(whole, first, (row) => row.trial !== 2, stale);
@@ -47,6 +48,13 @@ describe('merging archives', () => {
     const out = join(temp, 'merged');
     mkdirSync(out);
     writeArchive(mergeResultsSets([loadArchive(first), loadArchive(second)]), out);
+    for (const file of FILES) expect(readFileSync(join(out, file), 'utf8')).toBe(readFileSync(join(whole, file), 'utf8'));
+  });
+
+  it('takes raw runs as well: an archive updated from the runs\' folder gives the runs\' own report', () => {
+    const out = join(temp, 'from-runs');
+    mkdirSync(out);
+    writeArchive(mergeResultsSets([loadArchive(first), loadResults(raw)]), out);
     for (const file of FILES) expect(readFileSync(join(out, file), 'utf8')).toBe(readFileSync(join(whole, file), 'utf8'));
   });
 

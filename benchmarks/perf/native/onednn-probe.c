@@ -9,7 +9,10 @@
  * implementation, the layout it asks for its weights when given the choice (format "any": a blocked layout is a
  * prepacked one), and whether both gave the same bits. Then the two things that decide how the backend uses
  * the primitive: the implementation it picks for the weights-as-B form (W as the primitive's weights, which needs
- * a transposed destination to stay in the lane layout), and what its fused ReLU makes of NaN and -0.
+ * a transposed destination to stay in the lane layout), and what its fused ReLU makes of NaN and -0. Last, where the
+ * primitive asks for a blocked (prepacked) weights layout: W reordered into it once (what packing once per step
+ * costs) and used by each forward and backward product, written row-major and transposed into the lane layout,
+ * against dnnl_sgemm in the lane form.
  */
 #include <math.h>
 #include <oneapi/dnnl/dnnl.h>
