@@ -94,6 +94,16 @@ export function sharedLibraryLoads(library: string): boolean {
 const VULKAN_LOADER = 'libvulkan.so.1';
 
 /**
+ * Every Dawn instance this process created, kept for the life of the process. An instance that is garbage-collected
+ * is destroyed by Dawn, and such a destruction beside a device being torn down (a closed backend, an adapter looked
+ * at and passed over) is the likely cause of a worker of the test suite dying in a glibc futex assertion ("The futex
+ * facility returned an unexpected error code") once, in a file that loaded, closed and loaded the backend again:
+ * the failure mode described at AcquiredDevice.gpu. A few instances per process are all rsn makes.
+ */
+const instances: GPU[] = [];
+const keptForTheProcess = (gpu: GPU): GPU => (instances.push(gpu), gpu);
+
+/**
  * The device rsn's webgpu backend runs on (see the policy above). On Linux without the Vulkan loader, Dawn's
  * default backends are not asked (see VULKAN_LOADER).
  */
@@ -101,7 +111,7 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env, vulkan
   const { create } = await loadModule();
   const allowSoftware = env[SOFTWARE_ENV] === '1';
 
-  const defaultGpu = vulkanLoads() ? create([]) : undefined;
+  const defaultGpu = vulkanLoads() ? keptForTheProcess(create([])) : undefined;
   const hardware = defaultGpu && await defaultGpu.requestAdapter({ powerPreference: 'high-performance' });
   let found = defaultGpu
     ? 'no adapter from Dawn\'s default backends (Vulkan on Linux: is a GPU driver with its Vulkan ICD installed?)'
@@ -124,7 +134,7 @@ export async function acquireDevice(env: NodeJS.ProcessEnv = process.env, vulkan
   // from this process's environment).
   process.env.EGL_PLATFORM ??= 'surfaceless';
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  const glesGpu = create(['backend=opengles']);
+  const glesGpu = keptForTheProcess(create(['backend=opengles']));
   const software = await glesGpu.requestAdapter({ featureLevel: 'compatibility' });
   if (!software) {
     throw new BackendError(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectTrialsAgree } from './trials-agree.js';
-import { backendEntries } from '../../backends/registry.js';
+import { backendEntries, loadBackend } from '../../backends/registry.js';
 import { useBackend } from '../support/backend.js';
 import { snapshot } from '../support/snapshot.js';
 import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
@@ -51,7 +51,9 @@ const onReference = (): Promise<string> => (referenceTrial ??= trainOn('referenc
 const loadable = (names: readonly string[]) => Promise.all(
   backendEntries().filter((e) => names.includes(e.name)).map(async (e) => {
     try {
-      (await e.load()).close?.();
+      // Loaded once for the file (the registry keeps it): a backend opened, closed and opened again costs a second
+      // device, and on webgpu a Dawn instance torn down beside a live one.
+      await loadBackend(e.name);
       return { name: e.name, unavailable: undefined };
     } catch (error) {
       return { name: e.name, unavailable: (error as Error).message.split('\n')[0] };
