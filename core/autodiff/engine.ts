@@ -13,9 +13,20 @@ export interface TapeEntry<P extends Primitive = Primitive> {
   readonly output: Tensor;
 }
 
+/**
+ * One recorded custom op (see `custom`) that ran as a backend's kernel: its one differentiable input, its output,
+ * and the cotangent of that input given the output's, which the caller defines as its composition's.
+ */
+export interface CustomTapeEntry {
+  readonly custom: string;
+  readonly input: Tensor;
+  readonly output: Tensor;
+  readonly inputCotangent: (outputCotangent: Tensor) => Tensor;
+}
+
 /** Records the ops that depend on the tensors being differentiated against. */
 export class Tape {
-  readonly entries: TapeEntry[] = [];
+  readonly entries: (TapeEntry | CustomTapeEntry)[] = [];
   readonly tracked = new Set<number>();
   /** Tensors the backward pass will read: inner tidy() scopes must not free them. */
   readonly referenced = new Set<Tensor>();
@@ -111,26 +122,46 @@ function runOnHost<P extends OptionalPrimitive>(backend: Backend, primitive: P, 
 export type CustomInputs<T = Tensor> = Readonly<Record<string, T | readonly T[]>>;
 
 /**
+ * How a one-output custom op may run as its kernel while a gradient is recorded: `input` names the one input
+ * that may be differentiated, and `inputCotangent` gives its cotangent from the output's, as reverse-mode
+ * autodiff of the composition computes it (it may be a custom op itself).
+ */
+export interface CustomGradient {
+  readonly input: string;
+  readonly inputCotangent: (outputCotangent: Tensor) => Tensor;
+}
+
+/**
  * A composition that a backend may run as one custom kernel (backend.ts, `custom`): the kernel named `name` when
- * the inputs' backend has one, every input is a float32 tensor that no tape records, and the kernel does not
- * decline; otherwise `composition`, which defines the result and is the kernel's test oracle. The kernel's
- * outputs are float32 tensors of the shapes `outputs`.
+ * the inputs' backend has one, every input is a float32 tensor, and the kernel does not decline; otherwise
+ * `composition`, which defines the result and is the kernel's test oracle. The kernel's outputs are float32
+ * tensors of the shapes `outputs`. Where a tape records an input, the composition runs, unless `gradient` says
+ * how to differentiate the kernel's output with respect to that input (and no other input is recorded): the
+ * kernel's output is then recorded with that rule.
  */
 export function custom(
-  name: string, inputs: CustomInputs, attrs: object, composition: () => Tensor[], outputs: readonly Shape[],
+  name: string, inputs: CustomInputs, attrs: object, composition: () => Tensor[], outputs: readonly Shape[], gradient?: CustomGradient,
 ): Tensor[] {
   const all = Object.values(inputs).flatMap((v) => (v instanceof Tensor ? [v] : [...v]));
   const backend = all[0]?.backend;
   const kernel = backend?.custom?.[name] as ((i: CustomInputs<TensorInfo>, a: object) => unknown[] | undefined) | undefined;
   if (!backend || !kernel) return composition();
   const plain = all.every((t) => t.backend === backend && t.dtype === 'float32');
-  const recorded = recordingPaused === 0 && tapes.some((tape) => all.some((t) => tape.tracked.has(t.id)));
-  if (!plain || recorded) return composition();
+  const recording = recordingPaused === 0 ? tapes.filter((tape) => all.some((t) => tape.tracked.has(t.id))) : [];
+  const differentiable = gradient && outputs.length === 1 ? inputs[gradient.input] : undefined;
+  const recordable = differentiable instanceof Tensor && recording.every((tape) => all.every((t) => t === differentiable || !tape.tracked.has(t.id)));
+  if (!plain || (recording.length > 0 && !recordable)) return composition();
   const infos: Record<string, TensorInfo | TensorInfo[]> = {};
   for (const [key, value] of Object.entries(inputs)) infos[key] = value instanceof Tensor ? infoOf(value) : value.map(infoOf);
   const handles = kernel(infos, attrs);
   if (!handles) return composition();
-  return handles.map((handle, i) => track(new Tensor(outputs[i]!, 'float32', handle, backend)));
+  const results = handles.map((handle, i) => track(new Tensor(outputs[i]!, 'float32', handle, backend)));
+  for (const tape of recording) {
+    tape.entries.push({ custom: name, input: differentiable as Tensor, output: results[0]!, inputCotangent: gradient!.inputCotangent });
+    tape.tracked.add(results[0]!.id);
+    for (const t of [...all, results[0]!]) tape.referenced.add(t);
+  }
+  return results;
 }
 
 /** Run fn while recording onto `tape` (and every enclosing tape). */
@@ -140,6 +171,23 @@ export function recordOn<T>(tape: Tape, fn: () => T): T {
     return fn();
   } finally {
     tapes.pop();
+  }
+}
+
+/**
+ * Run fn recording onto `tape` alone, even inside untracked() or another tape's recording: a gradient's
+ * composition that differentiates a function of its own (grad.ts, vjp) while the outer gradient is computed.
+ */
+export function recordOnly<T>(tape: Tape, fn: () => T): T {
+  const outer = tapes.splice(0);
+  const paused = recordingPaused;
+  tapes.push(tape);
+  recordingPaused = 0;
+  try {
+    return fn();
+  } finally {
+    tapes.splice(0, tapes.length, ...outer);
+    recordingPaused = paused;
   }
 }
 

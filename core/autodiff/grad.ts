@@ -1,5 +1,5 @@
-import { RsnError } from '../errors.js';
-import { Tape, recordOn, tidy, untracked } from './engine.js';
+import { RsnError, ShapeError } from '../errors.js';
+import { Tape, recordOn, recordOnly, tidy, untracked } from './engine.js';
 import * as op from './ops.js';
 import { sameShape } from './shapes.js';
 import type { Shape } from './primitives.js';
@@ -17,23 +17,47 @@ function unbroadcast(g: Tensor, shape: Shape): Tensor {
   return op.reshape(op.sum(g, axes), shape);
 }
 
-function backward(tape: Tape, output: Tensor, wrt: readonly Tensor[]): Tensor[] {
-  const cotangents = new Map<number, Tensor>([[output.id, op.onesLike(output)]]);
+/** The cotangents of `wrt` given `seed`, the cotangent of `output` (ones unless given). */
+function backward(tape: Tape, output: Tensor, wrt: readonly Tensor[], seed: Tensor = op.onesLike(output)): Tensor[] {
+  const cotangents = new Map<number, Tensor>([[output.id, seed]]);
+  const accumulate = (input: Tensor, gi: Tensor) => {
+    const reduced = unbroadcast(gi, input.shape);
+    const previous = cotangents.get(input.id);
+    cotangents.set(input.id, previous ? op.add(previous, reduced) : reduced);
+  };
   for (let i = tape.entries.length - 1; i >= 0; i--) {
-    const { primitive, inputs, attrs, output: out } = tape.entries[i]!;
-    const g = cotangents.get(out.id);
+    const entry = tape.entries[i]!;
+    const g = cotangents.get(entry.output.id);
     if (!g) continue;
+    if ('custom' in entry) {
+      accumulate(entry.input, entry.inputCotangent(g));
+      continue;
+    }
+    const { primitive, inputs, attrs, output: out } = entry;
     const rule = vjpRules[primitive] as (g: Tensor, i: readonly Tensor[], o: Tensor, a: typeof attrs, n: boolean[]) => (Tensor | null)[];
     const needs = inputs.map((t) => tape.tracked.has(t.id));
     rule(g, inputs, out, attrs, needs).forEach((gi, k) => {
       const input = inputs[k]!;
-      if (!gi || !tape.tracked.has(input.id)) return;
-      const reduced = unbroadcast(gi, input.shape);
-      const previous = cotangents.get(input.id);
-      cotangents.set(input.id, previous ? op.add(previous, reduced) : reduced);
+      if (gi && tape.tracked.has(input.id)) accumulate(input, gi);
     });
   }
   return wrt.map((x) => cotangents.get(x.id) ?? op.zerosLike(x));
+}
+
+/**
+ * The vector-Jacobian product of f at x: the cotangent of x given `cotangent`, that of f(x) (same shape), as
+ * the backward pass of any gradient through f computes it. It records f on a tape of its own, so it may run
+ * inside another gradient's backward pass (a custom op's gradient composition, engine.ts, CustomGradient).
+ */
+export function vjp(f: (x: Tensor) => Tensor, x: Tensor, cotangent: Tensor): Tensor {
+  return tidy(() => {
+    const tape = new Tape([x]);
+    const value = recordOnly(tape, () => f(x));
+    if (!sameShape(value.shape, cotangent.shape)) {
+      throw new ShapeError(`vjp: the cotangent's shape [${cotangent.shape}] differs from the value's [${value.shape}]`);
+    }
+    return untracked(() => backward(tape, value, [x], cotangent))[0]!;
+  });
 }
 
 export interface ValueAndGrads {

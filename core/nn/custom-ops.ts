@@ -9,10 +9,10 @@
  * backend change (its composition runs).
  */
 import type { TensorInfo } from '../autodiff/backend.js';
-import { custom } from '../autodiff/engine.js';
+import { custom, type CustomGradient } from '../autodiff/engine.js';
 import type { Shape } from '../autodiff/primitives.js';
 import type { Tensor } from '../autodiff/tensor.js';
-import type { LossForm } from './loss.js';
+import type { LossForm } from './loss-forms.js';
 
 /** The kernels' inputs and attributes; `T` is Tensor at the call sites and TensorInfo<H> in a backend. */
 export interface CustomOps<T> {
@@ -54,6 +54,19 @@ export interface CustomOps<T> {
    */
   mlpInputGradient: { inputs: { x: T; targets: T; weights: readonly T[] }; attrs: Record<string, never> };
   /**
+   * The cross-entropy per network (nn/loss.ts, networkCrossEntropy) of logits and targets of one shape
+   * [..., n, classes]; output [...] (a scalar for [n, classes]): -(sum over rows of sum(targets * log p)) / n, the
+   * sums in order from 0, log p in the form `form`: log_softmax(logits) = shifted - log(sum(exp(shifted))) with
+   * shifted = logits - max(logits), or log(clip(p / sum(p), KERAS_EPSILON, 1 - KERAS_EPSILON)) with
+   * p = exp(log_softmax(logits)). The engine records it on a tape with crossEntropyGradient as its gradient.
+   */
+  crossEntropy: { inputs: { logits: T; targets: T }; attrs: { form: LossForm } };
+  /**
+   * Its gradient with respect to the logits given `cotangent`, the cotangent of its value (shape [...]); output
+   * [..., n, classes], as the backward pass of reverse-mode autodiff through the composition computes it (grad.ts, vjp).
+   */
+  crossEntropyGradient: { inputs: { logits: T; targets: T; cotangent: T }; attrs: { form: LossForm } };
+  /**
    * A training step's loss and its gradient with respect to the effective weights (nn/train-step.ts): with one
    * batch CE(targets, f(x)), with two 0.5 CE(targets, f(x)) + 0.5 CE(targets, f(x_adv)), plus l1 * sum |W_i|
    * when l1 > 0, the cross-entropy computed in the form `loss` (nn/loss.ts); outputs [loss (shape []),
@@ -72,4 +85,5 @@ export type LibraryKernels<H> = {
 /** A typed call of engine.custom() for one of the library's custom ops. */
 export const customOp = <K extends CustomOpName>(
   name: K, inputs: CustomOps<Tensor>[K]['inputs'], attrs: CustomOps<unknown>[K]['attrs'], composition: () => Tensor[], outputs: readonly Shape[],
-): Tensor[] => custom(name, inputs, attrs, composition, outputs);
+  gradient?: CustomGradient,
+): Tensor[] => custom(name, inputs, attrs, composition, outputs, gradient);

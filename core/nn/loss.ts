@@ -1,6 +1,9 @@
+import { vjp } from '../autodiff/grad.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
+import { customOp } from './custom-ops.js';
+import { KERAS_EPSILON, type LossForm } from './loss-forms.js';
 
 /**
  * One-hot targets with label smoothing s over K classes: the true class gets 1 - s + s/K, every other s/K
@@ -17,18 +20,7 @@ export function smoothedTargets(labels: ArrayLike<number>, classes: number, smoo
   return out;
 }
 
-/**
- * How the cross-entropy of the training and evaluation losses is computed (docs/loss.md):
- * - `logits`: from the logits, -sum(t * log_softmax(z)) (rsn's default; the attacks always use this form).
- * - `clipped_probabilities`: Keras' computation from the softmax output p when it does not see the logits:
- *   p / sum(p), clipped to [1e-7, 1 - 1e-7], then -sum(t * log(p)). It differs only where p saturates: the loss of
- *   one example is at most -log(1e-7) = 16.1, and clipped probabilities pass no gradient.
- */
-export const LOSS_FORMS = ['logits', 'clipped_probabilities'] as const;
-export type LossForm = (typeof LOSS_FORMS)[number];
-
-/** Keras' epsilon (backend.epsilon()), the clip of the probabilities. */
-export const KERAS_EPSILON = 1e-7;
+export { KERAS_EPSILON, LOSS_FORMS, type LossForm } from './loss-forms.js';
 
 /** log of the predicted class probabilities in the chosen form, along the last axis. */
 function logProbabilities(logits: Tensor, form: LossForm): Tensor {
@@ -37,15 +29,31 @@ function logProbabilities(logits: Tensor, form: LossForm): Tensor {
   return op.log(op.clip(op.div(p, op.sum(p, -1, true)), KERAS_EPSILON, 1 - KERAS_EPSILON));
 }
 
-/**
- * Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch, one value
- * per network: logits [n, classes] give a scalar, stacked networks' logits [T, n, classes] give [T], each the
- * value its network would get alone, in the same float operations.
- */
-export function networkCrossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
+/** networkCrossEntropy as primitives: the composition that defines the custom op crossEntropy. */
+function crossEntropyComposition(logits: Tensor, targets: Tensor, form: LossForm): Tensor {
   const rows = op.sum(op.mul(targets, logProbabilities(logits, form)), -1);
   return op.neg(op.mean(rows, -1));
 }
+
+/**
+ * Categorical cross-entropy of softmax(logits) against target distributions, averaged over the batch, one value
+ * per network: logits [n, classes] give a scalar, stacked networks' logits [T, n, classes] give [T], each the
+ * value its network would get alone, in the same float operations. A backend may run it, and its gradient with
+ * respect to the logits, as custom kernels (custom-ops.ts, crossEntropy and crossEntropyGradient).
+ */
+export function networkCrossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
+  const gradient = { input: 'logits', inputCotangent: (cotangent: Tensor) => crossEntropyGradient(logits, targets, form, cotangent) };
+  return customOp('crossEntropy', { logits, targets }, { form }, () => [crossEntropyComposition(logits, targets, form)],
+    [logits.shape.slice(0, -2)], gradient)[0]!;
+}
+
+/**
+ * The cotangent of the logits given `cotangent`, that of networkCrossEntropy's value (its shape), as the backward
+ * pass through its composition computes it: what a gradient through networkCrossEntropy uses.
+ */
+export const crossEntropyGradient = (logits: Tensor, targets: Tensor, form: LossForm, cotangent: Tensor): Tensor =>
+  customOp('crossEntropyGradient', { logits, targets, cotangent }, { form },
+    () => [vjp((z) => crossEntropyComposition(z, targets, form), logits, cotangent)], [logits.shape])[0]!;
 
 /**
  * networkCrossEntropy summed over stacked networks: the objective whose gradient gives each network the

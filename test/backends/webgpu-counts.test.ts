@@ -3,7 +3,8 @@
  * derived by hand: stacking T networks changes no dispatch, submit or parameter word (one program whatever T);
  * the only upload that grows with T is PGD's random start, 60 x 784 floats per network; a step reads back one
  * float per network (its loss). The fused kernels (backends/webgpu/kernels/custom.ts) save what their
- * compositions would dispatch beyond one, once per Adam parameter and attack step; the counts are bounded
+ * compositions would dispatch beyond one, once per Adam parameter and attack step, and beyond two for the loss
+ * and its gradient (cross-entropy.ts), once per training batch and attack iteration; the counts are bounded
  * by the counts before them less that saving, so a change that adds a dispatch or a submit fails.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,9 @@ import { disposeAll, fromHost, keep, setActiveBackend, tidy } from '../../core/a
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, signStep } from '../../core/attacks/attack.js';
 import { projectedStep } from '../../core/attacks/pgd.js';
+import { valuesAndGradOfSum } from '../../core/autodiff/grad.js';
 import { Adam } from '../../core/nn/adam.js';
+import { networkCrossEntropy } from '../../core/nn/loss.js';
 import { DENSE_300_100 } from '../../core/nn/model.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { useBackend } from '../support/backend.js';
@@ -85,27 +88,36 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
     const adam = new Adam();
     const w = keep(fromHost(Float32Array.of(1, 2), [2]));
     disposeAll(adam.apply([w], [w]));
+    const logits = () => fromHost(Float32Array.of(0.25, -0.5, 0, 1, 2, -3), [2, 3]);
+    const targets = () => fromHost(Float32Array.of(0.1, 0.8, 0.1, 0.8, 0.1, 0.1), [2, 3]);
     const counts = {
       adam: dispatchesOf(on, () => adam.apply([w], [w])),
       signStep: dispatchesOf(on, () => [signStep(tensor(), tensor(), 0.3, attackSpec('fgsm'))]),
       pgdStep: dispatchesOf(on, () => [projectedStep(tensor(), tensor(), tensor(), attackSpec('pgd'))]),
+      // The loss and its gradient with respect to the logits: two custom ops, crossEntropy and crossEntropyGradient.
+      crossEntropy: dispatchesOf(on, () => {
+        const { value, grads } = valuesAndGradOfSum((z: Tensor) => networkCrossEntropy(z, targets()))(logits());
+        return [value, ...grads];
+      }),
     };
     adam.reset();
     w.dispose();
     return counts;
   };
 
-  it('the fused kernels save their compositions\' dispatches but one, once per Adam parameter and attack step: counts at most the unfused ones less that', async () => {
+  it('the fused kernels save their compositions\' dispatches but one (two for the loss and its gradient), once per Adam parameter, attack step and loss: counts at most the unfused ones less that', async () => {
     const composed = callDispatches(false);
-    expect(callDispatches(true)).toEqual({ adam: 1, signStep: 1, pgdStep: 1 });
-    const saved = { adam: composed.adam - 1, signStep: composed.signStep - 1, pgdStep: composed.pgdStep - 1 };
-    expect(Math.min(saved.adam, saved.signStep, saved.pgdStep)).toBeGreaterThan(0);
+    expect(callDispatches(true)).toEqual({ adam: 1, signStep: 1, pgdStep: 1, crossEntropy: 2 });
+    const saved = { adam: composed.adam - 1, signStep: composed.signStep - 1, pgdStep: composed.pgdStep - 1, crossEntropy: composed.crossEntropy - 2 };
+    expect(Math.min(...Object.values(saved))).toBeGreaterThan(0);
     const parameters = DENSE_300_100.parameters.length;
     const { iterations } = attackSpec('pgd');
+    // The loss and its gradient: once per training batch (one natural, two adversarial) and attack iteration.
+    const losses: Record<StepKind, number> = { natural: 1, fgsm: 1 + 2, pgd: iterations + 2 };
     const saving: Record<StepKind, number> = {
-      natural: parameters * saved.adam,
-      fgsm: parameters * saved.adam + saved.signStep,
-      pgd: parameters * saved.adam + iterations * saved.pgdStep,
+      natural: parameters * saved.adam + losses.natural * saved.crossEntropy,
+      fgsm: parameters * saved.adam + saved.signStep + losses.fgsm * saved.crossEntropy,
+      pgd: parameters * saved.adam + iterations * saved.pgdStep + losses.pgd * saved.crossEntropy,
     };
     const fused = await counted(1);
     setActiveBackend(withoutCustomKernels(backend!));

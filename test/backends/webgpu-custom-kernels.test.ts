@@ -1,5 +1,6 @@
 /**
- * The webgpu backend's fused kernels (backends/webgpu/kernels/custom.ts: adam, signStep, pgdStep) against the
+ * The webgpu backend's fused kernels (backends/webgpu/kernels/custom.ts: adam, signStep, pgdStep; the cross-entropy's
+ * are checked in webgpu-cross-entropy.test.ts, and here within training steps) against the
  * compositions that define them, run by the same backend without them (withoutCustomKernels): the same float32
  * operations in the same order on the same device, so the results must be identical bit for bit; and against
  * the reference backend, also bit for bit (the operations are IEEE float32 sums, products, quotients and square
@@ -176,7 +177,7 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
     expect(spy.mock.results[1]!.value).toBeUndefined();
   });
 
-  it('stacked training steps of 3 networks (natural, FGSM, PGD-3): weights, moments and losses identical with and without the fused kernels', async () => {
+  it('stacked training steps of 3 networks (natural, FGSM, PGD-3): weights, moments and losses identical with and without the fused kernels (Adam, the attacks\' steps, the cross-entropy and its gradient)', async () => {
     const spec = mlp('mlp-12-8-4', [12, 8, 4]);
     const [trials, batch, iterations] = [3, 5, 3];
     const kinds = [undefined, attackSpec('fgsm'), attackSpec('pgd', { iterations })];
@@ -202,10 +203,13 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
         adam.reset();
       }
     };
-    const spies = (['adam', 'signStep', 'pgdStep'] as const).map((name) => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name));
+    const names = ['adam', 'signStep', 'pgdStep', 'crossEntropy', 'crossEntropyGradient'] as const;
+    const spies = names.map((name) => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name));
     const fused = await train(gpu!);
-    // Adam per parameter and step; one signed step for FGSM; one projected step per PGD iteration.
-    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([spec.parameters.length * kinds.length, 1, iterations]);
+    // Adam per parameter and step; one signed step for FGSM; one projected step per PGD iteration; the loss and
+    // its gradient once per attack's input gradient (FGSM 1, PGD 3) and per training batch (1 natural, 2 each adversarial).
+    const losses = 1 + (1 + 2) + (iterations + 2);
+    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([spec.parameters.length * kinds.length, 1, iterations, losses, losses]);
     for (const spy of spies) for (const result of spy.mock.results) expect(result.value).toBeDefined();
     vi.restoreAllMocks();
     const composed = await train(withoutCustomKernels(gpu!));

@@ -1,38 +1,24 @@
 /**
- * The webgpu backend's kernels for the library's elementwise custom ops (core/nn/custom-ops.ts): adam, signStep
+ * The webgpu backend's kernels for the library's custom ops; here the elementwise ones (core/nn/custom-ops.ts): adam, signStep
  * and pgdStep, each one dispatch over float32 tensors of one shape (any shape: T stacked networks are T times
  * the elements). Each evaluates its composition's operations in the composition's order, each with the WGSL
  * expression of the primitive kernel the composition would run (elementwise.ts), on the attributes rounded to
  * float32 as the composition's scalar tensors are; so its results equal the composition's on the same device,
- * bit for bit.
+ * bit for bit. The cross-entropy and its gradient are in cross-entropy.ts.
  *
- * Separate dispatches store each intermediate result; one shader does not, and a shader compiler may then
- * contract a product and the sum that uses it into one fused multiply-add (GLSL, which Dawn's OpenGL ES backend
- * hands on, allows it for any expression not declared `precise`) or otherwise rearrange across operations.
- * So every intermediate result passes through `kept`: an exclusive-or with parameter word 1, which is zero at
- * run time and unknown when the shader is compiled, so the next operation sees an opaque value, as after a load.
+ * Every intermediate result passes through `kept` (kept-operations.ts), so that the shader compiler cannot
+ * contract or rearrange operations across it.
  */
 import { sameShape, sizeOf } from '../../../core/autodiff/shapes.js';
 import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
 import { FLOAT_BITS_WGSL, elementGroups, floatBits, perElement } from '../shaders.js';
 import type { Info, KernelContext, WebgpuHandle } from './context.js';
-import { BINARY, UNARY, clipBits } from './elementwise.js';
+import { crossEntropyKernels } from './cross-entropy.js';
+import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
 const attribute = (k: number) => `p(${FIRST_ATTRIBUTE + k}u)`;
-
-/** The primitives' expressions over the bits a, b as functions, each result kept (see the header). */
-const OPERATIONS_WGSL = /* wgsl */ `
-fn kept(x: u32) -> u32 { return x ^ p(1u); }
-fn add_(a: u32, b: u32) -> u32 { return kept(${BINARY.add}); }
-fn sub_(a: u32, b: u32) -> u32 { return kept(${BINARY.sub}); }
-fn mul_(a: u32, b: u32) -> u32 { return kept(${BINARY.mul}); }
-fn div_(a: u32, b: u32) -> u32 { return kept(${BINARY.div}); }
-fn sqrt_(a: u32) -> u32 { return kept(${UNARY.sqrt}); }
-fn sign_(a: u32) -> u32 { return kept(${UNARY.sign}); }
-fn clip_(a: u32, lo: u32, hi: u32) -> u32 { return ${clipBits('a', 'lo', 'hi')}; }
-`;
 
 /** clip(x + sign(g) * scale, min, max) with scale, min, max the attributes from `first` (attack.ts, signStep). */
 const signStepWgsl = (x: string, g: string, first: number) =>
@@ -86,7 +72,7 @@ function source({ inputs, outputs, body }: Fused): string {
     ...Array.from({ length: inputs }, (_, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<u32>;`),
     ...Array.from({ length: outputs }, (_, k) => `@group(0) @binding(${inputs + k + 1}) var<storage, read_write> out${k}: array<u32>;`),
   ];
-  return `${FLOAT_BITS_WGSL}${OPERATIONS_WGSL}${bindings.join('\n')}\n${perElement(body)}`;
+  return `${FLOAT_BITS_WGSL}${KEPT_OPERATIONS_WGSL}${bindings.join('\n')}\n${perElement(body)}`;
 }
 
 /**
@@ -111,5 +97,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     signStep: ({ x, g }, { scale, min, max }) => (min <= max ? run(SIGN_STEP, [x, g], [scale, min, max]) : undefined),
     pgdStep: ({ x, current, g }, { step, eps, min, max }) =>
       (min <= max && -eps <= eps ? run(PGD_STEP, [x, current, g], [step, min, max, -eps, eps]) : undefined),
+    // Four storage buffers each, within every device's limit (8 at least).
+    ...crossEntropyKernels(ctx),
   };
 }
