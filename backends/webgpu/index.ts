@@ -2,7 +2,8 @@
  * The webgpu backend: rsn's own WGSL kernels (kernels/*) on a WebGPU device from the `webgpu` npm package
  * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
- * Adam, the attacks' steps, the cross-entropy and its gradient run as one dispatch each (kernels/custom.ts).
+ * Adam, the attacks' steps, the cross-entropy and its gradient, and a hidden dense layer's product with its ReLU
+ * and each of its cotangents run as one dispatch each (kernels/custom.ts).
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';

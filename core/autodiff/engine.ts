@@ -14,14 +14,15 @@ export interface TapeEntry<P extends Primitive = Primitive> {
 }
 
 /**
- * One recorded custom op (see `custom`) that ran as a backend's kernel: its one differentiable input, its output,
- * and the cotangent of that input given the output's, which the caller defines as its composition's.
+ * One recorded custom op (see `custom`) that ran as a backend's kernel: its differentiable inputs, its output,
+ * and their cotangents given the output's (null where `needs` is false), which the caller defines as its
+ * composition's.
  */
 export interface CustomTapeEntry {
   readonly custom: string;
-  readonly input: Tensor;
+  readonly inputs: readonly Tensor[];
   readonly output: Tensor;
-  readonly inputCotangent: (outputCotangent: Tensor) => Tensor;
+  readonly inputCotangents: (outputCotangent: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
 }
 
 /** Records the ops that depend on the tensors being differentiated against. */
@@ -122,13 +123,15 @@ function runOnHost<P extends OptionalPrimitive>(backend: Backend, primitive: P, 
 export type CustomInputs<T = Tensor> = Readonly<Record<string, T | readonly T[]>>;
 
 /**
- * How a one-output custom op may run as its kernel while a gradient is recorded: `input` names the one input
- * that may be differentiated, and `inputCotangent` gives its cotangent from the output's, as reverse-mode
- * autodiff of the composition computes it (it may be a custom op itself).
+ * How a one-output custom op may run as its kernel while a gradient is recorded: `inputs` names the inputs that
+ * may be differentiated (each one tensor), and `inputCotangents` gives their cotangents from the output's, in
+ * that order, as reverse-mode autodiff of the composition computes them (each may come from a custom op itself).
+ * It is handed the kernel's output and `needs`, which says per input whether a tape records it: an input that
+ * is not needed may get null, and its cotangent need not be computed.
  */
 export interface CustomGradient {
-  readonly input: string;
-  readonly inputCotangent: (outputCotangent: Tensor) => Tensor;
+  readonly inputs: readonly string[];
+  readonly inputCotangents: (outputCotangent: Tensor, output: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
 }
 
 /**
@@ -136,8 +139,8 @@ export interface CustomGradient {
  * the inputs' backend has one, every input is a float32 tensor, and the kernel does not decline; otherwise
  * `composition`, which defines the result and is the kernel's test oracle. The kernel's outputs are float32
  * tensors of the shapes `outputs`. Where a tape records an input, the composition runs, unless `gradient` says
- * how to differentiate the kernel's output with respect to that input (and no other input is recorded): the
- * kernel's output is then recorded with that rule.
+ * how to differentiate the kernel's output with respect to every recorded input: the kernel's output is then
+ * recorded with that rule.
  */
 export function custom(
   name: string, inputs: CustomInputs, attrs: object, composition: () => Tensor[], outputs: readonly Shape[], gradient?: CustomGradient,
@@ -148,8 +151,10 @@ export function custom(
   if (!backend || !kernel) return composition();
   const plain = all.every((t) => t.backend === backend && t.dtype === 'float32');
   const recording = recordingPaused === 0 ? tapes.filter((tape) => all.some((t) => tape.tracked.has(t.id))) : [];
-  const differentiable = gradient && outputs.length === 1 ? inputs[gradient.input] : undefined;
-  const recordable = differentiable instanceof Tensor && recording.every((tape) => all.every((t) => t === differentiable || !tape.tracked.has(t.id)));
+  const differentiable = gradient && outputs.length === 1 ? gradient.inputs.map((key) => inputs[key]) : [];
+  const tensors = differentiable.filter((t): t is Tensor => t instanceof Tensor);
+  const recordable = tensors.length > 0 && tensors.length === differentiable.length
+    && recording.every((tape) => all.every((t) => tensors.includes(t) || !tape.tracked.has(t.id)));
   if (!plain || (recording.length > 0 && !recordable)) return composition();
   const infos: Record<string, TensorInfo | TensorInfo[]> = {};
   for (const [key, value] of Object.entries(inputs)) infos[key] = value instanceof Tensor ? infoOf(value) : value.map(infoOf);
@@ -157,7 +162,9 @@ export function custom(
   if (!handles) return composition();
   const results = handles.map((handle, i) => track(new Tensor(outputs[i]!, 'float32', handle, backend)));
   for (const tape of recording) {
-    tape.entries.push({ custom: name, input: differentiable as Tensor, output: results[0]!, inputCotangent: gradient!.inputCotangent });
+    const output = results[0]!;
+    const rule = gradient!.inputCotangents;
+    tape.entries.push({ custom: name, inputs: tensors, output, inputCotangents: (g, needs) => rule(g, output, needs) });
     tape.tracked.add(results[0]!.id);
     for (const t of [...all, results[0]!]) tape.referenced.add(t);
   }

@@ -30,7 +30,10 @@ function backward(tape: Tape, output: Tensor, wrt: readonly Tensor[], seed: Tens
     const g = cotangents.get(entry.output.id);
     if (!g) continue;
     if ('custom' in entry) {
-      accumulate(entry.input, entry.inputCotangent(g));
+      const needs = entry.inputs.map((t) => tape.tracked.has(t.id));
+      entry.inputCotangents(g, needs).forEach((gi, k) => {
+        if (gi && needs[k]) accumulate(entry.inputs[k]!, gi);
+      });
       continue;
     }
     const { primitive, inputs, attrs, output: out } = entry;

@@ -43,6 +43,22 @@ export interface CustomOps<T> {
     attrs: { step: number; eps: number; min: number; max: number; iterations: number };
   };
   /**
+   * A hidden dense layer without bias (nn/dense-relu.ts): relu(x @ w), x [..., n, in], w [..., in, out], the
+   * leading axes broadcast as matmul's; output [..., n, out]. The engine records it on a tape with
+   * denseReluGradient as its gradient.
+   */
+  denseRelu: { inputs: { x: T; w: T }; attrs: Record<string, never> };
+  /**
+   * Its cotangents given `cotangent`, that of its output `activation`, as the backward pass through relu and the
+   * product computes them: with z = cotangent * (activation > 0), outputs [z @ w^T if `inputGradient`,
+   * x^T @ z if `weightGradient`], each in the product's broadcast shape. (activation > 0) is (x @ w > 0) wherever
+   * x @ w is a number or NaN, as relu keeps the positive values and makes every other one 0 or NaN.
+   */
+  denseReluGradient: {
+    inputs: { x: T; w: T; activation: T; cotangent: T };
+    attrs: { inputGradient: boolean; weightGradient: boolean };
+  };
+  /**
    * The logits of a batch (nn/model.ts, logits): x [n, d_0], weights W_i [d_(i-1), d_i]; output [n, d_L] =
    * relu(...relu(x @ W_1)...) @ W_L, as the composition forward() computes it.
    */

@@ -42,7 +42,7 @@ function crossEntropyComposition(logits: Tensor, targets: Tensor, form: LossForm
  * respect to the logits, as custom kernels (custom-ops.ts, crossEntropy and crossEntropyGradient).
  */
 export function networkCrossEntropy(logits: Tensor, targets: Tensor, form: LossForm = 'logits'): Tensor {
-  const gradient = { input: 'logits', inputCotangent: (cotangent: Tensor) => crossEntropyGradient(logits, targets, form, cotangent) };
+  const gradient = { inputs: ['logits'], inputCotangents: (cotangent: Tensor) => [crossEntropyGradient(logits, targets, form, cotangent)] };
   return customOp('crossEntropy', { logits, targets }, { form }, () => [crossEntropyComposition(logits, targets, form)],
     [logits.shape.slice(0, -2)], gradient)[0]!;
 }

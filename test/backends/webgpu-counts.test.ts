@@ -4,8 +4,10 @@
  * the only upload that grows with T is PGD's random start, 60 x 784 floats per network; a step reads back one
  * float per network (its loss). The fused kernels (backends/webgpu/kernels/custom.ts) save what their
  * compositions would dispatch beyond one, once per Adam parameter and attack step, and beyond two for the loss
- * and its gradient (cross-entropy.ts), once per training batch and attack iteration; the counts are bounded
- * by the counts before them less that saving, so a change that adds a dispatch or a submit fails.
+ * and its gradient (cross-entropy.ts), once per training batch and attack iteration, and for each hidden layer
+ * (dense-relu.ts) beyond one for the product with its ReLU, once per forward pass, and beyond one per cotangent
+ * for its gradient, once per backward pass; the counts are bounded by the counts before them less that saving,
+ * so a change that adds a dispatch or a submit fails.
  */
 import { describe, expect, it } from 'vitest';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
@@ -19,6 +21,7 @@ import { attackSpec, signStep } from '../../core/attacks/attack.js';
 import { projectedStep } from '../../core/attacks/pgd.js';
 import { valuesAndGradOfSum } from '../../core/autodiff/grad.js';
 import { Adam } from '../../core/nn/adam.js';
+import { denseRelu, denseReluGradient } from '../../core/nn/dense-relu.js';
 import { networkCrossEntropy } from '../../core/nn/loss.js';
 import { DENSE_300_100 } from '../../core/nn/model.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
@@ -90,6 +93,10 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
     disposeAll(adam.apply([w], [w]));
     const logits = () => fromHost(Float32Array.of(0.25, -0.5, 0, 1, 2, -3), [2, 3]);
     const targets = () => fromHost(Float32Array.of(0.1, 0.8, 0.1, 0.8, 0.1, 0.1), [2, 3]);
+    const [x, layer, activation] = [() => fromHost(Float32Array.of(1, -2, 3, 0.5, 0, -1), [2, 3]), () => fromHost(Float32Array.of(1, -1, 0.5, 2, -3, 1), [3, 2]),
+      () => fromHost(Float32Array.of(0, 2, 0.5, 0), [2, 2])];
+    const layerGradient = (inputGradient: boolean, weightGradient: boolean) => () =>
+      denseReluGradient(x(), layer(), activation(), activation(), { inputGradient, weightGradient }).filter((t): t is Tensor => t !== undefined);
     const counts = {
       adam: dispatchesOf(on, () => adam.apply([w], [w])),
       signStep: dispatchesOf(on, () => [signStep(tensor(), tensor(), 0.3, attackSpec('fgsm'))]),
@@ -99,25 +106,41 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
         const { value, grads } = valuesAndGradOfSum((z: Tensor) => networkCrossEntropy(z, targets()))(logits());
         return [value, ...grads];
       }),
+      // A hidden layer (its product and ReLU), and its gradient: both cotangents, that of x alone, that of w alone.
+      denseRelu: dispatchesOf(on, () => [denseRelu(x(), layer())]),
+      layerGradient: dispatchesOf(on, layerGradient(true, true)),
+      layerInputGradient: dispatchesOf(on, layerGradient(true, false)),
+      layerWeightGradient: dispatchesOf(on, layerGradient(false, true)),
     };
     adam.reset();
     w.dispose();
     return counts;
   };
 
-  it('the fused kernels save their compositions\' dispatches but one (two for the loss and its gradient), once per Adam parameter, attack step and loss: counts at most the unfused ones less that', async () => {
+  it('the fused kernels save their compositions\' dispatches but one (two for the loss and its gradient, one per cotangent for a layer\'s gradient), once per Adam parameter, attack step, loss and hidden layer: counts at most the unfused ones less that', async () => {
     const composed = callDispatches(false);
-    expect(callDispatches(true)).toEqual({ adam: 1, signStep: 1, pgdStep: 1, crossEntropy: 2 });
-    const saved = { adam: composed.adam - 1, signStep: composed.signStep - 1, pgdStep: composed.pgdStep - 1, crossEntropy: composed.crossEntropy - 2 };
+    const fusedCalls = { adam: 1, signStep: 1, pgdStep: 1, crossEntropy: 2, denseRelu: 1, layerGradient: 2, layerInputGradient: 1, layerWeightGradient: 1 };
+    expect(callDispatches(true)).toEqual(fusedCalls);
+    const saved = Object.fromEntries(Object.entries(composed).map(([k, n]) => [k, n - fusedCalls[k as keyof typeof fusedCalls]])) as typeof fusedCalls;
     expect(Math.min(...Object.values(saved))).toBeGreaterThan(0);
     const parameters = DENSE_300_100.parameters.length;
+    const hidden = parameters - 1;
     const { iterations } = attackSpec('pgd');
-    // The loss and its gradient: once per training batch (one natural, two adversarial) and attack iteration.
-    const losses: Record<StepKind, number> = { natural: 1, fgsm: 1 + 2, pgd: iterations + 2 };
+    // Training batches (one natural, two adversarial), and attack iterations (each an input gradient).
+    const batches: Record<StepKind, number> = { natural: 1, fgsm: 2, pgd: 2 };
+    const attackIterations: Record<StepKind, number> = { natural: 0, fgsm: 1, pgd: iterations };
+    // The loss and its gradient: once per training batch and attack iteration.
+    const losses = (kind: StepKind) => batches[kind] + attackIterations[kind];
+    // The hidden layers: forward once per loss and once for an attack's labels; backward once per loss, a training
+    // batch's first layer for w alone and the others for both, an input gradient's layers for x alone.
+    const layers = (kind: StepKind) =>
+      hidden * (losses(kind) + Math.min(attackIterations[kind], 1)) * saved.denseRelu
+      + batches[kind] * (saved.layerWeightGradient + (hidden - 1) * saved.layerGradient)
+      + attackIterations[kind] * hidden * saved.layerInputGradient;
     const saving: Record<StepKind, number> = {
-      natural: parameters * saved.adam + losses.natural * saved.crossEntropy,
-      fgsm: parameters * saved.adam + saved.signStep + losses.fgsm * saved.crossEntropy,
-      pgd: parameters * saved.adam + iterations * saved.pgdStep + losses.pgd * saved.crossEntropy,
+      natural: parameters * saved.adam + losses('natural') * saved.crossEntropy + layers('natural'),
+      fgsm: parameters * saved.adam + saved.signStep + losses('fgsm') * saved.crossEntropy + layers('fgsm'),
+      pgd: parameters * saved.adam + iterations * saved.pgdStep + losses('pgd') * saved.crossEntropy + layers('pgd'),
     };
     const fused = await counted(1);
     setActiveBackend(withoutCustomKernels(backend!));

@@ -4,7 +4,8 @@
  * the elements). Each evaluates its composition's operations in the composition's order, each with the WGSL
  * expression of the primitive kernel the composition would run (elementwise.ts), on the attributes rounded to
  * float32 as the composition's scalar tensors are; so its results equal the composition's on the same device,
- * bit for bit. The cross-entropy and its gradient are in cross-entropy.ts.
+ * bit for bit. The cross-entropy and its gradient are in cross-entropy.ts, the dense layer with its ReLU in
+ * dense-relu.ts.
  *
  * Every intermediate result passes through `kept` (kept-operations.ts), so that the shader compiler cannot
  * contract or rearrange operations across it.
@@ -14,6 +15,7 @@ import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
 import { FLOAT_BITS_WGSL, elementGroups, floatBits, perElement } from '../shaders.js';
 import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
+import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
@@ -99,5 +101,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
       (min <= max && -eps <= eps ? run(PGD_STEP, [x, current, g], [step, min, max, -eps, eps]) : undefined),
     // Four storage buffers each, within every device's limit (8 at least).
     ...crossEntropyKernels(ctx),
+    // Four storage buffers at most (the masked products).
+    ...denseReluKernels(ctx),
   };
 }
