@@ -6,7 +6,8 @@
  * compositions would dispatch beyond one, once per Adam parameter and attack step, and beyond two for the loss
  * and its gradient (cross-entropy.ts), once per training batch and attack iteration, and for each hidden layer
  * (dense-relu.ts) beyond one for the product with its ReLU, once per forward pass, and beyond one per cotangent
- * for its gradient, once per backward pass; the counts are bounded by the counts before them less that saving,
+ * for its gradient, once per backward pass, and for the attacks' input gradient (mlp-input-gradient.ts) beyond one,
+ * once per attack iteration, which then runs none of the others; the counts are bounded by the counts before them less that saving,
  * so a change that adds a dispatch or a submit fails.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,13 +18,13 @@ import type { StepKind } from '../../benchmarks/perf/gpu/workloads.js';
 import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
 import { disposeAll, fromHost, keep, setActiveBackend, tidy } from '../../core/autodiff/engine.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
-import { attackSpec, signStep } from '../../core/attacks/attack.js';
+import { attackSpec, inputGradient, signStep } from '../../core/attacks/attack.js';
 import { projectedStep } from '../../core/attacks/pgd.js';
 import { valuesAndGradOfSum } from '../../core/autodiff/grad.js';
 import { Adam } from '../../core/nn/adam.js';
 import { denseRelu, denseReluGradient } from '../../core/nn/dense-relu.js';
 import { networkCrossEntropy } from '../../core/nn/loss.js';
-import { DENSE_300_100 } from '../../core/nn/model.js';
+import { DENSE_300_100, mlp } from '../../core/nn/model.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { useBackend } from '../support/backend.js';
 
@@ -111,6 +112,13 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
       layerGradient: dispatchesOf(on, layerGradient(true, true)),
       layerInputGradient: dispatchesOf(on, layerGradient(true, false)),
       layerWeightGradient: dispatchesOf(on, layerGradient(false, true)),
+      // The attacks' input gradient of a network with dense-300-100's three layers, stacked as the steps stack it (T = 1).
+      inputGradient: dispatchesOf(on, () => {
+        const widths = [3, 4, 2, 3];
+        const weights = widths.slice(1).map((out, l) => fromHost(Float32Array.from({ length: widths[l]! * out }, (_, i) => ((i % 5) - 2) / 4), [1, widths[l]!, out]));
+        const input = fromHost(Float32Array.of(1, -2, 3, 0.5, 0, -1), [1, 2, 3]);
+        return [inputGradient({ spec: mlp('mlp-3-4-2-3', widths), params: weights }, input, fromHost(Float32Array.of(0, 1, 0, 1, 0, 0), [1, 2, 3]))];
+      }),
     };
     adam.reset();
     w.dispose();
@@ -119,28 +127,30 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
 
   it('the fused kernels save their compositions\' dispatches but one (two for the loss and its gradient, one per cotangent for a layer\'s gradient), once per Adam parameter, attack step, loss and hidden layer: counts at most the unfused ones less that', async () => {
     const composed = callDispatches(false);
-    const fusedCalls = { adam: 1, signStep: 1, pgdStep: 1, crossEntropy: 2, denseRelu: 1, layerGradient: 2, layerInputGradient: 1, layerWeightGradient: 1 };
+    const fusedCalls = {
+      adam: 1, signStep: 1, pgdStep: 1, crossEntropy: 2, denseRelu: 1, layerGradient: 2, layerInputGradient: 1, layerWeightGradient: 1, inputGradient: 1,
+    };
     expect(callDispatches(true)).toEqual(fusedCalls);
     const saved = Object.fromEntries(Object.entries(composed).map(([k, n]) => [k, n - fusedCalls[k as keyof typeof fusedCalls]])) as typeof fusedCalls;
     expect(Math.min(...Object.values(saved))).toBeGreaterThan(0);
     const parameters = DENSE_300_100.parameters.length;
     const hidden = parameters - 1;
     const { iterations } = attackSpec('pgd');
-    // Training batches (one natural, two adversarial), and attack iterations (each an input gradient).
+    // Training batches (one natural, two adversarial), and attack iterations (each an input gradient, one kernel).
     const batches: Record<StepKind, number> = { natural: 1, fgsm: 2, pgd: 2 };
     const attackIterations: Record<StepKind, number> = { natural: 0, fgsm: 1, pgd: iterations };
-    // The loss and its gradient: once per training batch and attack iteration.
-    const losses = (kind: StepKind) => batches[kind] + attackIterations[kind];
+    // The loss and its gradient: once per training batch (an attack iteration's are inside its input gradient).
+    const losses = (kind: StepKind) => batches[kind];
     // The hidden layers: forward once per loss and once for an attack's labels; backward once per loss, a training
-    // batch's first layer for w alone and the others for both, an input gradient's layers for x alone.
+    // batch's first layer for w alone and the others for both.
     const layers = (kind: StepKind) =>
       hidden * (losses(kind) + Math.min(attackIterations[kind], 1)) * saved.denseRelu
-      + batches[kind] * (saved.layerWeightGradient + (hidden - 1) * saved.layerGradient)
-      + attackIterations[kind] * hidden * saved.layerInputGradient;
+      + batches[kind] * (saved.layerWeightGradient + (hidden - 1) * saved.layerGradient);
+    const attack = (kind: StepKind) => attackIterations[kind] * saved.inputGradient;
     const saving: Record<StepKind, number> = {
       natural: parameters * saved.adam + losses('natural') * saved.crossEntropy + layers('natural'),
-      fgsm: parameters * saved.adam + saved.signStep + losses('fgsm') * saved.crossEntropy + layers('fgsm'),
-      pgd: parameters * saved.adam + iterations * saved.pgdStep + losses('pgd') * saved.crossEntropy + layers('pgd'),
+      fgsm: parameters * saved.adam + saved.signStep + losses('fgsm') * saved.crossEntropy + layers('fgsm') + attack('fgsm'),
+      pgd: parameters * saved.adam + iterations * saved.pgdStep + losses('pgd') * saved.crossEntropy + layers('pgd') + attack('pgd'),
     };
     const fused = await counted(1);
     setActiveBackend(withoutCustomKernels(backend!));

@@ -17,6 +17,7 @@ import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
+import { mlpInputGradientKernels } from './mlp-input-gradient.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
@@ -103,5 +104,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...crossEntropyKernels(ctx),
     // Four storage buffers at most (the masked products).
     ...denseReluKernels(ctx),
+    // The weights, x, targets and the gradient; more layers than the device binds decline.
+    ...mlpInputGradientKernels(ctx, maxStorageBuffers),
   };
 }

@@ -23,6 +23,8 @@ import { broadcastTo } from './layout.js';
 
 const TILE = 64;
 const DEPTH = 16;
+/** The depth the product steps through at a time; it pads the depth with zero terms to a multiple of this. */
+export const PRODUCT_DEPTH_STEP = DEPTH;
 const THREADS = 256;
 
 export interface MatmulShape {
