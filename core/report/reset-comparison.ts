@@ -7,8 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ResetTarget } from '../experiment/config.js';
 import { aggregateAt, earlyStoppingStats, roundsOf, type Stat } from './aggregate.js';
-import type { Figure } from './figures.js';
-import { percentTicks } from './figures.js';
+import { percentTicks, type Figure } from './figures.js';
 import { ATTACK_LABEL, DATASET_LABEL } from './groups.js';
 import type { ConfigResult, ResultsSet } from './results-set.js';
 

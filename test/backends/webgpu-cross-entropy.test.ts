@@ -29,6 +29,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { expectIdentical, on, tryLoad } from './support.js';
+import { expectKernelRan, readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -78,16 +79,6 @@ const cases: fc.Arbitrary<Case> = fc.tuple(shapes, logitScales, fc.constantFrom(
     };
   });
 
-/** fn's results on `backend`, read back. */
-async function run(backend: Backend, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const outputs = on(backend, () => tidy(() => fn()));
-  try {
-    return await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
-  } finally {
-    disposeAll(outputs);
-  }
-}
-
 /**
  * The loss per network, and by autodiff of sum(loss * cotangents) the loss again and the logits' gradient, whose
  * backward pass hands each network's loss its cotangent; then the gradient as the custom op called directly
@@ -104,16 +95,7 @@ const evaluate = ({ shape, logits, targets, cotangents, form }: Case) => (): Ten
 };
 
 /** The calls of each kernel during fn on the backend, each checked not to have declined. */
-async function fusedRun(calls: Record<KernelName, number>, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const spies = (Object.keys(calls) as KernelName[]).map((name) => [name, vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name)] as const);
-  const results = await run(gpu!, fn);
-  for (const [name, spy] of spies) {
-    expect(spy, name).toHaveBeenCalledTimes(calls[name]);
-    for (const result of spy.mock.results) expect(result.value, `${name} declined`).toBeDefined();
-    spy.mockRestore();
-  }
-  return results;
-}
+const fusedRun = (calls: Record<KernelName, number>, fn: () => Tensor[]) => readWithKernels(gpu!, calls, fn);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -125,7 +107,7 @@ describe.skipIf(!gpu)('webgpu cross-entropy kernels equal their compositions', (
       fc.asyncProperty(cases, async (c) => {
         // The loss twice (alone and under the gradient), the gradient twice (in the backward pass and called directly).
         const fused = await fusedRun({ crossEntropy: 2, crossEntropyGradient: 2 }, evaluate(c));
-        const composed = await run(withoutCustomKernels(gpu!), evaluate(c));
+        const composed = await readOutputs(withoutCustomKernels(gpu!), evaluate(c));
         const names = ['loss', 'loss under the gradient', 'gradient (backward pass)', 'gradient (custom op)'];
         fused.forEach((values, k) => expectIdentical(values, composed[k]!, `${c.form} [${c.shape}] ${names[k]}`));
         // The gradient of the backward pass and the custom op's composition (vjp) agree too.
@@ -141,7 +123,7 @@ describe.skipIf(!gpu)('webgpu cross-entropy kernels equal their compositions', (
     const targets = smoothedTargets([1, 3, 0, 2, 0, 3], 4, 0);
     const c: Case = { shape, logits, targets, cotangents: Float32Array.of(1, 0.5), form: 'clipped_probabilities' };
     const fused = await fusedRun({ crossEntropy: 2, crossEntropyGradient: 2 }, evaluate(c));
-    const composed = await run(withoutCustomKernels(gpu!), evaluate(c));
+    const composed = await readOutputs(withoutCustomKernels(gpu!), evaluate(c));
     fused.forEach((values, k) => expectIdentical(values, composed[k]!, `output ${k}`));
     // Rows 0 and 2 put p = 0 on their true class, clipped to 1e-7: the loss is at most -log(1e-7) per row.
     expect(fused[0]![0]).toBeGreaterThan(5);
@@ -199,12 +181,9 @@ describe.skipIf(!gpu)('webgpu cross-entropy kernels equal their compositions', (
       for (const trials of [1, 2]) {
         // The loss and its gradient: once natural, then for FGSM's two training batches (its input gradient is the
         // kernel mlpInputGradient, which runs no other).
-        const spies = (['crossEntropy', 'crossEntropyGradient'] as const).map((name) => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name));
+        const spies = (['crossEntropy', 'crossEntropyGradient'] as const).map((name) => [name, spyOnKernel(gpu!, name)] as const);
         const withKernels = await train(gpu!, form, trials);
-        for (const spy of spies) {
-          expect(spy, form).toHaveBeenCalledTimes(3);
-          for (const result of spy.mock.results) expect(result.value, `${form} declined`).toBeDefined();
-        }
+        for (const [name, spy] of spies) expectKernelRan(spy, `${form} ${name}`, 3);
         vi.restoreAllMocks();
         const composed = await train(withoutCustomKernels(gpu!), form, trials);
         withKernels.forEach((values, k) => expectIdentical(values, composed[k]!, `${form} T=${trials} tensor ${k}`));
@@ -213,21 +192,21 @@ describe.skipIf(!gpu)('webgpu cross-entropy kernels equal their compositions', (
   });
 
   it('declines targets of another shape (the composition broadcasts them) and records no kernel when the targets are differentiated', async () => {
-    const spy = vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, 'crossEntropy');
+    const spy = spyOnKernel(gpu!, 'crossEntropy');
     const logits = Float32Array.of(1, 2, 3, -1, 0, 4);
     const targets = Float32Array.of(0, 1, 0);
     const broadcast = () => [networkCrossEntropy(fromHost(logits, [2, 3]), fromHost(targets, [3]))];
-    const [viaKernel] = await run(gpu!, broadcast);
+    const [viaKernel] = await readOutputs(gpu!, broadcast);
     expect(spy).toHaveBeenCalledOnce();
     expect(spy.mock.results[0]!.value).toBeUndefined();
-    expectIdentical(viaKernel!, (await run(withoutCustomKernels(gpu!), broadcast))[0]!, 'broadcast targets');
+    expectIdentical(viaKernel!, (await readOutputs(withoutCustomKernels(gpu!), broadcast))[0]!, 'broadcast targets');
     spy.mockClear();
     const withTargets = () => {
       const { grads } = valuesAndGradOfSum((z: Tensor, t: Tensor) => networkCrossEntropy(z, t))(fromHost(logits, [2, 3]), fromHost(Float32Array.of(0, 1, 0, 1, 0, 0), [2, 3]));
       return grads;
     };
-    const fused = await run(gpu!, withTargets);
+    const fused = await readOutputs(gpu!, withTargets);
     expect(spy).not.toHaveBeenCalled();
-    (await run(withoutCustomKernels(gpu!), withTargets)).forEach((values, k) => expectIdentical(fused[k]!, values, `gradient ${k}`));
+    (await readOutputs(withoutCustomKernels(gpu!), withTargets)).forEach((values, k) => expectIdentical(fused[k]!, values, `gradient ${k}`));
   });
 });

@@ -29,6 +29,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { expectIdentical, on, oracle, tryLoad } from './support.js';
+import { readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -62,25 +63,11 @@ const clipRanges = fc.oneof(
 /** The backend itself, or the same backend running the compositions instead of its fused kernels. */
 const variant = (custom: boolean): Backend => (custom ? gpu! : withoutCustomKernels(gpu!));
 
-/** fn's results on `backend`, read back. */
-async function run(backend: Backend, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const outputs = on(backend, () => tidy(() => fn()));
-  try {
-    return await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
-  } finally {
-    disposeAll(outputs);
-  }
-}
-
 /** fn on the fused kernels (checking that `name` ran `calls` times and never declined), on the composition and on the reference: all identical. */
 async function expectAllIdentical(name: 'adam' | 'signStep' | 'pgdStep', calls: number, fn: () => Tensor[]): Promise<void> {
-  const spy = vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name);
-  const fused = await run(variant(true), fn);
-  expect(spy).toHaveBeenCalledTimes(calls);
-  for (const result of spy.mock.results) expect(result.value, `${name} declined`).toBeDefined();
-  spy.mockRestore();
-  const composed = await run(variant(false), fn);
-  const expected = await run(reference, fn);
+  const fused = await readWithKernels(gpu!, { [name]: calls }, fn);
+  const composed = await readOutputs(variant(false), fn);
+  const expected = await readOutputs(reference, fn);
   fused.forEach((values, k) => {
     expectIdentical(values, composed[k]!, `${name} output ${k} against the composition`);
     expectIdentical(values, expected[k]!, `${name} output ${k} against the reference`);
@@ -165,12 +152,12 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
   });
 
   it('declines tensors of different shapes (the composition broadcasts them) and an empty clip range (the composition reports it)', async () => {
-    const spy = vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, 'signStep');
+    const spy = spyOnKernel(gpu!, 'signStep');
     const step = () => [signStep(fromHost(Float32Array.of(0.2, 0.5, 0.9, 0.1, 0, 1), [2, 3]), fromHost(Float32Array.of(1, -0, -2), [3]), 0.25, attackSpec('fgsm'))];
-    const [viaGpu] = await run(gpu!, step);
+    const [viaGpu] = await readOutputs(gpu!, step);
     expect(spy).toHaveBeenCalledOnce();
     expect(spy.mock.results[0]!.value).toBeUndefined();
-    expectIdentical(viaGpu!, (await run(reference, step))[0]!, 'broadcast signStep');
+    expectIdentical(viaGpu!, (await readOutputs(reference, step))[0]!, 'broadcast signStep');
     const empty = { ...attackSpec('fgsm'), clipMin: 1, clipMax: 0 };
     expect(() => on(gpu!, () => tidy(() => signStep(fromHost(Float32Array.of(0.5), [1]), fromHost(Float32Array.of(1), [1]), 0.1, empty)))).toThrow(ShapeError);
     expect(spy).toHaveBeenCalledTimes(2);
@@ -204,7 +191,7 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
       }
     };
     const names = ['adam', 'signStep', 'pgdStep', 'crossEntropy', 'crossEntropyGradient'] as const;
-    const spies = names.map((name) => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name));
+    const spies = names.map((name) => spyOnKernel(gpu!, name));
     const fused = await train(gpu!);
     // Adam per parameter and step; one signed step for FGSM; one projected step per PGD iteration; the loss and
     // its gradient once per training batch (1 natural, 2 each adversarial): the attacks' input gradients are the

@@ -31,6 +31,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { on, tryLoad } from './support.js';
+import { expectKernelRan, expectSameBits, readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -47,14 +48,6 @@ describe('webgpu availability', () => {
 
 type KernelName = 'denseRelu' | 'denseReluGradient';
 
-/** Identical float32 bits, reporting the first difference. */
-function expectSameBits(actual: Float32Array, expected: Float32Array, context: string): void {
-  expect(actual.length, `${context} length`).toBe(expected.length);
-  const [a, e] = [new Uint32Array(actual.buffer, actual.byteOffset, actual.length), new Uint32Array(expected.buffer, expected.byteOffset, expected.length)];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) expect.fail(`${context} element ${i}: got ${actual[i]} (0x${a[i]!.toString(16)}), expected ${expected[i]} (0x${e[i]!.toString(16)})`);
-  }
-}
 
 /** One case: x [..., n, in], w [..., in, out] and a cotangent of the activation. */
 interface Case {
@@ -94,16 +87,6 @@ const cases: fc.Arbitrary<Case> = fc.tuple(layouts, fc.constantFrom(1, 100), fc.
   };
 });
 
-/** fn's results on `backend`, read back. */
-async function run(backend: Backend, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const outputs = on(backend, () => tidy(() => fn()));
-  try {
-    return await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
-  } finally {
-    disposeAll(outputs);
-  }
-}
-
 /**
  * The activation, and by autodiff of sum(denseRelu(x, w) * cotangent) the cotangents of x and w together, of x
  * alone (w a constant: the attacks' input gradient) and of w alone (x a constant: a first layer in training);
@@ -123,16 +106,7 @@ const evaluate = ({ xShape, wShape, x, w, cotangent }: Case) => (): Tensor[] => 
 const NAMES = ['activation', 'dx (both)', 'dw (both)', 'dx (alone)', 'dw (alone)', 'dx (custom op)', 'dw (custom op)'];
 
 /** fn's results with the kernels, each kernel checked to have been called `calls` times and not to have declined. */
-async function fusedRun(calls: Record<KernelName, number>, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const spies = (Object.keys(calls) as KernelName[]).map((name) => [name, vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name)] as const);
-  const results = await run(gpu!, fn);
-  for (const [name, spy] of spies) {
-    expect(spy, name).toHaveBeenCalledTimes(calls[name]);
-    for (const result of spy.mock.results) expect(result.value, `${name} declined`).toBeDefined();
-    spy.mockRestore();
-  }
-  return results;
-}
+const fusedRun = (calls: Record<KernelName, number>, fn: () => Tensor[]) => readWithKernels(gpu!, calls, fn);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -144,7 +118,7 @@ describe.skipIf(!gpu)('webgpu dense-layer kernels equal their compositions', () 
       fc.asyncProperty(cases, async (c) => {
         // denseRelu: alone and under each of the three gradients; its gradient: in the three backward passes and called directly.
         const fused = await fusedRun({ denseRelu: 4, denseReluGradient: 4 }, evaluate(c));
-        const composed = await run(withoutCustomKernels(gpu!), evaluate(c));
+        const composed = await readOutputs(withoutCustomKernels(gpu!), evaluate(c));
         const context = `[${c.xShape}] x [${c.wShape}]`;
         fused.forEach((values, k) => expectSameBits(values, composed[k]!, `${context} ${NAMES[k]}`));
       }),
@@ -162,7 +136,7 @@ describe.skipIf(!gpu)('webgpu dense-layer kernels equal their compositions', () 
     const cotangent = Float32Array.from({ length: 2 * 5 * 4 }, (_, i) => specials[i % specials.length]!);
     const c: Case = { xShape: [2, 5, 3], wShape: [2, 3, 4], x, w, cotangent };
     const fused = await fusedRun({ denseRelu: 4, denseReluGradient: 4 }, evaluate(c));
-    const composed = await run(withoutCustomKernels(gpu!), evaluate(c));
+    const composed = await readOutputs(withoutCustomKernels(gpu!), evaluate(c));
     fused.forEach((values, k) => expectSameBits(values, composed[k]!, NAMES[k]!));
     const activation = [...fused[0]!];
     for (const kind of [Number.isNaN, (v: number) => v === inf, (v: number) => v > 0 && v < inf, (v: number) => Object.is(v, 0)]) {
@@ -219,12 +193,9 @@ describe.skipIf(!gpu)('webgpu dense-layer kernels equal their compositions', () 
       }
     };
     for (const trials of [1, 2]) {
-      const spies = (['denseRelu', 'denseReluGradient'] as const).map((name) => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, name));
+      const spies = (['denseRelu', 'denseReluGradient'] as const).map((name) => [name, spyOnKernel(gpu!, name)] as const);
       const withKernels = await train(gpu!, trials);
-      for (const spy of spies) {
-        expect(spy.mock.calls.length).toBeGreaterThan(0);
-        for (const result of spy.mock.results) expect(result.value, 'declined').toBeDefined();
-      }
+      for (const [name, spy] of spies) expectKernelRan(spy, name);
       vi.restoreAllMocks();
       const composed = await train(withoutCustomKernels(gpu!), trials);
       withKernels.forEach((values, k) => expectSameBits(values, composed[k]!, `T=${trials} tensor ${k}`));
@@ -232,14 +203,14 @@ describe.skipIf(!gpu)('webgpu dense-layer kernels equal their compositions', () 
   });
 
   it('declines a broadcast of the leading axes other than a shared matrix, and the composition then runs', async () => {
-    const spy = vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, 'denseRelu');
+    const spy = spyOnKernel(gpu!, 'denseRelu');
     const rng = new Rng(12);
     const x = rng.uniformArray(2 * 1 * 3 * 4, -1, 1);
     const w = rng.uniformArray(1 * 2 * 4 * 5, -1, 1);
     const broadcast = () => [denseRelu(fromHost(x, [2, 1, 3, 4]), fromHost(w, [1, 2, 4, 5]))];
-    const [viaKernel] = await run(gpu!, broadcast);
+    const [viaKernel] = await readOutputs(gpu!, broadcast);
     expect(spy).toHaveBeenCalledOnce();
     expect(spy.mock.results[0]!.value).toBeUndefined();
-    expectSameBits(viaKernel!, (await run(withoutCustomKernels(gpu!), broadcast))[0]!, 'broadcast leading axes');
+    expectSameBits(viaKernel!, (await readOutputs(withoutCustomKernels(gpu!), broadcast))[0]!, 'broadcast leading axes');
   });
 });

@@ -12,7 +12,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
-import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
+import { disposeAll, fromHost, keep } from '../../core/autodiff/engine.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, inputGradient } from '../../core/attacks/attack.js';
 import { craft } from '../../core/attacks/index.js';
@@ -24,6 +24,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { on, tryLoad } from './support.js';
+import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel, type KernelSpy } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -37,14 +38,6 @@ describe('webgpu availability', () => {
   });
 });
 
-/** Identical float32 bits, reporting the first difference. */
-function expectSameBits(actual: Float32Array, expected: Float32Array, context: string): void {
-  expect(actual.length, `${context} length`).toBe(expected.length);
-  const [a, e] = [new Uint32Array(actual.buffer, actual.byteOffset, actual.length), new Uint32Array(expected.buffer, expected.byteOffset, expected.length)];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) expect.fail(`${context} element ${i}: got ${actual[i]} (0x${a[i]!.toString(16)}), expected ${expected[i]} (0x${e[i]!.toString(16)})`);
-  }
-}
 
 /** Uniform values in [-scale, scale] with about one in `every` replaced by one of `specials`. */
 function valuesWithSpecials(rng: Rng, n: number, scale: number, every: number, specials: readonly number[]): Float32Array {
@@ -92,24 +85,8 @@ const evaluate = ({ widths, networks, rows, smoothing, nan, seed }: Case) => ():
   return [inputGradient({ spec, params: weights }, x, targets)];
 };
 
-/** fn's results on `backend`, read back. */
-async function run(backend: Backend, fn: () => Tensor[]): Promise<Float32Array[]> {
-  const outputs = on(backend, () => tidy(() => fn()));
-  try {
-    return await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
-  } finally {
-    disposeAll(outputs);
-  }
-}
-
-const spyKernel = () => vi.spyOn(gpu!.custom as Record<string, (...args: never[]) => unknown>, 'mlpInputGradient');
-
-/** The kernel's calls, each checked not to have declined. */
-function expectRan(spy: ReturnType<typeof spyKernel>, calls?: number): void {
-  if (calls === undefined) expect(spy.mock.calls.length).toBeGreaterThan(0);
-  else expect(spy).toHaveBeenCalledTimes(calls);
-  for (const result of spy.mock.results) expect(result.value, 'mlpInputGradient declined').toBeDefined();
-}
+const spyKernel = () => spyOnKernel(gpu!, 'mlpInputGradient');
+const expectRan = (spy: KernelSpy, calls?: number): void => expectKernelRan(spy, 'mlpInputGradient', calls);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -118,10 +95,10 @@ afterEach(() => {
 describe.skipIf(!gpu)('webgpu mlpInputGradient equals its composition', () => {
   it.each(CASES)('widths $widths, $networks stacked, $rows rows, smoothing $smoothing, NaN $nan: identical gradients', async (c) => {
     const spy = spyKernel();
-    const [fused] = await run(gpu!, evaluate(c));
+    const [fused] = await readOutputs(gpu!, evaluate(c));
     expectRan(spy, 1);
     spy.mockRestore();
-    const [composed] = await run(withoutCustomKernels(gpu!), evaluate(c));
+    const [composed] = await readOutputs(withoutCustomKernels(gpu!), evaluate(c));
     expectSameBits(fused!, composed!, `widths ${c.widths.join('-')}`);
     expect([...fused!].some((v) => Number.isFinite(v) && v !== 0), 'a nonzero gradient').toBe(true);
     if (c.nan) expect([...fused!].some(Number.isNaN), 'a NaN row').toBe(true);
@@ -131,7 +108,7 @@ describe.skipIf(!gpu)('webgpu mlpInputGradient equals its composition', () => {
     const c = CASES[0]!;
     const dispatches = async (backend: Backend): Promise<number> => {
       const before = gpu!.stats().dispatches;
-      await run(backend, evaluate(c));
+      await readOutputs(backend, evaluate(c));
       return gpu!.stats().dispatches - before;
     };
     expect(await dispatches(gpu!)).toBe(1);
@@ -147,7 +124,7 @@ describe.skipIf(!gpu)('webgpu mlpInputGradient equals its composition', () => {
       const targets = fromHost(smoothedTargets([0, 1, 1, 0, 1, 0, 0, 1, 1, 1], 2, 0), [2, 5, 2]);
       return [inputGradient({ spec: mlp('mlp-4-3-2', [4, 3, 2]), params: weights }, x, targets)];
     };
-    await run(gpu!, stacked);
+    await readOutputs(gpu!, stacked);
     expect(spy).toHaveBeenCalled();
     for (const result of spy.mock.results) expect(result.value).toBeUndefined();
   });

@@ -14,6 +14,7 @@ import { DENSE_300_100, initialWeights, type Network, type Classifier } from '..
 import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
 import { trainStep } from '../../../core/nn/train-step.js';
+import type { WebgpuStats } from '../../../backends/webgpu/index.js';
 import { timeUnits, type TimingPlan } from './timing.js';
 import { STEP_KINDS, type StepKind } from './workloads.js';
 
@@ -83,19 +84,14 @@ export function hostRandomStartMs(trials: number, repetitions = 3): number {
   return (performance.now() - started) / repetitions;
 }
 
-/** What one stacked step asked of the device: the difference of the backend's counts around it (WebgpuStats). */
-export interface StepCounts {
+/** The backend's counts a step is measured by (all of WebgpuStats but the program cache's size). */
+type Counted = Omit<WebgpuStats, 'programs'>;
+
+/** What one stacked step asked of the device: the difference of the backend's counts around it. */
+export interface StepCounts extends Counted {
   readonly kind: StepKind;
   readonly trials: number;
-  readonly dispatches: number;
-  readonly submits: number;
-  readonly pipelineSwitches: number;
-  readonly bytesUploaded: number;
-  readonly paramBytes: number;
-  readonly bytesRead: number;
 }
-
-type Counted = Omit<StepCounts, 'kind' | 'trials'>;
 
 /**
  * Each step kind at `trials` stacked networks, counted on `stats` (the webgpu backend's, active): one warm-up
