@@ -29,7 +29,7 @@ const lossShape = (c: Classifier): number[] => (isStacked(c) ? [c.params[0]!.sha
  * through the model's own kernel (its trainingGradients, defined by that autodiff). Stacked networks get each
  * network's loss and the gradient of their sum.
  */
-function lossAndGradients(c: Classifier, x: Tensor, targets: Tensor, l1: number, xAdv: Tensor | undefined, form: LossForm) {
+export function lossAndGradients(c: Classifier, x: Tensor, targets: Tensor, l1: number, xAdv: Tensor | undefined, form: LossForm) {
   const composition = () => {
     const { value, grads } = valuesAndGradOfSum((...e: Tensor[]) => classifierLoss({ spec: c.spec, params: e }, x, targets, l1, xAdv, form))(...c.params);
     return [value, ...grads];

@@ -18,6 +18,7 @@ import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
+import { mlpTrainingGradientsKernels } from './mlp-training-gradients.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
@@ -106,5 +107,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...denseReluKernels(ctx),
     // The weights, x, targets and the gradient; more layers than the device binds decline.
     ...mlpInputGradientKernels(ctx, maxStorageBuffers),
+    // The weights, the batches and the scratch buffer, or the batches, the scratch buffer, the gradients and the loss.
+    ...mlpTrainingGradientsKernels(ctx, maxStorageBuffers),
   };
 }
