@@ -21,6 +21,16 @@ export interface CustomOps<T> {
    * m' = m*b1 + g*(1-b1);  v' = v*b2 + (g*g)*(1-b2);  w' = w - (m' / (sqrt(v') + epsilon)) * learningRate.
    */
   adam: { inputs: { w: T; g: T; m: T; v: T }; attrs: { learningRate: number; beta1: number; beta2: number; epsilon: number } };
+  /**
+   * Adam on a masked gradient (nn/adam.ts; a training step's d/dW L(W * M) = dL/dE * M): adam with g * mask,
+   * mul(g, mask) computed as the mul primitive does; outputs [w', m', v'].
+   */
+  maskedAdam: { inputs: { w: T; g: T; mask: T; m: T; v: T }; attrs: { learningRate: number; beta1: number; beta2: number; epsilon: number } };
+  /**
+   * The effective weights of every layer (nn/model.ts, effectiveWeights): weights W_i and masks M_i of one shape
+   * each; outputs [W_1 * M_1, W_2 * M_2, ...], each product as the mul primitive computes it.
+   */
+  maskWeights: { inputs: { weights: readonly T[]; masks: readonly T[] }; attrs: Record<string, never> };
   /** Signed gradient step (attacks/attack.ts); output clip(x + sign(g)*scale, min, max). */
   signStep: { inputs: { x: T; g: T }; attrs: { scale: number; min: number; max: number } };
   /**

@@ -6,6 +6,7 @@ import { disposeAll, fromHost, keep } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { ConfigError } from '../errors.js';
+import { customOp } from './custom-ops.js';
 import { initialise, type Initialiser } from './init.js';
 import { parameterSize, type ModelSpec } from './models/index.js';
 import type { Rng } from './rng.js';
@@ -63,9 +64,12 @@ export function disposeNetwork(net: Network): void {
   disposeAll([net.weights, net.masks]);
 }
 
-/** The weights the network actually uses: W * M, so pruned weights contribute nothing and get zero gradient. */
+/**
+ * The weights the network actually uses: W * M, so pruned weights contribute nothing and get zero gradient. A
+ * backend may compute all layers' products as one kernel (custom-ops.ts, maskWeights).
+ */
 export const effectiveWeights = (weights: readonly Tensor[], masks: readonly Tensor[]): Tensor[] =>
-  weights.map((w, i) => op.mul(w, masks[i]!));
+  customOp('maskWeights', { weights, masks }, {}, () => weights.map((w, i) => op.mul(w, masks[i]!)), weights.map((w) => w.shape));
 
 /** The network with its effective weights, as a classifier (the caller owns the effective tensors). */
 export const classifierOf = (net: Network): Classifier => ({ spec: net.spec, params: effectiveWeights(net.weights, net.masks) });

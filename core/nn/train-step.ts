@@ -29,7 +29,7 @@ const lossShape = (c: Classifier): number[] => (isStacked(c) ? [c.params[0]!.sha
  * through the model's own kernel (its trainingGradients, defined by that autodiff). Stacked networks get each
  * network's loss and the gradient of their sum.
  */
-function lossAndGradients(c: Classifier, x: Tensor, targets: Tensor, l1: number, xAdv: Tensor | undefined, form: LossForm) {
+export function lossAndGradients(c: Classifier, x: Tensor, targets: Tensor, l1: number, xAdv: Tensor | undefined, form: LossForm) {
   const composition = () => {
     const { value, grads } = valuesAndGradOfSum((...e: Tensor[]) => classifierLoss({ spec: c.spec, params: e }, x, targets, l1, xAdv, form))(...c.params);
     return [value, ...grads];
@@ -59,8 +59,9 @@ export type CraftAdversarial = (classifier: Classifier) => Tensor;
  *
  * The effective weights W * M are computed once per step and shared by the attack and the loss (a backend
  * then prepares each weight matrix once per step, e.g. tfjs-wasm's packing of matmul operands). The loss is
- * differentiated with respect to them and the gradient masked after: d/dW L(W * M) = dL/dE * M, the very
- * product the VJP of W * M computes, so the weights are the same as when differentiating through the mask.
+ * differentiated with respect to them and the gradient masked after, as Adam takes it (adam.ts, apply with
+ * masks): d/dW L(W * M) = dL/dE * M, the very product the VJP of W * M computes, so the weights are the same as
+ * when differentiating through the mask.
  */
 export function trainStep(
   net: Network, optimiser: Adam, x: Tensor, targets: Tensor, l1 = 0, adversarial?: Tensor | CraftAdversarial, form: LossForm = 'logits',
@@ -70,10 +71,9 @@ export function trainStep(
   const crafted = typeof adversarial === 'function' ? keep(tidy(() => adversarial(classifier))) : undefined;
   const xAdv = crafted ?? (adversarial as Tensor | undefined);
   const { value, grads: effectiveGrads } = lossAndGradients(classifier, x, targets, l1, xAdv, form);
-  const grads = tidy(() => effectiveGrads.map((g, i) => op.mul(g, net.masks[i]!)));
-  disposeAll([effective, effectiveGrads, crafted]);
-  const next = tidy(() => optimiser.apply(net.weights, grads));
-  disposeAll([net.weights, grads]);
+  disposeAll([effective, crafted]);
+  const next = tidy(() => optimiser.apply(net.weights, effectiveGrads, net.masks));
+  disposeAll([net.weights, effectiveGrads]);
   net.weights = next;
   return keep(value);
 }

@@ -28,6 +28,14 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, con
   }
 }
 
+/**
+ * The backend without the named custom kernels, the others (spies included, when made after them) kept: a test of a
+ * kernel that a larger one would replace (mlpTrainingGradients replaces a training step's cross-entropy and layers)
+ * runs its training steps on this.
+ */
+export const withoutKernels = (backend: Backend, names: readonly string[]): Backend =>
+  ({ ...backend, custom: { ...backend.custom, ...Object.fromEntries(names.map((name) => [name, undefined])) } });
+
 export type KernelSpy = MockInstance<(...args: never[]) => unknown>;
 
 /** A spy on the backend's custom kernel `name`. */

@@ -1,6 +1,7 @@
 /**
- * The webgpu backend's fused kernels (backends/webgpu/kernels/custom.ts: adam, signStep, pgdStep; the cross-entropy's
- * are checked in webgpu-cross-entropy.test.ts, and here within training steps) against the
+ * The webgpu backend's fused kernels (backends/webgpu/kernels/custom.ts: adam, maskedAdam, signStep, pgdStep, and
+ * mask-weights.ts: maskWeights; the cross-entropy's are checked in webgpu-cross-entropy.test.ts, a training step's
+ * gradients in webgpu-training-gradients.test.ts, and both here within training steps) against the
  * compositions that define them, run by the same backend without them (withoutCustomKernels): the same float32
  * operations in the same order on the same device, so the results must be identical bit for bit; and against
  * the reference backend, also bit for bit (the operations are IEEE float32 sums, products, quotients and square
@@ -23,7 +24,7 @@ import { craft } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { customOp } from '../../core/nn/custom-ops.js';
 import { smoothedTargets } from '../../core/nn/loss.js';
-import { createStackedNetwork, disposeNetwork, fullMasks, initialWeights, mlp, type Classifier } from '../../core/nn/model.js';
+import { createStackedNetwork, disposeNetwork, effectiveWeights, fullMasks, initialWeights, mlp, type Classifier } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
@@ -64,7 +65,7 @@ const clipRanges = fc.oneof(
 const variant = (custom: boolean): Backend => (custom ? gpu! : withoutCustomKernels(gpu!));
 
 /** fn on the fused kernels (checking that `name` ran `calls` times and never declined), on the composition and on the reference: all identical. */
-async function expectAllIdentical(name: 'adam' | 'signStep' | 'pgdStep', calls: number, fn: () => Tensor[]): Promise<void> {
+async function expectAllIdentical(name: 'adam' | 'maskedAdam' | 'maskWeights' | 'signStep' | 'pgdStep', calls: number, fn: () => Tensor[]): Promise<void> {
   const fused = await readWithKernels(gpu!, { [name]: calls }, fn);
   const composed = await readOutputs(variant(false), fn);
   const expected = await readOutputs(reference, fn);
@@ -96,6 +97,38 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
         };
         await expectAllIdentical('adam', 3, steps);
         adam.reset();
+      }),
+      FC,
+    );
+  });
+
+  it('maskedAdam: three steps on gradients times masks of zeros, ones and any value', async () => {
+    const maskValue = fc.oneof({ arbitrary: fc.constantFrom(0, 1), weight: 4 }, { arbitrary: anyValue, weight: 1 });
+    const arb = shapes.chain((shape) =>
+      fc.tuple(fc.constant(shape), valuesOf(shape, anyValue), fc.array(valuesOf(shape, anyValue), { minLength: 3, maxLength: 3 }), valuesOf(shape, maskValue)));
+    await fc.assert(
+      fc.asyncProperty(arb, async ([shape, w0, grads, mask]) => {
+        const adam = new Adam();
+        const steps = () => {
+          adam.reset();
+          let w = fromHost(w0, shape);
+          for (const g of grads) w = adam.apply([w], [fromHost(g, shape)], [fromHost(mask, shape)])[0]!;
+          const { m, v } = (adam as unknown as { moments: { m: Tensor; v: Tensor }[] }).moments[0]!;
+          return [w, m, v];
+        };
+        await expectAllIdentical('maskedAdam', 3, steps);
+        adam.reset();
+      }),
+      FC,
+    );
+  });
+
+  it('maskWeights: one to five layers of weights times masks, any values', async () => {
+    const layer = shapes.chain((shape) => fc.tuple(fc.constant(shape), valuesOf(shape, anyValue), valuesOf(shape, anyValue)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(layer, { minLength: 1, maxLength: 5 }), async (layers) => {
+        await expectAllIdentical('maskWeights', 1, () =>
+          effectiveWeights(layers.map(([shape, w]) => fromHost(w, shape)), layers.map(([shape, , m]) => fromHost(m, shape))));
       }),
       FC,
     );
@@ -137,6 +170,8 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
       ['adam', () => customOp('adam', { w: w!, g: g!, m: m!, v: v! }, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, unused, [shape, shape, shape])],
       ['signStep', () => customOp('signStep', { x: x!, g: g! }, { scale: 0.3, min: 0, max: 1 }, unused, [shape])],
       ['pgdStep', () => customOp('pgdStep', { x: x!, current: m!, g: g! }, attack, unused, [shape])],
+      ['maskedAdam', () => customOp('maskedAdam', { w: w!, g: g!, mask: x!, m: m!, v: v! }, { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, unused, [shape, shape, shape])],
+      ['maskWeights', () => customOp('maskWeights', { weights: [w!, g!], masks: [x!, m!] }, {}, unused, [shape, shape])],
     ];
     try {
       for (const [name, fn] of cases) {
@@ -164,7 +199,7 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
     expect(spy.mock.results[1]!.value).toBeUndefined();
   });
 
-  it('stacked training steps of 3 networks (natural, FGSM, PGD-3): weights, moments and losses identical with and without the fused kernels (Adam, the attacks\' steps, the cross-entropy and its gradient)', async () => {
+  it('stacked training steps of 3 networks (natural, FGSM, PGD-3): weights, moments and losses identical with and without the fused kernels (the masks, Adam, the attacks\' steps, the loss and its gradients)', async () => {
     const spec = mlp('mlp-12-8-4', [12, 8, 4]);
     const [trials, batch, iterations] = [3, 5, 3];
     const kinds = [undefined, attackSpec('fgsm'), attackSpec('pgd', { iterations })];
@@ -190,14 +225,13 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
         adam.reset();
       }
     };
-    const names = ['adam', 'signStep', 'pgdStep', 'crossEntropy', 'crossEntropyGradient'] as const;
+    const names = ['maskedAdam', 'signStep', 'pgdStep', 'maskWeights', 'mlpTrainingGradients'] as const;
     const spies = names.map((name) => spyOnKernel(gpu!, name));
     const fused = await train(gpu!);
-    // Adam per parameter and step; one signed step for FGSM; one projected step per PGD iteration; the loss and
-    // its gradient once per training batch (1 natural, 2 each adversarial): the attacks' input gradients are the
-    // kernel mlpInputGradient (mlp-input-gradient.ts), which runs no other.
-    const losses = 1 + 2 + 2;
-    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([spec.parameters.length * kinds.length, 1, iterations, losses, losses]);
+    // Adam on the masked gradient per parameter and step; one signed step for FGSM; one projected step per PGD
+    // iteration; the effective weights and the loss with its gradients once per step (the attacks' input gradients
+    // are the kernel mlpInputGradient, mlp-input-gradient.ts).
+    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([spec.parameters.length * kinds.length, 1, iterations, kinds.length, kinds.length]);
     for (const spy of spies) for (const result of spy.mock.results) expect(result.value).toBeDefined();
     vi.restoreAllMocks();
     const composed = await train(withoutCustomKernels(gpu!));

@@ -31,11 +31,13 @@ const params = (invocations: number, rows: number, classes: number): number[] =>
 /**
  * A row's reductions and its elements as functions of the class c: shifted = z - max(z), log_softmax = shifted -
  * log(sum(exp(shifted))) (autodiff/ops.ts), and for the clipped form p = exp(log_softmax), ratio = p / sum(p),
- * clipped = clip(ratio, p(5), p(6)) (nn/loss.ts).
+ * clipped = clip(ratio, p(5), p(6)) (nn/loss.ts); row_loss is the row's sum(targets * log p). The shader that
+ * includes it defines logit_at(r, c) and target_at(r, c), where the row's logits and targets are, and passes the
+ * classes in parameter word 3 and the clip's bounds in words 5 and 6 (mlp-training-gradients.ts shares it).
  */
-const rowWgsl = (form: LossForm) => /* wgsl */ `
+export const rowWgsl = (form: LossForm) => /* wgsl */ `
 struct Row { base: u32, max: u32, exp_sum: u32, log_exp_sum: u32, probability_sum: u32 }
-fn shifted(r: Row, c: u32) -> u32 { return sub_(logits[r.base + c], r.max); }
+fn shifted(r: Row, c: u32) -> u32 { return sub_(logit_at(r, c), r.max); }
 fn log_softmax(r: Row, c: u32) -> u32 { return sub_(shifted(r, c), r.log_exp_sum); }
 fn probability(r: Row, c: u32) -> u32 { return exp_(log_softmax(r, c)); }
 fn ratio(r: Row, c: u32) -> u32 { return div_(probability(r, c), r.probability_sum); }
@@ -45,7 +47,7 @@ fn row_at(base: u32) -> Row {
   var r: Row;
   r.base = base;
   var m = 0xff800000u;
-  for (var c = 0u; c < p(3u); c++) { let v = logits[base + c]; m = select(m, v, gt(v, m) || is_nan(v)); }
+  for (var c = 0u; c < p(3u); c++) { let v = logit_at(r, c); m = select(m, v, gt(v, m) || is_nan(v)); }
   r.max = m;
   var s = 0u;
   for (var c = 0u; c < p(3u); c++) { s = add_(s, exp_(shifted(r, c))); }
@@ -55,11 +57,18 @@ fn row_at(base: u32) -> Row {
   ${form === 'logits' ? '' : 'for (var c = 0u; c < p(3u); c++) { r.probability_sum = add_(r.probability_sum, probability(r, c)); }'}
   return r;
 }
+fn row_loss(r: Row) -> u32 {
+  var acc = 0u;
+  for (var c = 0u; c < p(3u); c++) { acc = add_(acc, mul_(target_at(r, c), log_probability(r, c))); }
+  return acc;
+}
 `;
 
 const BINDINGS = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> logits: array<u32>;
 @group(0) @binding(2) var<storage, read> targets: array<u32>;
+fn logit_at(r: Row, c: u32) -> u32 { return logits[r.base + c]; }
+fn target_at(r: Row, c: u32) -> u32 { return targets[r.base + c]; }
 `;
 
 /**
@@ -70,16 +79,10 @@ const forwardSource = (form: LossForm) => `${FLOAT_BITS_WGSL}${KEPT_OPERATIONS_W
 @group(0) @binding(3) var<storage, read_write> loss: array<u32>;
 @group(0) @binding(4) var<storage, read_write> row_losses: array<u32>;
 ${rowWgsl(form)}
-fn row_loss(base: u32) -> u32 {
-  let r = row_at(base);
-  var acc = 0u;
-  for (var c = 0u; c < p(3u); c++) { acc = add_(acc, mul_(targets[base + c], log_probability(r, c))); }
-  return acc;
-}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let first = group.x * p(2u);
-  for (var row = lane; row < p(2u); row += ${WORKGROUP}u) { row_losses[first + row] = row_loss((first + row) * p(3u)); }
+  for (var row = lane; row < p(2u); row += ${WORKGROUP}u) { row_losses[first + row] = row_loss(row_at((first + row) * p(3u))); }
   storageBarrier();
   if (lane == 0u) {
     var acc = 0u;
@@ -92,15 +95,18 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 /**
  * The cotangent of log_softmax's output at class c, given g, the cotangent that reaches the row's sum(targets *
  * log p) (the network's cotangent negated and divided by n: the neg and mean rules), and for the clipped form
- * ratio_sum_cotangent, the cotangent of sum(p) (the div rule's second output, summed over the classes).
+ * ratio_sum_cotangent, the cotangent of sum(p) (the div rule's second output, summed over the classes). Then
+ * row_gradient: shifted's cotangent is log_softmax's plus exp's, exp(shifted) times the cotangent of
+ * sum(exp(shifted)), which is the log rule's (sum over classes of -log_softmax's cotangent) / sum; it hands each
+ * class's to store_logit_cotangent(r, c, value), which the including shader defines.
  */
-const cotangentWgsl = (form: LossForm) => form === 'logits' ? /* wgsl */ `
-fn log_softmax_cotangent(r: Row, c: u32, g: u32, ratio_sum_cotangent: u32) -> u32 { return mul_(g, targets[r.base + c]); }
+export const cotangentWgsl = (form: LossForm) => (form === 'logits' ? /* wgsl */ `
+fn log_softmax_cotangent(r: Row, c: u32, g: u32, ratio_sum_cotangent: u32) -> u32 { return mul_(g, target_at(r, c)); }
 fn ratio_sum_cotangent_of(r: Row, g: u32) -> u32 { return 0u; }
 ` : /* wgsl */ `
 fn ratio_cotangent(r: Row, c: u32, g: u32) -> u32 {
   let x = ratio(r, c);
-  let clipped_cotangent = div_(mul_(g, targets[r.base + c]), clip_(x, p(5u), p(6u)));
+  let clipped_cotangent = div_(mul_(g, target_at(r, c)), clip_(x, p(5u), p(6u)));
   return mul_(clipped_cotangent, mul_(greater_equal_(x, p(5u)), greater_equal_(p(6u), x)));
 }
 fn ratio_sum_cotangent_of(r: Row, g: u32) -> u32 {
@@ -112,25 +118,25 @@ fn log_softmax_cotangent(r: Row, c: u32, g: u32, ratio_sum_cotangent: u32) -> u3
   let probability_cotangent = add_(div_(ratio_cotangent(r, c, g), r.probability_sum), ratio_sum_cotangent);
   return mul_(probability_cotangent, probability(r, c));
 }
-`;
-
-/**
- * The gradient, one invocation per row: shifted's cotangent is log_softmax's plus exp's, exp(shifted) times the
- * cotangent of sum(exp(shifted)), which is the log rule's (sum over classes of -log_softmax's cotangent) / sum.
- */
-const gradientSource = (form: LossForm) => `${FLOAT_BITS_WGSL}${KEPT_OPERATIONS_WGSL}${BINDINGS}
-@group(0) @binding(3) var<storage, read> cotangent: array<u32>;
-@group(0) @binding(4) var<storage, read_write> gradient: array<u32>;
-${rowWgsl(form)}${cotangentWgsl(form)}
-${perElement(`  let g = div_(neg_(cotangent[i / p(2u)]), p(4u));
-  let r = row_at(i * p(3u));
+`) + /* wgsl */ `
+fn row_gradient(r: Row, g: u32) {
   let ratio_sum_cotangent = ratio_sum_cotangent_of(r, g);
   var log_exp_sum_cotangent = 0u;
   for (var c = 0u; c < p(3u); c++) { log_exp_sum_cotangent = add_(log_exp_sum_cotangent, neg_(log_softmax_cotangent(r, c, g, ratio_sum_cotangent))); }
   let exp_sum_cotangent = div_(log_exp_sum_cotangent, r.exp_sum);
   for (var c = 0u; c < p(3u); c++) {
-    gradient[r.base + c] = add_(log_softmax_cotangent(r, c, g, ratio_sum_cotangent), mul_(exp_sum_cotangent, exp_(shifted(r, c))));
-  }`)}`;
+    store_logit_cotangent(r, c, add_(log_softmax_cotangent(r, c, g, ratio_sum_cotangent), mul_(exp_sum_cotangent, exp_(shifted(r, c)))));
+  }
+}
+`;
+
+/** The gradient, one invocation per row (cotangentWgsl, row_gradient). */
+const gradientSource = (form: LossForm) => `${FLOAT_BITS_WGSL}${KEPT_OPERATIONS_WGSL}${BINDINGS}
+@group(0) @binding(3) var<storage, read> cotangent: array<u32>;
+@group(0) @binding(4) var<storage, read_write> gradient: array<u32>;
+fn store_logit_cotangent(r: Row, c: u32, value: u32) { gradient[r.base + c] = value; }
+${rowWgsl(form)}${cotangentWgsl(form)}
+${perElement(`  row_gradient(row_at(i * p(3u)), div_(neg_(cotangent[i / p(2u)]), p(4u)));`)}`;
 
 interface Layout {
   readonly networks: number;

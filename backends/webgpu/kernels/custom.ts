@@ -1,6 +1,6 @@
 /**
- * The webgpu backend's kernels for the library's custom ops; here the elementwise ones (core/nn/custom-ops.ts): adam, signStep
- * and pgdStep, each one dispatch over float32 tensors of one shape (any shape: T stacked networks are T times
+ * The webgpu backend's kernels for the library's custom ops; here the elementwise ones (core/nn/custom-ops.ts): adam,
+ * maskedAdam, signStep and pgdStep, each one dispatch over float32 tensors of one shape (any shape: T stacked networks are T times
  * the elements). Each evaluates its composition's operations in the composition's order, each with the WGSL
  * expression of the primitive kernel the composition would run (elementwise.ts), on the attributes rounded to
  * float32 as the composition's scalar tensors are; so its results equal the composition's on the same device,
@@ -17,7 +17,9 @@ import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
+import { maskWeightsKernels } from './mask-weights.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
+import { mlpTrainingGradientsKernels } from './mlp-training-gradients.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
@@ -35,19 +37,19 @@ interface Fused {
   readonly body: string;
 }
 
-const ADAM: Fused = {
-  key: 'custom:adam',
-  inputs: 4,
-  outputs: 3,
-  // attributes: beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate (core/nn/adam.ts).
-  body: `
-  let w = in0[i]; let g = in1[i]; let m = in2[i]; let v = in3[i];
+/** Adam's body (core/nn/adam.ts) with the gradient `g`; attributes: beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate. */
+const adamBody = (g: string) => `
+  let w = in0[i]; let g = ${g}; let m = in2[i]; let v = in3[i];
   let m2 = add_(mul_(m, ${attribute(0)}), mul_(g, ${attribute(1)}));
   let v2 = add_(mul_(v, ${attribute(2)}), mul_(mul_(g, g), ${attribute(3)}));
   out0[i] = sub_(w, mul_(div_(m2, add_(sqrt_(v2), ${attribute(4)})), ${attribute(5)}));
   out1[i] = m2;
-  out2[i] = v2;`,
-};
+  out2[i] = v2;`;
+
+const ADAM: Fused = { key: 'custom:adam', inputs: 4, outputs: 3, body: adamBody('in1[i]') };
+
+/** Adam on g * mask, the mask's mul as the mul kernel computes it (custom-ops.ts, maskedAdam). */
+const MASKED_ADAM: Fused = { key: 'custom:maskedAdam', inputs: 5, outputs: 3, body: adamBody('mul_(in1[i], in4[i])') };
 
 const SIGN_STEP: Fused = {
   key: 'custom:signStep',
@@ -96,6 +98,9 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
   return {
     adam: ({ w, g, m, v }, { learningRate, beta1, beta2, epsilon }) =>
       run(ADAM, [w, g, m, v], [beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate]),
+    // Eight storage buffers: declines on a device that binds fewer (mul and adam then run).
+    maskedAdam: ({ w, g, mask, m, v }, { learningRate, beta1, beta2, epsilon }) =>
+      run(MASKED_ADAM, [w, g, m, v, mask], [beta1, 1 - beta1, beta2, 1 - beta2, epsilon, learningRate]),
     // An empty or NaN clip range declines: the composition's clip then reports it.
     signStep: ({ x, g }, { scale, min, max }) => (min <= max ? run(SIGN_STEP, [x, g], [scale, min, max]) : undefined),
     pgdStep: ({ x, current, g }, { step, eps, min, max }) =>
@@ -106,5 +111,9 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...denseReluKernels(ctx),
     // The weights, x, targets and the gradient; more layers than the device binds decline.
     ...mlpInputGradientKernels(ctx, maxStorageBuffers),
+    // The weights, the batches and the scratch buffer, or the batches, the scratch buffer, the gradients and the loss.
+    ...mlpTrainingGradientsKernels(ctx, maxStorageBuffers),
+    // A weight, its mask and the product per layer: as many layers per dispatch as the device binds.
+    ...maskWeightsKernels(ctx, maxStorageBuffers),
   };
 }

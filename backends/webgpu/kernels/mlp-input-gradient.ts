@@ -37,16 +37,16 @@ const WORKGROUP_STORAGE_WORDS = 16384 / 4;
 const OTHER_BUFFERS = 3;
 
 /** The depth the tiled product walks: k rounded up to its depth step. */
-const paddedDepth = (k: number): number => Math.ceil(k / PRODUCT_DEPTH_STEP) * PRODUCT_DEPTH_STEP;
+export const paddedDepth = (k: number): number => Math.ceil(k / PRODUCT_DEPTH_STEP) * PRODUCT_DEPTH_STEP;
 
 /** Workgroup words: every layer's output (the activations and the logits), and two cotangent buffers. */
-function workgroupWords(widths: readonly number[]): { activations: number; cotangent: number } {
+export function workgroupWords(widths: readonly number[]): { activations: number; cotangent: number } {
   const outputs = widths.slice(1);
   return { activations: outputs.reduce((a, b) => a + b, 0), cotangent: Math.max(...outputs) };
 }
 
 /** One product element as the tiled product sums it: `term(q)` for q < k in order, then the padding. */
-const dotWgsl = (k: number, term: string): string => `
+export const dotWgsl = (k: number, term: string): string => `
     var acc = 0.0;
     for (var q = 0u; q < ${k}u; q++) { acc = acc + ${term}; }
     for (var q = ${k}u; q < ${paddedDepth(k)}u; q++) { acc = acc + opaque_zero() * opaque_zero(); }`;
@@ -125,7 +125,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 `;
 }
 
-interface Network {
+export interface Network {
   /** [d_0, ..., d_L]. */
   readonly widths: number[];
   readonly networks: number;
@@ -134,12 +134,12 @@ interface Network {
 
 /**
  * The layout of x [n, d_0], targets [n, d_L] and weights W_l [d_(l-1), d_l], each with or each without one leading
- * axis T; undefined to decline.
+ * axis T; undefined to decline (also where the weights and `otherBuffers` are more storage buffers than the device binds).
  */
-function networkOf(x: Info, targets: Info, weights: readonly Info[], maxStorageBuffers: number): Network | undefined {
+export function networkOf(x: Info, targets: Info, weights: readonly Info[], maxStorageBuffers: number, otherBuffers = OTHER_BUFFERS): Network | undefined {
   const all = [x, targets, ...weights];
   const rank = x.shape.length;
-  if (weights.length === 0 || weights.length + OTHER_BUFFERS > maxStorageBuffers) return undefined;
+  if (weights.length === 0 || weights.length + otherBuffers > maxStorageBuffers) return undefined;
   if ((rank !== 2 && rank !== 3) || all.some((t) => t.shape.length !== rank || t.dtype !== 'float32' || sizeOf(t.shape) === 0)) return undefined;
   const networks = rank === 3 ? x.shape[0]! : 1;
   if (all.some((t) => rank === 3 && t.shape[0] !== networks)) return undefined;
