@@ -51,3 +51,7 @@ export async function readWithKernels(backend: Backend, calls: Readonly<Record<s
   }
   return results;
 }
+
+/** The backend without the named custom kernels (their compositions run), sharing the original's memory and spies. */
+export const withoutKernels = (backend: Backend, names: readonly string[]): Backend =>
+  ({ ...backend, custom: { ...backend.custom, ...Object.fromEntries(names.map((name) => [name, undefined])) } });
