@@ -30,7 +30,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { expectIdentical, on, oracle, tryLoad } from './support.js';
-import { readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
+import { readOutputs, readWithKernels, spyOnKernel, withoutKernels } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -227,7 +227,8 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
     };
     const names = ['maskedAdam', 'signStep', 'pgdStep', 'maskWeights', 'mlpTrainingGradients'] as const;
     const spies = names.map((name) => spyOnKernel(gpu!, name));
-    const fused = await train(gpu!);
+    // Without the whole attacks' kernels (webgpu-attacks.test.ts), which would replace the steps.
+    const fused = await train(withoutKernels(gpu!, ['fgsmAttack', 'pgdAttack']));
     // Adam on the masked gradient per parameter and step; one signed step for FGSM; one projected step per PGD
     // iteration; the effective weights and the loss with its gradients once per step (the attacks' input gradients
     // are the kernel mlpInputGradient, mlp-input-gradient.ts).

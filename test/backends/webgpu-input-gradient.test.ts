@@ -24,7 +24,7 @@ import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { on, tryLoad } from './support.js';
-import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel, type KernelSpy } from './kernel-checks.js';
+import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel, withoutKernels, type KernelSpy } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
@@ -150,7 +150,8 @@ describe.skipIf(!gpu)('webgpu mlpInputGradient equals its composition', () => {
       }
     };
     const spy = spyKernel();
-    const withKernel = await train(gpu!);
+    // Without the whole attacks' kernels (webgpu-attacks.test.ts), which would replace this one.
+    const withKernel = await train(withoutKernels(gpu!, ['fgsmAttack', 'pgdAttack']));
     // One gradient per FGSM step, ten per PGD attack (two in training, one alone).
     expectRan(spy, 1 + 3 * attackSpec('pgd').iterations);
     spy.mockRestore();

@@ -5,7 +5,8 @@
  * expression of the primitive kernel the composition would run (elementwise.ts), on the attributes rounded to
  * float32 as the composition's scalar tensors are; so its results equal the composition's on the same device,
  * bit for bit. The cross-entropy and its gradient are in cross-entropy.ts, the dense layer with its ReLU in
- * dense-relu.ts.
+ * dense-relu.ts, the MLP's logits, input gradient and whole attacks in mlp-forward.ts, mlp-input-gradient.ts and
+ * mlp-attacks.ts.
  *
  * Every intermediate result passes through `kept` (kept-operations.ts), so that the shader compiler cannot
  * contract or rearrange operations across it.
@@ -13,21 +14,20 @@
 import { sameShape, sizeOf } from '../../../core/autodiff/shapes.js';
 import type { LibraryKernels } from '../../../core/nn/custom-ops.js';
 import { FLOAT_BITS_WGSL, elementGroups, floatBits, perElement } from '../shaders.js';
+import { projectedStepWgsl, signStepWgsl } from './attack-steps.js';
 import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { maskWeightsKernels } from './mask-weights.js';
+import { mlpAttackKernels } from './mlp-attacks.js';
+import { mlpForwardKernels } from './mlp-forward.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
 import { mlpTrainingGradientsKernels } from './mlp-training-gradients.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
 const attribute = (k: number) => `p(${FIRST_ATTRIBUTE + k}u)`;
-
-/** clip(x + sign(g) * scale, min, max) with scale, min, max the attributes from `first` (attack.ts, signStep). */
-const signStepWgsl = (x: string, g: string, first: number) =>
-  `clip_(add_(${x}, mul_(sign_(${g}), ${attribute(first)})), ${attribute(first + 1)}, ${attribute(first + 2)})`;
 
 interface Fused {
   readonly key: string;
@@ -57,7 +57,7 @@ const SIGN_STEP: Fused = {
   outputs: 1,
   // attributes: scale, min, max.
   body: `
-  out0[i] = ${signStepWgsl('in0[i]', 'in1[i]', 0)};`,
+  out0[i] = ${signStepWgsl('in0[i]', 'in1[i]', attribute(0), attribute(1), attribute(2))};`,
 };
 
 const PGD_STEP: Fused = {
@@ -66,10 +66,7 @@ const PGD_STEP: Fused = {
   outputs: 1,
   // attributes: step, min, max, -eps, eps (core/attacks/pgd.ts, projectedStep).
   body: `
-  let x = in0[i];
-  let stepped = ${signStepWgsl('in1[i]', 'in2[i]', 0)};
-  let eta = clip_(sub_(stepped, x), ${attribute(3)}, ${attribute(4)});
-  out0[i] = clip_(add_(x, eta), ${attribute(1)}, ${attribute(2)});`,
+  out0[i] = ${projectedStepWgsl('in0[i]', 'in1[i]', 'in2[i]', { step: attribute(0), min: attribute(1), max: attribute(2), negEps: attribute(3), eps: attribute(4) })};`,
 };
 
 function source({ inputs, outputs, body }: Fused): string {
@@ -115,5 +112,8 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...mlpTrainingGradientsKernels(ctx, maxStorageBuffers),
     // A weight, its mask and the product per layer: as many layers per dispatch as the device binds.
     ...maskWeightsKernels(ctx, maxStorageBuffers),
+    // The logits, and the whole attacks (their labels, PGD's start and every iteration): the weights and up to three others.
+    ...mlpForwardKernels(ctx, maxStorageBuffers),
+    ...mlpAttackKernels(ctx, maxStorageBuffers),
   };
 }

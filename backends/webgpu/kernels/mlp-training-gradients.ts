@@ -14,7 +14,7 @@
  * Both evaluate the float32 operations that reverse-mode autodiff of the composition (nn/train-step.ts,
  * classifierLoss) runs on this backend, in their order, so the outputs equal the composition's bit for bit:
  * - the products (forward, backward and the weight gradients) are the tiled product's elements (matmul.ts): the
- *   depth summed in order from +0, then the padding terms 0 * 0 (mlp-input-gradient.ts, dotWgsl);
+ *   depth summed in order from +0, then the padding terms 0 * 0 (mlp-rows.ts, dotWgsl);
  * - the seed reaching each cross-entropy is 1, or with two batches mul(1, 0.5) (the mul rule), the same for both;
  *   the loss's mean and the row terms are cross-entropy.ts's, then add(clean, adversarial) and mul by 0.5;
  * - autodiff walks the tape backwards, so the adversarial batch's weight gradient comes first and the clean one
@@ -33,7 +33,7 @@ import { cotangentWgsl, rowWgsl } from './cross-entropy.js';
 import { BINARY } from './elementwise.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { PRODUCT_DEPTH_STEP } from './matmul.js';
-import { dotWgsl, networkOf, workgroupWords } from './mlp-input-gradient.js';
+import { dotWgsl, networkOf, workgroupWords } from './mlp-rows.js';
 
 const LANES = 256;
 /** WebGPU's default maxStorageBufferBindingSize: the scratch buffer is bound whole. */
@@ -215,7 +215,7 @@ export function mlpTrainingGradientsKernels(ctx: KernelContext, maxStorageBuffer
       const count = batches.length;
       if (l1 !== 0 || !LOSS_FORMS.includes(form) || (count !== 1 && count !== 2)) return undefined;
       if (batches.some((x) => !sameShape(x.shape, batches[0]!.shape) || x.dtype !== 'float32')) return undefined;
-      const network = networkOf(batches[0]!, targets, weights, maxStorageBuffers, count + 2);
+      const network = networkOf(batches[0]!, weights, { likeLogits: [targets], otherBuffers: count + 2 }, maxStorageBuffers);
       if (!network) return undefined;
       const { widths, networks, rows } = network;
       const layout = scratchLayout(widths);
