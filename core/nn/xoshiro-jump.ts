@@ -71,7 +71,7 @@ export function jumpByPowerOfTwo(b: number): JumpMatrix {
 /** The state n steps after s (n a non-negative safe integer): the jumps of n's set bits applied in turn. */
 export function advanceState(s: Uint32Array, n: number): Uint32Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot advance a generator by ${n} draws: a non-negative safe integer is needed`);
-  let state = Uint32Array.from(s);
+  let state: Uint32Array = Uint32Array.from(s);
   for (let b = 0, rest = n; rest > 0; b++, rest = Math.floor(rest / 2)) {
     if (rest % 2 === 1) state = applyJump(jumpByPowerOfTwo(b), state);
   }

@@ -18,6 +18,7 @@ import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
+import { uniformNoiseKernels } from './uniform-noise.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
@@ -106,5 +107,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...denseReluKernels(ctx),
     // The weights, x, targets and the gradient; more layers than the device binds decline.
     ...mlpInputGradientKernels(ctx, maxStorageBuffers),
+    // Three storage buffers: the states, the jump tables and the noise.
+    ...uniformNoiseKernels(ctx),
   };
 }
