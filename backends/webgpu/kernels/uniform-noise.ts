@@ -59,13 +59,13 @@ function splitDouble(x: number): SplitDouble | undefined {
 /** Parameter words 3 to 11 of the mapping of [low, high), or undefined where the emulation could not be exact. */
 export function mappingParams(low: number, high: number): number[] | undefined {
   const span = splitDouble(high - low);
-  const lowZero = low === 0;
-  const lowSplit = lowZero ? { negative: Object.is(low, -0), high: 0, low: 0, exponent: span?.exponent ?? 0 } : splitDouble(low);
-  if (!span || !lowSplit) return undefined;
-  if (span.exponent - 32 < MIN_QUANTUM || lowSplit.exponent < MIN_QUANTUM) return undefined;
-  if (Math.max(span.exponent, lowSplit.exponent) > MAX_TERM_EXPONENT) return undefined;
+  if (!span || span.exponent - 32 < MIN_QUANTUM || span.exponent > MAX_TERM_EXPONENT) return undefined;
   const words = (s: SplitDouble) => [s.negative ? 1 : 0, s.high, s.low, s.exponent + EXPONENT_BIAS];
-  return [lowZero ? 1 : 0, ...words(lowSplit), ...words(span)];
+  // A zero low is a flag and its sign (the sum is then the product, or a signed zero where u = 0).
+  if (low === 0) return [1, Object.is(low, -0) ? 1 : 0, 0, 0, EXPONENT_BIAS, ...words(span)];
+  const lowSplit = splitDouble(low);
+  if (!lowSplit || lowSplit.exponent < MIN_QUANTUM || lowSplit.exponent > MAX_TERM_EXPONENT) return undefined;
+  return [0, ...words(lowSplit), ...words(span)];
 }
 
 /** Exact arithmetic on 128-bit unsigned integers (vec4<u32>, least significant word first) and the rounding. */
