@@ -3,7 +3,8 @@
  * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
  * Adam, the attacks' steps, the cross-entropy and its gradient, and a hidden dense layer's product with its ReLU
- * and each of its cotangents run as one dispatch each (kernels/custom.ts).
+ * and each of its cotangents run as one dispatch each (kernels/custom.ts), and PGD's random start is drawn on
+ * the device (kernels/uniform-noise.ts).
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
@@ -73,7 +74,18 @@ export function createWebgpuBackend(acquired: AcquiredDevice, poolLimitBytes?: n
     live--;
     pool.release(h.buffer);
   };
-  const ctx: KernelContext = { queue, programs, output: handle, release };
+  const constants = new Map<string, GPUBuffer>();
+  const constant = (key: string, words: () => Uint32Array): GPUBuffer => {
+    let buffer = constants.get(key);
+    if (!buffer) {
+      const data = words();
+      buffer = pool.filled(new Int32Array(data.buffer, data.byteOffset, data.length));
+      bytesUploaded += data.byteLength;
+      constants.set(key, buffer);
+    }
+    return buffer;
+  };
+  const ctx: KernelContext = { queue, programs, output: handle, release, constant };
 
   const kernels: KernelTable<WebgpuHandle> = {
     add: (inputs, _, out) => binary(ctx, 'add', inputs, out.shape),
@@ -156,6 +168,7 @@ export function createWebgpuBackend(acquired: AcquiredDevice, poolLimitBytes?: n
       closed = true;
       queue.flush();
       pool.clear();
+      for (const buffer of constants.values()) buffer.destroy();
       queue.destroy();
       device.destroy();
     },

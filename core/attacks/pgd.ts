@@ -1,9 +1,10 @@
-import { fromHost, tidy } from '../autodiff/engine.js';
+import { tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { customOp } from '../nn/custom-ops.js';
 import type { Classifier } from '../nn/model.js';
 import type { UniformSource } from '../nn/trial-rngs.js';
+import { uniformNoise } from '../nn/uniform-noise.js';
 import { inputGradient, predictedTargets, signStep, type AttackSpec } from './attack.js';
 
 /**
@@ -11,13 +12,13 @@ import { inputGradient, predictedTargets, signStep, type AttackSpec } from './at
  *   x_0 = clip(x + U(-eps, eps), 0, 1)                        (random start)
  *   x'  = clip(x_t + step * sign(grad CE(x_t)), 0, 1)
  *   eta = clip(x' - x, -eps, eps);  x_{t+1} = clip(x + eta, 0, 1)
- * with the labels predicted on the clean x, fixed for all iterations. The random start is drawn here, on the
- * host, from the trial's stream; a model's own kernel may run the rest at once (models/kernels.ts, pgd), defined
- * by this composition.
+ * with the labels predicted on the clean x, fixed for all iterations. The random start is drawn here from the
+ * trial's stream (on the device where the backend can draw the host's numbers: nn/uniform-noise.ts); a model's
+ * own kernel may run the rest at once (models/kernels.ts, pgd), defined by this composition.
  */
 export function pgd(c: Classifier, x: Tensor, spec: AttackSpec, rng: UniformSource): Tensor {
   return tidy(() => {
-    const noise = spec.randomStart ? [fromHost(rng.uniformArray(x.size, -spec.eps, spec.eps), x.shape)] : [];
+    const noise = spec.randomStart ? [uniformNoise(rng, x.shape, -spec.eps, spec.eps)] : [];
     const attrs = { step: spec.step, eps: spec.eps, min: spec.clipMin, max: spec.clipMax, iterations: spec.iterations };
     const composition = () => iterate(c, x, noise[0], spec);
     return c.spec.kernels ? c.spec.kernels.pgd(c.params, x, noise, attrs, composition) : composition();

@@ -99,6 +99,14 @@ export interface CustomOps<T> {
    * dL/dW_1, ..., dL/dW_L] as reverse-mode autodiff computes them.
    */
   mlpTrainingGradients: { inputs: { batches: readonly T[]; targets: T; weights: readonly T[] }; attrs: { l1: number; loss: LossForm } };
+  /**
+   * Uniform noise from xoshiro128** generators (nn/uniform-noise.ts): states [T, 8], each network's generator
+   * state (Rng.state) as eight 16-bit halves in float32, word 0's low half first; output [T * count] values in
+   * the call site's shape: network t's Rng.uniformArray(count, low, high) drawn from its state, at t * count.
+   * Its composition is that draw on the host, which also advances the generators; where the kernel ran, the call
+   * site advances them by count instead.
+   */
+  uniformNoise: { inputs: { states: T }; attrs: { count: number; low: number; high: number } };
 }
 
 export type CustomOpName = keyof CustomOps<unknown>;

@@ -1,3 +1,5 @@
+import { advanceState } from './xoshiro-jump.js';
+
 /**
  * The seeded random generator: xoshiro128** (Blackman & Vigna), its 128-bit state filled by SplitMix32 from a
  * 32-bit seed. All randomness in rsn flows from instances of this class; there is no other source.
@@ -34,6 +36,16 @@ export class Rng {
     const s3 = s[3]!;
     s[3] = (s3 << 11) | (s3 >>> 21);
     return result;
+  }
+
+  /** The xoshiro128** state: four u32 words (a copy); xoshiro-jump.ts and the device kernels step from it. */
+  state(): Uint32Array {
+    return Uint32Array.from(this.s, (w) => w >>> 0);
+  }
+
+  /** Skip n draws of nextUint32 (as many as uniformArray(n) makes) without drawing them, by jumping ahead. */
+  advance(n: number): void {
+    this.s.set(new Int32Array(advanceState(this.state(), n).buffer));
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */

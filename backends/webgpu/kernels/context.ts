@@ -17,4 +17,6 @@ export interface KernelContext {
   output(n: number): WebgpuHandle;
   /** Free a kernel's temporary output (dispatches recorded after this may reuse its buffer; the queue keeps order). */
   release(h: WebgpuHandle): void;
+  /** A read-only buffer of `words()`, uploaded the first time `key` is asked for and kept until the backend closes. */
+  constant(key: string, words: () => Uint32Array): GPUBuffer;
 }

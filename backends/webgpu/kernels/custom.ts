@@ -24,6 +24,7 @@ import { mlpAttackKernels } from './mlp-attacks.js';
 import { mlpForwardKernels } from './mlp-forward.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
 import { mlpTrainingGradientsKernels } from './mlp-training-gradients.js';
+import { uniformNoiseKernels } from './uniform-noise.js';
 
 /** Parameter words: 0 the element count (perElement), 1 the zero that `kept` applies, then the attributes from 2. */
 const FIRST_ATTRIBUTE = 2;
@@ -115,5 +116,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     // The logits, and the whole attacks (their labels, PGD's start and every iteration): the weights and up to three others.
     ...mlpForwardKernels(ctx, maxStorageBuffers),
     ...mlpAttackKernels(ctx, maxStorageBuffers),
+    // Three storage buffers: the states, the jump tables and the noise.
+    ...uniformNoiseKernels(ctx),
   };
 }

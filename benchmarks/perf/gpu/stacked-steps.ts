@@ -2,8 +2,8 @@
  * The natural, FGSM-adversarial and PGD-10-adversarial training steps of T dense-300-100 networks stacked on a
  * trial axis (weights and masks [T, fan_in, fan_out], batches [T, 60, 784]) through core/nn/train-step.ts
  * trainStep on the active backend, timed per stacked step (timing.ts: warm-up, reads at the end). The batch is
- * the same every step (uploaded once); PGD's random start is drawn on the host and uploaded every step, as in
- * training.
+ * the same every step (uploaded once); PGD's random start comes from one generator per network, as in training
+ * (drawn on the host and uploaded every step, or on the device where the backend can: core/nn/uniform-noise.ts).
  */
 import { disposeAll, fromHost, keep } from '../../../core/autodiff/engine.js';
 import type { Tensor } from '../../../core/autodiff/tensor.js';
@@ -13,6 +13,7 @@ import { smoothedTargets } from '../../../core/nn/loss.js';
 import { DENSE_300_100, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
 import { parameterSize } from '../../../core/nn/models/index.js';
 import { Rng } from '../../../core/nn/rng.js';
+import { uniformSource } from '../../../core/nn/trial-rngs.js';
 import { trainStep } from '../../../core/nn/train-step.js';
 import type { WebgpuStats } from '../../../backends/webgpu/index.js';
 import { timeUnits, type TimingPlan } from './timing.js';
@@ -61,11 +62,12 @@ export interface StepTiming {
 export async function timeStackedSteps(trials: number, plan: TimingPlan, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepTiming[]> {
   const rng = new Rng(1000 + trials);
   const { net, x, y, adam } = stackedState(trials, rng);
+  const attackRngs = uniformSource(Array.from({ length: trials }, (_, t) => rng.derive(t)));
   const results: StepTiming[] = [];
   try {
     for (const kind of kinds) {
       const spec = kind === 'natural' ? undefined : attackSpec(kind);
-      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, rng) : undefined;
+      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, attackRngs) : undefined;
       const timing = await timeUnits(() => [trainStep(net, adam, x, y, 0, adversarial)], plan);
       results.push({ kind, trials, stackedMs: timing.ms, perNetworkUs: (timing.ms * 1000) / trials, units: timing.units, rounds: timing.rounds });
     }
@@ -100,11 +102,12 @@ export interface StepCounts extends Counted {
 export async function countStackedSteps(trials: number, stats: () => Counted, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepCounts[]> {
   const rng = new Rng(2000 + trials);
   const { net, x, y, adam } = stackedState(trials, rng);
+  const attackRngs = uniformSource(Array.from({ length: trials }, (_, t) => rng.derive(t)));
   const results: StepCounts[] = [];
   try {
     for (const kind of kinds) {
       const spec = kind === 'natural' ? undefined : attackSpec(kind);
-      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, rng) : undefined;
+      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, attackRngs) : undefined;
       const warm = trainStep(net, adam, x, y, 0, adversarial);
       await warm.data();
       warm.dispose();
