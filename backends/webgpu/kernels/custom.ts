@@ -16,6 +16,7 @@ import { FLOAT_BITS_WGSL, elementGroups, floatBits, perElement } from '../shader
 import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
+import { gatherRowsKernels } from './gather-rows.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { mlpInputGradientKernels } from './mlp-input-gradient.js';
 
@@ -106,5 +107,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...denseReluKernels(ctx),
     // The weights, x, targets and the gradient; more layers than the device binds decline.
     ...mlpInputGradientKernels(ctx, maxStorageBuffers),
+    // The parts of a table, its indices and the rows; more parts than the device binds decline.
+    ...gatherRowsKernels(ctx, maxStorageBuffers),
   };
 }
