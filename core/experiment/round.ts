@@ -15,6 +15,7 @@ import type { CsvRow } from '../results/csv.js';
 import type { ExperimentConfig } from './config.js';
 import { TrainingBatches, type ResidencyOptions } from './batch-source.js';
 import { evaluate, type EvalSet } from './evaluate.js';
+import { ResidentEvaluation } from './resident-evaluation.js';
 import { evaluationPoints } from './schedule.js';
 import type { EarlyStopping, RoundSummary, SplitMetrics } from '../results/records.js';
 
@@ -143,10 +144,12 @@ export async function trainRounds(
     await readLosses();
     const classifier = tidy(() => classifierOf(net));
     try {
-      const valid = members[0]!.data.valid
-        ? await evaluate(classifier, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss)
-        : members.map(() => NO_METRICS);
-      const test = await evaluate(classifier, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss);
+      const [valid, test] = evaluation.reason === undefined
+        ? await evaluation.evaluate(classifier, attack, evaluationRng, config.loss)
+        : [
+          members[0]!.data.valid && await evaluate(classifier, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss),
+          await evaluate(classifier, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss),
+        ];
       const acc = new Array<number>(networks).fill(NaN);
       const advAcc = new Array<number>(networks).fill(NaN);
       if (last) {
@@ -164,8 +167,8 @@ export async function trainRounds(
       }
       members.forEach((member, t) => {
         const r = rows[t]!;
-        r.valid.push({ ...stamp(iteration), ...valid[t]! });
-        r.test.push({ ...stamp(iteration), ...test[t]! });
+        r.valid.push({ ...stamp(iteration), ...(valid ? valid[t]! : NO_METRICS) });
+        r.test.push({ ...stamp(iteration), ...test![t]! });
         r.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss[t]! / windowSteps : NaN, acc: acc[t]!, adv_acc: advAcc[t]! });
         member.onEvaluation?.(iteration, { train: r.train[r.train.length - 1]!, valid: r.valid[r.valid.length - 1]!, test: r.test[r.test.length - 1]! });
       });
@@ -177,8 +180,13 @@ export async function trainRounds(
   };
 
   const batches = new TrainingBatches(members.map((m) => m.data.train), width, classes, options.residency);
-  const hostReason = batches.reason;
-  if (hostReason && activeBackend().custom?.gatherRows && !options.residency?.host) options.onNotice?.(`batches are gathered on the host: ${hostReason}`);
+  const evaluation = new ResidentEvaluation(
+    [members[0]!.data.valid && members.map((m) => m.data.valid!), members.map((m) => m.data.test)], networks, width, classes, config.eval_batch_size, options.residency,
+  );
+  if (activeBackend().custom?.gatherRows && !options.residency?.host) {
+    if (batches.reason) options.onNotice?.(`batches are gathered on the host: ${batches.reason}`);
+    if (evaluation.reason) options.onNotice?.(`evaluation batches are uploaded from the host: ${evaluation.reason}`);
+  }
   try {
     if (counterAt.has(0)) await evaluateAt(0);
     for (let iteration = 1; iteration <= config.train_iters; iteration++) {
@@ -209,6 +217,7 @@ export async function trainRounds(
   } finally {
     forgetLast();
     batches.release();
+    evaluation.release();
     disposeAll(pendingLosses);
     optimiser.reset();
     disposeNetwork(net);

@@ -177,13 +177,21 @@ describe.skipIf(!gpu)('trainRounds with the sets on the device', () => {
       };
     });
     const stepUploads: number[] = [];
+    /** Reads from each evaluation to the next step (the last evaluation's, followed by the weights', not counted). */
+    const evaluationReads: number[] = [];
     let mark = 0;
+    const reads = vi.spyOn(gpu as Required<Pick<WebgpuBackend, 'readAsync'>>, 'readAsync');
+    let evaluating = false;
     const result = await on(gpu!, () => trainRounds(config, spec, attack, members, (iteration, phase) => {
       const now = gpu!.stats().bytesUploaded;
       if (phase === 'train' && iteration % config.eval_every !== 1) stepUploads.push(now - mark);
+      if (evaluating) evaluationReads.push(reads.mock.calls.length);
+      evaluating = phase === 'eval';
+      reads.mockClear();
       mark = now;
     }, options));
-    return { result, stepUploads };
+    reads.mockRestore();
+    return { result, stepUploads, evaluationReads };
   }
 
   for (const networks of [1, 3]) {
@@ -202,6 +210,10 @@ describe.skipIf(!gpu)('trainRounds with the sets on the device', () => {
       console.info(`T=${networks}: bytes uploaded per step, resident ${resident.stepUploads.join(', ')}; host ${host.stepUploads.join(', ')}`);
       for (const bytes of resident.stepUploads) expect(bytes / networks).toBeLessThanOrEqual(1024);
       for (const bytes of host.stepUploads) expect(bytes / networks).toBeGreaterThan(20 * WIDTH * 4);
+      // Each evaluation reads one buffer of losses and counts instead of four values per batch (two batches of the
+      // validation set, two of the test set).
+      console.info(`T=${networks}: reads per evaluation, resident ${resident.evaluationReads.join(', ')}; host ${host.evaluationReads.join(', ')}`);
+      expect(resident.evaluationReads).toEqual(host.evaluationReads.map((r) => r - 4 * 4 + 1));
     });
   }
 
