@@ -100,10 +100,13 @@ export class TrainingBatches {
     return isResident(this.targets) ? undefined : this.targets.reason;
   }
 
-  /** The batch of rows picks[t] of network t's set (tensors in the current scope). */
-  batch(picks: readonly Int32Array[]): Batch {
+  /**
+   * The batch of rows picks[t] of network t's set (tensors in the current scope), with a leading axis T where
+   * there are several networks, or always when `stacked` (networks whose weights have a leading axis at T = 1).
+   */
+  batch(picks: readonly Int32Array[], stacked = false): Batch {
     const networks = picks.length;
-    const lead = networks > 1 ? [networks] : [];
+    const lead = networks > 1 || stacked ? [networks] : [];
     const n = picks[0]!.length;
     const labels = picks.map((pick, t) => Int32Array.from(pick, (row) => this.sets[t]!.labels[row]!));
     if (isResident(this.images) && isResident(this.targets)) {
@@ -113,7 +116,7 @@ export class TrainingBatches {
       return { x: gatherRows(this.images.parts, indices), y: gatherRows(this.targets.parts, indices), labels, n };
     }
     const batches = picks.map((pick, t) => gather(this.sets[t]!, pick));
-    const images = networks > 1 ? stackSlices(batches.map((b) => b.images)) : batches[0]!.images;
+    const images = stackSlices(batches.map((b) => b.images));
     const targets = stackSlices(picks.map((pick, t) => gatherTargets(this.sets[t]!.targets, pick, this.classes)));
     return { x: fromHost(images, [...lead, n, this.width]), y: fromHost(targets, [...lead, n, this.classes]), labels, n };
   }

@@ -52,8 +52,8 @@ function stackedState(trials: number, rng: Rng) {
   const set: EvalSet = { images: images(rng, SET_SIZE), labels, targets: smoothedTargets(labels, 10, 0.1), count: SET_SIZE };
   const source = new TrainingBatches(Array.from({ length: trials }, () => set), PIXELS, 10);
   const samplers = Array.from({ length: trials }, (_, t) => new BatchSampler(SET_SIZE, BATCH, rng.derive(t)));
-  /** One step's batch [T, 60, ...]: fresh row numbers per network, gathered as training gathers them. */
-  const draw = (): Batch => source.batch(samplers.map((sampler) => sampler.next()));
+  /** One step's batch [T, 60, ...] (the weights are [T, ...] at T = 1 too): fresh row numbers per network, gathered as training gathers them. */
+  const draw = (): Batch => source.batch(samplers.map((sampler) => sampler.next()), true);
   return { net, draw, source, adam: new Adam() };
 }
 
