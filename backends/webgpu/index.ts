@@ -3,7 +3,8 @@
  * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
  * Adam, the attacks' steps, the cross-entropy and its gradient, and a hidden dense layer's product with its ReLU
- * and each of its cotangents run as one dispatch each (kernels/custom.ts).
+ * and each of its cotangents, and the gather of a batch's rows from a data set kept on the device, run as one
+ * dispatch each (kernels/custom.ts).
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
