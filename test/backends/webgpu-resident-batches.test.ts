@@ -168,11 +168,11 @@ describe.skipIf(!gpu)('trainRounds with the sets on the device', () => {
   const attack = attackSpec(config.attack, { eps: config.eps, step: config.pgd_step, iterations: config.pgd_iters });
 
   /** One round of `networks` stacked networks, with the bytes uploaded by each training step (none evaluated at). */
-  async function round(networks: number, options: RoundOptions) {
+  async function round(networks: number, options: RoundOptions, sets: PreparedData = data) {
     const members = Array.from({ length: networks }, (_, t) => {
       const rng = new Rng(40 + t);
       return {
-        data, start: initialWeights(spec, rng, config.init), masks: fullMasks(spec),
+        data: sets, start: initialWeights(spec, rng, config.init), masks: fullMasks(spec),
         rngs: { batches: rng.derive(1, 0), attack: rng.derive(2, 0), evaluation: rng.derive(3, 0) },
       };
     });
@@ -216,6 +216,16 @@ describe.skipIf(!gpu)('trainRounds with the sets on the device', () => {
       expect(resident.evaluationReads).toEqual(host.evaluationReads.map((r) => r - 4 * 4 + 1));
     });
   }
+
+  it('evaluates on the test set alone where there is no validation set, as the host path does', async () => {
+    const spy = spyOnKernel(gpu!, 'gatherRows');
+    const noValidation = { ...data, valid: undefined };
+    const resident = await round(2, {}, noValidation);
+    expectKernelRan(spy, 'gatherRows');
+    spy.mockRestore();
+    expect(resident.result).toEqual((await round(2, { residency: { host: true } }, noValidation)).result);
+    expect(Number.isNaN(resident.result[0]!.valid[0]!.loss)).toBe(true);
+  });
 
   it('tells why batches are gathered on the host when the tables cannot stay', async () => {
     const notices = vi.fn();
