@@ -2,9 +2,10 @@
  * The webgpu backend: rsn's own WGSL kernels (kernels/*) on a WebGPU device from the `webgpu` npm package
  * (Dawn). Handles are storage buffers, recycled through a pool; kernels are recorded into batched command
  * buffers (queue.ts). Reads are asynchronous only (Tensor.data(), Backend.readAsync): see queue.ts for why.
- * Adam, the attacks' steps, the cross-entropy and its gradient, and a hidden dense layer's product with its ReLU
- * and each of its cotangents run as one dispatch each (kernels/custom.ts), and PGD's random start is drawn on
- * the device (kernels/uniform-noise.ts).
+ * Whole steps of a bias-free ReLU MLP run as a few fused kernels (kernels/custom.ts: the masked weights, a whole
+ * attack, the loss with every weight gradient, Adam on the masked gradient), as do Adam, the attacks' steps, the
+ * cross-entropy and a hidden layer for other models; PGD's random start is drawn on the device
+ * (kernels/uniform-noise.ts) and a batch's rows are gathered from a data set kept there (kernels/gather-rows.ts).
  */
 import type { Primitive } from '../../core/autodiff/primitives.js';
 import { BackendError, ShapeError, UnsupportedOpError } from '../../core/errors.js';

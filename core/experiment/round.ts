@@ -1,19 +1,21 @@
-import { disposeAll, fromHost, keep, readAll, tidy } from '../autodiff/engine.js';
+import { activeBackend, disposeAll, keep, readAll, tidy } from '../autodiff/engine.js';
 import * as op from '../autodiff/ops.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { craft, type AttackSpec } from '../attacks/index.js';
-import { BatchSampler, gather } from '../data/index.js';
+import { BatchSampler } from '../data/index.js';
 import { Adam, ADAM_DEFAULTS } from '../nn/adam.js';
 import { countMatches } from '../nn/loss.js';
 import { classifierOf, createStackedNetwork, disposeNetwork, inputSize, logits, type Classifier, type ParameterArrays, type ModelSpec } from '../nn/model.js';
-import { stackSlices, unstack } from '../nn/stack.js';
+import { unstack } from '../nn/stack.js';
 import { uniformSource } from '../nn/trial-rngs.js';
 import { RsnError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
 import { trainStep } from '../nn/train-step.js';
 import type { CsvRow } from '../results/csv.js';
 import type { ExperimentConfig } from './config.js';
+import { TrainingBatches, type ResidencyOptions } from './batch-source.js';
 import { evaluate, type EvalSet } from './evaluate.js';
+import { ResidentEvaluation } from './resident-evaluation.js';
 import { evaluationPoints } from './schedule.js';
 import type { EarlyStopping, RoundSummary, SplitMetrics } from '../results/records.js';
 
@@ -69,6 +71,14 @@ export interface RoundMember {
   readonly onEvaluation?: (iteration: number, rows: EvaluationRows) => void;
 }
 
+/** How a round's batches reach the backend (batch-source.ts). */
+export interface RoundOptions {
+  /** Where the sets would stay on the device: gather on the host anyway, or cut the tables at another size. */
+  readonly residency?: ResidencyOptions;
+  /** Told once why batches are gathered on the host where the backend could gather them on the device. */
+  readonly onNotice?: (message: string) => void;
+}
+
 /** Checks that stacked networks can take their steps together: training sets of one size (one batch shape). */
 function checkStackable(members: readonly RoundMember[]): void {
   const counts = members.map((m) => m.data.train.count);
@@ -90,11 +100,10 @@ function checkStackable(members: readonly RoundMember[]): void {
  */
 export async function trainRounds(
   config: ExperimentConfig, spec: ModelSpec, attack: AttackSpec, members: readonly RoundMember[],
-  onIteration: (iteration: number, phase: 'train' | 'eval') => void,
+  onIteration: (iteration: number, phase: 'train' | 'eval') => void, options: RoundOptions = {},
 ): Promise<TrainedRound[]> {
   checkStackable(members);
   const networks = members.length;
-  const lead = networks > 1 ? [networks] : [];
   const net = createStackedNetwork(spec, members.map((m) => m.start), members.map((m) => m.masks));
   const optimiser = new Adam({ ...ADAM_DEFAULTS, learningRate: config.learning_rate });
   const samplers = members.map((m) => new BatchSampler(m.data.train.count, config.batch_size, m.rngs.batches));
@@ -115,7 +124,12 @@ export async function trainRounds(
     for (const v of values) for (let t = 0; t < networks; t++) windowLoss[t] = windowLoss[t]! + v[t]!;
     windowSteps += values.length;
   };
-  let last: { x: Float32Array; labels: Int32Array[]; n: number } | undefined;
+  /** The last step's batch: the training accuracy at an evaluation is measured on it. */
+  let last: { x: Tensor; labels: Int32Array[]; n: number } | undefined;
+  const forgetLast = () => {
+    if (last) disposeAll([last.x]);
+    last = undefined;
+  };
 
   const points = evaluationPoints({
     schedule: config.eval_schedule, trainIters: config.train_iters, evalEvery: config.eval_every,
@@ -130,16 +144,17 @@ export async function trainRounds(
     await readLosses();
     const classifier = tidy(() => classifierOf(net));
     try {
-      const valid = members[0]!.data.valid
-        ? await evaluate(classifier, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss)
-        : members.map(() => NO_METRICS);
-      const test = await evaluate(classifier, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss);
+      const [valid, test] = evaluation.reason === undefined
+        ? await evaluation.evaluate(classifier, attack, evaluationRng, config.loss)
+        : [
+          members[0]!.data.valid && await evaluate(classifier, members.map((m) => m.data.valid!), attack, config.eval_batch_size, evaluationRng, config.loss),
+          await evaluate(classifier, members.map((m) => m.data.test), attack, config.eval_batch_size, evaluationRng, config.loss),
+        ];
       const acc = new Array<number>(networks).fill(NaN);
       const advAcc = new Array<number>(networks).fill(NaN);
       if (last) {
-        const { n, labels, x } = last;
+        const { n, labels, x: input } = last;
         const predictions = tidy(() => {
-          const input = fromHost(x, [...lead, n, width]);
           const natural = op.argmax(logits(classifier, input), -1);
           return config.adv_train ? [natural, op.argmax(logits(classifier, craft(attack, classifier, input, evaluationRng)), -1)] : [natural];
         });
@@ -152,8 +167,8 @@ export async function trainRounds(
       }
       members.forEach((member, t) => {
         const r = rows[t]!;
-        r.valid.push({ ...stamp(iteration), ...valid[t]! });
-        r.test.push({ ...stamp(iteration), ...test[t]! });
+        r.valid.push({ ...stamp(iteration), ...(valid ? valid[t]! : NO_METRICS) });
+        r.test.push({ ...stamp(iteration), ...test![t]! });
         r.train.push({ ...stamp(iteration), loss: windowSteps ? windowLoss[t]! / windowSteps : NaN, acc: acc[t]!, adv_acc: advAcc[t]! });
         member.onEvaluation?.(iteration, { train: r.train[r.train.length - 1]!, valid: r.valid[r.valid.length - 1]!, test: r.test[r.test.length - 1]! });
       });
@@ -164,22 +179,26 @@ export async function trainRounds(
     windowSteps = 0;
   };
 
+  const batches = new TrainingBatches(members.map((m) => m.data.train), width, classes, options.residency);
+  const evaluation = new ResidentEvaluation(
+    [members[0]!.data.valid && members.map((m) => m.data.valid!), members.map((m) => m.data.test)], networks, width, classes, config.eval_batch_size, options.residency,
+  );
+  if (activeBackend().custom?.gatherRows && !options.residency?.host) {
+    if (batches.reason) options.onNotice?.(`batches are gathered on the host: ${batches.reason}`);
+    if (evaluation.reason) options.onNotice?.(`evaluation batches are uploaded from the host: ${evaluation.reason}`);
+  }
   try {
     if (counterAt.has(0)) await evaluateAt(0);
     for (let iteration = 1; iteration <= config.train_iters; iteration++) {
       const picks = samplers.map((sampler) => sampler.next());
-      const batches = members.map((m, t) => gather(m.data.train, picks[t]!));
-      const n = batches[0]!.labels.length;
-      const images = networks > 1 ? stackSlices(batches.map((b) => b.images)) : batches[0]!.images;
-      const targets = stackSlices(batches.map((_, t) => gatherTargets(members[t]!.data.train.targets, picks[t]!, classes)));
+      forgetLast();
       const loss = tidy(() => {
-        const x = fromHost(images, [...lead, n, width]);
-        const y = fromHost(targets, [...lead, n, classes]);
+        const { x, y, labels, n } = batches.batch(picks);
+        last = { x: keep(x), labels, n };
         const adversarial = config.adv_train ? (classifier: Classifier) => craft(attack, classifier, x, attackRng) : undefined;
         return keep(trainStep(net, optimiser, x, y, config.l1_reg, adversarial, config.loss));
       });
       pendingLosses.push(loss);
-      last = { x: images, labels: batches.map((b) => b.labels), n };
       onIteration(iteration, 'train');
       if (counterAt.has(iteration)) await evaluateAt(iteration);
       else if (pendingLosses.length >= LOSSES_PER_READ) await readLosses();
@@ -196,16 +215,13 @@ export async function trainRounds(
       };
     });
   } finally {
+    forgetLast();
+    batches.release();
+    evaluation.release();
     disposeAll(pendingLosses);
     optimiser.reset();
     disposeNetwork(net);
   }
-}
-
-function gatherTargets(targets: Float32Array, indices: Int32Array, classes: number): Float32Array {
-  const out = new Float32Array(indices.length * classes);
-  indices.forEach((index, i) => out.set(targets.subarray(index * classes, (index + 1) * classes), i * classes));
-  return out;
 }
 
 const metricsOf = (row: CsvRow): SplitMetrics => ({

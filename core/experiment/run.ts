@@ -72,6 +72,8 @@ export interface BatchRunOptions {
   readonly onRound?: (trial: number, summary: RoundSummary, skipped: boolean, member: number) => void;
   /** After each evaluation of a round being trained (core/experiment/evaluation-record.ts). */
   readonly onEvaluation?: (record: EvaluationRecord) => void;
+  /** Why a round's sets stay on the host where the backend could keep them on the device. */
+  readonly onNotice?: (message: string) => void;
 }
 
 /**
@@ -86,6 +88,6 @@ export async function runBatch(jobs: readonly TrialJob[], options: BatchRunOptio
   }
   await runTrials(members, {
     backend: options.backend, backendDetails: options.backendDetails,
-    onProgress: options.onProgress, onRound: options.onRound, onEvaluation: options.onEvaluation,
+    onProgress: options.onProgress, onRound: options.onRound, onEvaluation: options.onEvaluation, onNotice: options.onNotice,
   });
 }

@@ -42,6 +42,8 @@ export interface TrialOptions {
   readonly experimentId?: string;
   /** Details of the backend for the manifest (BLAS build, tfjs backend, adapter); the caller knows them. */
   readonly backendDetails?: Readonly<Record<string, string | number | boolean>>;
+  /** Why a round's sets stay on the host where the backend could keep them (round.ts, RoundOptions.onNotice). */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** One trial of a batch: its configuration, prepared data, number and results directory. */
@@ -184,7 +186,8 @@ async function trainTogether(
   const indices = training.map((t) => t.index);
   const began = performance.now();
   const results = await trainRounds(config, spec, attack, members, (iteration, phase) =>
-    options.onProgress?.({ trial: first.member.trial, round, rounds: first.rounds, iteration, trainIters: config.train_iters, phase, members: indices }));
+    options.onProgress?.({ trial: first.member.trial, round, rounds: first.rounds, iteration, trainIters: config.train_iters, phase, members: indices }),
+    { onNotice: options.onNotice });
   const wallSeconds = (performance.now() - began) / 1000;
   training.forEach(({ state, index, start }, k) => {
     const result = results[k]!;

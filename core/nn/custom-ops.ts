@@ -93,6 +93,14 @@ export interface CustomOps<T> {
    */
   crossEntropyGradient: { inputs: { logits: T; targets: T; cotangent: T }; attrs: { form: LossForm } };
   /**
+   * Rows of a table kept on the device (core/nn/gather-rows.ts): `parts` P_k [rows_k, width] are the table's rows
+   * in order, cut into parts where one buffer would not hold them all; `indices` [..., n] are row numbers as
+   * float32 (exact below 2^24); output [..., n, width], row i the table's row indices[i], and a row of +0 for an
+   * index that is not a row number. The composition selects rows by a 0/1 matrix product, so it equals the copy
+   * for tables of finite values without -0 (the only ones its caller keeps on the device).
+   */
+  gatherRows: { inputs: { parts: readonly T[]; indices: T }; attrs: Record<string, never> };
+  /**
    * A training step's loss and its gradient with respect to the effective weights (nn/train-step.ts): with one
    * batch CE(targets, f(x)), with two 0.5 CE(targets, f(x)) + 0.5 CE(targets, f(x_adv)), plus l1 * sum |W_i|
    * when l1 > 0, the cross-entropy computed in the form `loss` (nn/loss.ts); outputs [loss (shape []),

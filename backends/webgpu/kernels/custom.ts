@@ -18,6 +18,7 @@ import { projectedStepWgsl, signStepWgsl } from './attack-steps.js';
 import type { Info, KernelContext, WebgpuHandle } from './context.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { denseReluKernels } from './dense-relu.js';
+import { gatherRowsKernels } from './gather-rows.js';
 import { KEPT_OPERATIONS_WGSL } from './kept-operations.js';
 import { maskWeightsKernels } from './mask-weights.js';
 import { mlpAttackKernels } from './mlp-attacks.js';
@@ -118,5 +119,7 @@ export function webgpuCustomKernels(ctx: KernelContext, maxStorageBuffers: numbe
     ...mlpAttackKernels(ctx, maxStorageBuffers),
     // Three storage buffers: the states, the jump tables and the noise.
     ...uniformNoiseKernels(ctx),
+    // The parts of a table, its indices and the rows; more parts than the device binds decline.
+    ...gatherRowsKernels(ctx, maxStorageBuffers),
   };
 }

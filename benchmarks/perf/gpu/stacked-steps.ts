@@ -1,13 +1,19 @@
 /**
  * The natural, FGSM-adversarial and PGD-10-adversarial training steps of T dense-300-100 networks stacked on a
  * trial axis (weights and masks [T, fan_in, fan_out], batches [T, 60, 784]) through core/nn/train-step.ts
- * trainStep on the active backend, timed per stacked step (timing.ts: warm-up, reads at the end). The batch is
- * the same every step (uploaded once); PGD's random start comes from one generator per network, as in training
- * (drawn on the host and uploaded every step, or on the device where the backend can: core/nn/uniform-noise.ts).
+ * trainStep on the active backend, timed per stacked step (timing.ts: warm-up, reads at the end). Each step draws
+ * its batch as training does (core/experiment/batch-source.ts): every network its own fresh row numbers from a
+ * sampler over one synthetic training set, the rows gathered on the device where the backend can (the set kept
+ * there, the row numbers uploaded) and on the host otherwise; PGD's random start comes from one generator per
+ * network, as in training (drawn on the device where the backend can, core/nn/uniform-noise.ts, else on the host
+ * and uploaded).
  */
-import { disposeAll, fromHost, keep } from '../../../core/autodiff/engine.js';
+import { disposeAll, fromHost, keep, tidy } from '../../../core/autodiff/engine.js';
 import type { Tensor } from '../../../core/autodiff/tensor.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
+import { BatchSampler } from '../../../core/data/index.js';
+import { TrainingBatches, type Batch } from '../../../core/experiment/batch-source.js';
+import type { EvalSet } from '../../../core/experiment/evaluate.js';
 import { Adam } from '../../../core/nn/adam.js';
 import { smoothedTargets } from '../../../core/nn/loss.js';
 import { DENSE_300_100, initialWeights, type Network, type Classifier } from '../../../core/nn/model.js';
@@ -32,7 +38,10 @@ const concat = (arrays: readonly Float32Array[]): Float32Array => {
 export const images = (rng: Rng, count: number): Float32Array =>
   Float32Array.from({ length: count * PIXELS }, () => (rng.next() < 0.6 ? 0 : rng.next()));
 
-/** T stacked networks (Glorot weights, full masks), a batch per network, and a fresh Adam. */
+/** Images of the synthetic training set the steps draw their batches from (100 batches of 60). */
+const SET_SIZE = 6000;
+
+/** T stacked networks (Glorot weights, full masks), their training batches, and a fresh Adam. */
 function stackedState(trials: number, rng: Rng) {
   const layers = DENSE_300_100.parameters;
   const weights = Array.from({ length: trials }, () => initialWeights(DENSE_300_100, rng));
@@ -41,10 +50,28 @@ function stackedState(trials: number, rng: Rng) {
     weights: layers.map((l, i) => keep(fromHost(concat(weights.map((w) => w[i]!)), [trials, ...l.shape]))),
     masks: layers.map((l) => keep(fromHost(new Float32Array(trials * parameterSize(l)).fill(1), [trials, ...l.shape]))),
   };
-  const x = keep(fromHost(images(rng, trials * BATCH), [trials, BATCH, PIXELS]));
-  const labels = Array.from({ length: trials * BATCH }, () => rng.int(10));
-  const y = keep(fromHost(smoothedTargets(labels, 10, 0.1), [trials, BATCH, 10]));
-  return { net, x, y, adam: new Adam() };
+  const labels = Int32Array.from({ length: SET_SIZE }, () => rng.int(10));
+  const set: EvalSet = { images: images(rng, SET_SIZE), labels, targets: smoothedTargets(labels, 10, 0.1), count: SET_SIZE };
+  const source = new TrainingBatches(Array.from({ length: trials }, () => set), PIXELS, 10);
+  const samplers = Array.from({ length: trials }, (_, t) => new BatchSampler(SET_SIZE, BATCH, rng.derive(t)));
+  /** One step's batch [T, 60, ...] (the weights are [T, ...] at T = 1 too): fresh row numbers per network, gathered as training gathers them. */
+  const draw = (): Batch => source.batch(samplers.map((sampler) => sampler.next()), true);
+  const attack = uniformSource(Array.from({ length: trials }, (_, t) => rng.derive(t, 1)));
+  return { net, draw, source, attack, adam: new Adam() };
+}
+
+/** One training step of `kind` on a freshly drawn batch; its loss. */
+function step(kind: StepKind, state: ReturnType<typeof stackedState>): Tensor {
+  const { x, y } = state.draw();
+  const spec = kind === 'natural' ? undefined : attackSpec(kind);
+  const adversarial = spec ? (c: Classifier) => craft(spec, c, x, state.attack) : undefined;
+  return trainStep(state.net, state.adam, x, y, 0, adversarial);
+}
+
+function release(state: ReturnType<typeof stackedState>): void {
+  disposeAll([state.net.weights, state.net.masks]);
+  state.source.release();
+  state.adam.reset();
 }
 
 export interface StepTiming {
@@ -61,19 +88,15 @@ export interface StepTiming {
 /** Each step kind at `trials` stacked networks (the protocol's attack settings: eps 0.3, PGD step 0.05, 10 iterations). */
 export async function timeStackedSteps(trials: number, plan: TimingPlan, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepTiming[]> {
   const rng = new Rng(1000 + trials);
-  const { net, x, y, adam } = stackedState(trials, rng);
-  const attackRngs = uniformSource(Array.from({ length: trials }, (_, t) => rng.derive(t)));
+  const state = stackedState(trials, rng);
   const results: StepTiming[] = [];
   try {
     for (const kind of kinds) {
-      const spec = kind === 'natural' ? undefined : attackSpec(kind);
-      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, attackRngs) : undefined;
-      const timing = await timeUnits(() => [trainStep(net, adam, x, y, 0, adversarial)], plan);
+      const timing = await timeUnits(() => [tidy(() => keep(step(kind, state)))], plan);
       results.push({ kind, trials, stackedMs: timing.ms, perNetworkUs: (timing.ms * 1000) / trials, units: timing.units, rounds: timing.rounds });
     }
   } finally {
-    disposeAll([net.weights, net.masks, x, y]);
-    adam.reset();
+    release(state);
   }
   return results;
 }
@@ -101,18 +124,15 @@ export interface StepCounts extends Counted {
  */
 export async function countStackedSteps(trials: number, stats: () => Counted, kinds: readonly StepKind[] = STEP_KINDS): Promise<StepCounts[]> {
   const rng = new Rng(2000 + trials);
-  const { net, x, y, adam } = stackedState(trials, rng);
-  const attackRngs = uniformSource(Array.from({ length: trials }, (_, t) => rng.derive(t)));
+  const state = stackedState(trials, rng);
   const results: StepCounts[] = [];
   try {
     for (const kind of kinds) {
-      const spec = kind === 'natural' ? undefined : attackSpec(kind);
-      const adversarial = spec ? (c: Classifier) => craft(spec, c, x, attackRngs) : undefined;
-      const warm = trainStep(net, adam, x, y, 0, adversarial);
+      const warm = tidy(() => keep(step(kind, state)));
       await warm.data();
       warm.dispose();
       const before = stats();
-      const loss = trainStep(net, adam, x, y, 0, adversarial);
+      const loss = tidy(() => keep(step(kind, state)));
       await loss.data();
       loss.dispose();
       const after = stats();
@@ -123,8 +143,7 @@ export async function countStackedSteps(trials: number, stats: () => Counted, ki
       });
     }
   } finally {
-    disposeAll([net.weights, net.masks, x, y]);
-    adam.reset();
+    release(state);
   }
   return results;
 }

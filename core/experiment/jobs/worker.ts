@@ -50,6 +50,7 @@ export async function serveJobs(runtime: WorkerRuntime): Promise<void> {
 
   const run = async (loaded: Loaded, jobs: Extract<ToWorker, { type: 'jobs' }>['jobs']) => {
     const began = performance.now();
+    const noticed = new Set<string>();
     try {
       if (loaded.logJsonl !== undefined) loaded.log ??= new JsonlLog(loaded.logJsonl);
       await runBatch(jobs, {
@@ -65,6 +66,11 @@ export async function serveJobs(runtime: WorkerRuntime): Promise<void> {
           }
         },
         onRound: (_trial, summary, skipped, member) => send({ type: 'round', index: jobs[member]!.index, summary, skipped }),
+        // Said once per batch of jobs, not every round.
+        onNotice: (text) => {
+          if (!noticed.has(text)) send({ type: 'log', text });
+          noticed.add(text);
+        },
       });
       send({ type: 'done', seconds: (performance.now() - began) / 1000 });
     } catch (error) {
