@@ -77,7 +77,7 @@ async function check(options: GpuCheckOptions): Promise<number> {
       ...stepTable(steps, torch),
       torchLine(torch));
     const largest = Math.max(...options.timedTrials);
-    print(`PGD's random start is drawn on the host (core/attacks/pgd.ts) and included above: ${hostRandomStartMs(largest).toFixed(2)} ms per stacked step at T=${largest}`);
+    print(`PGD's random start is drawn on the device where the kernel takes it (core/nn/uniform-noise.ts); drawn on the host, as the CPU backends draw it, it would add ${hostRandomStartMs(largest).toFixed(2)} ms per stacked step at T=${largest}`);
     print(evalLine(evals));
     print('', ...countLines(counts), ...uncounted);
 
