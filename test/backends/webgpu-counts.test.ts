@@ -10,13 +10,16 @@
  *   PGD's random start before it), the loss with every weight gradient (two dispatches) and Adam on the masked
  *   gradient per weight matrix; no primitive's kernel runs;
  * - the issue's targets: at most 10 / 15 / 40 dispatches (natural / FGSM / PGD-10) and 2 submits, at most 1 KiB
- *   uploaded per network.
+ *   uploaded per network;
+ * - an evaluation over sets kept on the device reads one buffer (four values per batch and network), uploads
+ *   nothing but PGD's generator states, and dispatches a fixed set of kernels per batch.
  * The fused kernels that whole steps replace (Adam, the attacks' steps, the loss, a hidden layer, the input
  * gradient) still serve other models: each is checked to be one call's dispatches where its composition takes more.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { CommandQueue } from '../../backends/webgpu/queue.js';
+import { countEvaluations } from '../../benchmarks/perf/gpu/eval-counts.js';
 import { countStackedSteps, BATCH, type StepCounts } from '../../benchmarks/perf/gpu/stacked-steps.js';
 import type { StepKind } from '../../benchmarks/perf/gpu/workloads.js';
 import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
@@ -128,6 +131,28 @@ describe.skipIf(!backend)('webgpu: a stacked step counted', () => {
       expect(step.dispatches, step.kind).toBeLessThanOrEqual(TARGETS[step.kind]);
       expect(step.submits, step.kind).toBeLessThanOrEqual(2);
     }
+  }, 600_000);
+
+  it('an evaluation reads one buffer of four values per batch and network, uploads only PGD\'s generator states, and dispatches per batch its gathers, logits, attack, losses, hits and ledger writes', async () => {
+    setActiveBackend(backend!);
+    const [images, batchSize] = [20, 10];
+    const batches = 2 * Math.ceil(images / batchSize);
+    const [one, two] = [await countEvaluations(1, images, batchSize, () => backend!.stats()), await countEvaluations(2, images, batchSize, () => backend!.stats())];
+    for (const [counts, trials] of [[one, 1], [two, 2]] as const) {
+      for (const c of counts) {
+        expect(c.batches).toBe(batches);
+        // The ledger: natural loss, natural hits, adversarial loss, adversarial hits per batch and network.
+        expect(c.bytesRead, `${c.attack} T=${trials}`).toBe(4 * 4 * batches * trials);
+        expect(c.bytesUploaded, `${c.attack} T=${trials}`).toBe(c.attack === 'pgd' ? STATE_BYTES * batches * trials : 0);
+        expect(c.submits, `${c.attack} T=${trials}`).toBeLessThanOrEqual(Math.ceil(c.dispatches / 64) + 1);
+      }
+    }
+    // Per batch: 3 gathers (images, targets, labels), 2 logits, the attack (PGD: and its random start), 2 losses,
+    // 2 x 4 for the hits (argmax, one-hot, product with the labels, sum), 4 ledger writes (a reshape and a where each).
+    const perBatch = { fgsm: 3 + 2 + 1 + 2 + 8 + 8, pgd: 3 + 2 + 2 + 2 + 8 + 8 };
+    for (const c of one) expect(c.dispatches, c.attack).toBe(perBatch[c.attack] * batches);
+    // Stacked networks share the batch: its images and targets are broadcast to the stack, 2 copies a batch.
+    for (const [k, c] of two.entries()) expect(c.dispatches - one[k]!.dispatches, c.attack).toBe(2 * batches);
   }, 600_000);
 
   /** Dispatches recorded by fn on `on` (the backend, or the backend without its custom kernels). */

@@ -53,7 +53,7 @@ describe.skipIf(!loaded.backend)(loaded.backend ? 'npm run bench:gpu -- --quick 
   let run: Run;
   beforeAll(async () => {
     run = await check(['--quick', '--json', json], { ...process.env, [SOFTWARE_ENV]: '1' });
-  }, 300_000);
+  }, 600_000);
 
   it('exits 0 and names the adapter', () => {
     expect(run.status, run.stderr).toBe(0);
@@ -88,6 +88,16 @@ describe.skipIf(!loaded.backend)(loaded.backend ? 'npm run bench:gpu -- --quick 
     }
     // llvmpipe binds at most 128 MiB: T = 1 and 10 fit, so they are counted.
     expect(run.stdout).toMatch(/^ {2}PGD-10\s+10\s+\d+/m);
+  });
+
+  it('counts an evaluation per attack at T = 1 and 2, the same figures as the JSON', () => {
+    expect(run.stdout).toMatch(/^what one evaluation asks of the device \(a validation and a test set of 20 images each kept there, batches of 10; /m);
+    const written = JSON.parse(readFileSync(json, 'utf8')) as { evaluationCounts: { attack: string; trials: number; batches: number; dispatches: number; bytesRead: number }[] };
+    expect(written.evaluationCounts.map((c) => `${c.attack} ${c.trials}`)).toEqual(['fgsm 1', 'pgd 1', 'fgsm 2', 'pgd 2']);
+    for (const c of written.evaluationCounts) {
+      const label = c.attack === 'fgsm' ? 'FGSM' : 'PGD-10';
+      expect(run.stdout).toMatch(new RegExp(`^ {2}${label}\\s+${c.trials}\\s+${c.batches}\\s+${c.dispatches}\\s+\\d+\\s+\\d+\\s+.*\\s${c.bytesRead} B$`, 'm'));
+    }
   });
 
   it('prints the projection formula and both projections', () => {

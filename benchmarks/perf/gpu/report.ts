@@ -1,5 +1,6 @@
 /** The GPU check's printed lines (run.ts prints them as each part finishes). */
 import type { ConformanceResult } from '../../../backends/conformance/index.js';
+import type { EvalCounts } from './eval-counts.js';
 import type { EvalTiming } from './eval-pass.js';
 import { FORMULA, type Projection } from './projection.js';
 import type { StepCounts, StepTiming } from './stacked-steps.js';
@@ -71,6 +72,17 @@ export function targetLines(checks: readonly TargetCheck[]): string[] {
 }
 
 /** The counts of one stacked step per kind and T (stacked-steps.ts countStackedSteps), a line each. */
+/** The evaluation's counts: one line per attack and T. */
+export function evalCountLines(counts: readonly EvalCounts[], images: number, batchSize: number): string[] {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  return [
+    `what one evaluation asks of the device (a validation and a test set of ${images} images each kept there, batches of ${batchSize}; counted after a warm-up evaluation):`,
+    '  attack    T  batches  dispatches  submits  pipeline switches  uploaded (per network)  read',
+    ...counts.map((c) => `  ${c.attack === 'fgsm' ? 'FGSM   ' : 'PGD-10 '} ${String(c.trials).padStart(3)}  ${String(c.batches).padStart(7)}  ${String(c.dispatches).padStart(10)}  ` +
+      `${String(c.submits).padStart(7)}  ${String(c.pipelineSwitches).padStart(17)}  ${`${kib(c.bytesUploaded)} (${kib(c.bytesUploaded / c.trials)})`.padStart(22)}  ${c.bytesRead} B`),
+  ];
+}
+
 export function countLines(counts: readonly StepCounts[]): string[] {
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   return [

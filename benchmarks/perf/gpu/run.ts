@@ -21,7 +21,8 @@ import { DENSE_300_100 } from '../../../core/nn/model.js';
 import { timeEvalPass } from './eval-pass.js';
 import { parseOptions, type GpuCheckOptions } from './options.js';
 import { project, type Measured } from './projection.js';
-import { conformanceLines, countLines, evalLine, formulaLines, projectionLines, stepTable, targetLines, torchLine } from './report.js';
+import { conformanceLines, countLines, evalCountLines, evalLine, formulaLines, projectionLines, stepTable, targetLines, torchLine } from './report.js';
+import { countEvaluations, type EvalCounts } from './eval-counts.js';
 import { BATCH, countStackedSteps, hostRandomStartMs, timeStackedSteps, type StepCounts, type StepTiming } from './stacked-steps.js';
 import { checkTargets } from './targets.js';
 import { runTorch } from './torch.js';
@@ -32,6 +33,10 @@ const progress = (text: string) => process.stderr.write(`bench:gpu: ${text}\n`);
 
 /** Stack sizes at which each step's dispatches, submits and transfers are counted (they should not depend on T). */
 const COUNT_TRIALS = [1, 10, 160];
+/** Stacks and images per set an evaluation is counted at (--quick: llvmpipe's pace), each set in two batches. */
+const evalCountTrials = (quick: boolean): number[] => (quick ? [1, 2] : [1, 10]);
+const evalCountImages = (quick: boolean, images: number): number => (quick ? 20 : images);
+const evalCountBatch = (images: number): number => Math.ceil(images / 2);
 
 async function check(options: GpuCheckOptions): Promise<number> {
   const started = performance.now();
@@ -62,6 +67,10 @@ async function check(options: GpuCheckOptions): Promise<number> {
         counts.push(...(await countStackedSteps(trials, () => backend.stats())));
       }
     }
+    progress('counting an evaluation\'s dispatches, submits and transfers');
+    const evalCounts: EvalCounts[] = [];
+    const countImages = evalCountImages(options.quick, options.evalImages);
+    for (const trials of evalCountTrials(options.quick)) evalCounts.push(...(await countEvaluations(trials, countImages, evalCountBatch(countImages), () => backend.stats())));
     progress(`evaluation pass at T=${options.evalTrials} x ${options.evalImages} images`);
     const evals = await timeEvalPass(options.evalTrials, options.evalImages, options.evalPlan);
     progress('PyTorch');
@@ -80,6 +89,7 @@ async function check(options: GpuCheckOptions): Promise<number> {
     print(`PGD's random start is drawn on the device where the kernel takes it (core/nn/uniform-noise.ts); drawn on the host, as the CPU backends draw it, it would add ${hostRandomStartMs(largest).toFixed(2)} ms per stacked step at T=${largest}`);
     print(evalLine(evals));
     print('', ...countLines(counts), ...uncounted);
+    print('', ...evalCountLines(evalCounts, countImages, evalCountBatch(countImages)));
 
     const stepMs = Object.fromEntries(STEP_KINDS.map((k) => [k, new Map(steps.filter((s) => s.kind === k).map((s) => [s.trials, s.stackedMs]))])) as Record<StepKind, Map<number, number>>;
     const measured: Measured = { stepMs, evalUsPerImage: { fgsm: evals.find((e) => e.attack === 'fgsm')!.usPerImage, pgd: evals.find((e) => e.attack === 'pgd')!.usPerImage } };
@@ -95,7 +105,7 @@ async function check(options: GpuCheckOptions): Promise<number> {
     if (options.json) {
       writeFileSync(options.json, `${JSON.stringify({
         date: new Date().toISOString(), node: process.version, adapter: backend.adapter, software: backend.software, quick: options.quick,
-        conformance, steps, evaluation: evals, torch, projections: [paper, tables], targets, seconds,
+        conformance, steps, evaluation: evals, counts, evaluationCounts: evalCounts, torch, projections: [paper, tables], targets, seconds,
       }, null, 2)}\n`);
     }
     return conformance.failed.length === 0 ? 0 : 1;

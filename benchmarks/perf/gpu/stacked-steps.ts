@@ -110,7 +110,7 @@ export function hostRandomStartMs(trials: number, repetitions = 3): number {
 }
 
 /** The backend's counts a step is measured by (all of WebgpuStats but the program cache's size). */
-type Counted = Omit<WebgpuStats, 'programs'>;
+export type Counted = Omit<WebgpuStats, 'programs'>;
 
 /** What one stacked step asked of the device: the difference of the backend's counts around it. */
 export interface StepCounts extends Counted {
