@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import type { Backend } from '../../core/autodiff/backend.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { tryLoad } from './support.js';
+import { requireWebgpuUnderCi, tryLoad } from './support.js';
 import { primitiveConformance } from './primitive-suite.js';
 import { stepConformance } from './step-suite.js';
 
@@ -15,13 +15,7 @@ process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const get = (): Backend => loaded.backend!;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`conformance: skipping backend 'webgpu': ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'conformance');
 
 describe.skipIf(!loaded.backend)(loaded.backend ? "backend 'webgpu' conforms to the reference" : `backend 'webgpu' (skipped: ${loaded.reason})`, () => {
   describe('primitives', () => primitiveConformance(get));

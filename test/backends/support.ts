@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backend, HostData } from '../../core/autodiff/backend.js';
 import { backendEntries } from '../../backends/registry.js';
 import { useBackend } from '../support/backend.js';
@@ -16,6 +16,21 @@ export async function tryLoad(name: string): Promise<Loaded> {
   } catch (error) {
     return { reason: (error as Error).message.split('\n')[0]! };
   }
+}
+
+/**
+ * The webgpu test files' first test: it passes where the backend loaded; elsewhere it warns with the reason (the
+ * file's other suites are skipped) and fails under RSN_REQUIRE_WEBGPU=1, which CI sets, so a CI machine that lost
+ * its adapter fails instead of skipping.
+ */
+export function requireWebgpuUnderCi(loaded: Loaded, label: string): void {
+  describe('webgpu availability', () => {
+    it('loads here, or says why not', () => {
+      if (loaded.backend) return;
+      console.warn(`${label}: skipping: ${loaded.reason}`);
+      if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
+    });
+  });
 }
 
 /** Registered backends other than the oracle, split by whether they may share this process. */

@@ -12,35 +12,27 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withoutCustomKernels, type Backend } from '../../core/autodiff/backend.js';
-import { disposeAll, fromHost, keep, tidy } from '../../core/autodiff/engine.js';
+import { fromHost, tidy } from '../../core/autodiff/engine.js';
 import * as op from '../../core/autodiff/ops.js';
 import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, type AttackSpec } from '../../core/attacks/attack.js';
 import { craft } from '../../core/attacks/index.js';
 import { ShapeError } from '../../core/errors.js';
-import { Adam } from '../../core/nn/adam.js';
 import { customOp } from '../../core/nn/custom-ops.js';
-import { smoothedTargets } from '../../core/nn/loss.js';
-import { createStackedNetwork, disposeNetwork, fullMasks, initialWeights, logits, mlp, type Classifier } from '../../core/nn/model.js';
+import { logits, mlp, type Classifier } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
-import { trainStep } from '../../core/nn/train-step.js';
 import type { UniformSource } from '../../core/nn/trial-rngs.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { on, tryLoad } from './support.js';
+import { on, requireWebgpuUnderCi, tryLoad } from './support.js';
+import { trainStackedSteps } from './stacked-training.js';
 import { expectKernelRan, expectSameBits, readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-attacks: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-attacks');
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -191,29 +183,7 @@ describe.skipIf(!gpu)('webgpu mlpForward, fgsmAttack and pgdAttack equal their c
   }, 300_000);
 
   it('stacked training steps of 3 networks (natural, FGSM, PGD-3): losses and weights identical with and without the kernels', async () => {
-    const spec = mlp('mlp-12-8-4', [12, 8, 4]);
-    const [trials, batch] = [3, 5];
-    const kinds = [undefined, attackSpec('fgsm'), attackSpec('pgd', { iterations: 3 })];
-    const train = async (backend: Backend): Promise<Float32Array[]> => {
-      const rng = new Rng(91);
-      const masks = Array.from({ length: trials }, () => fullMasks(spec).map((m) => m.map(() => (rng.next() < 0.2 ? 0 : 1))));
-      const net = on(backend, () => createStackedNetwork(spec, Array.from({ length: trials }, () => initialWeights(spec, rng)), masks));
-      const labels = Array.from({ length: trials * batch }, () => rng.int(4));
-      const [x, y] = on(backend, () => [
-        keep(fromHost(rng.uniformArray(trials * batch * 12, 0, 1), [trials, batch, 12])),
-        keep(fromHost(smoothedTargets(labels, 4, 0.1), [trials, batch, 4])),
-      ]);
-      const adam = new Adam();
-      const losses = kinds.map((attack) =>
-        on(backend, () => trainStep(net, adam, x!, y!, 0, attack ? (c: Classifier) => craft(attack, c, x!, rng) : undefined)));
-      try {
-        return await Promise.all([...losses, ...net.weights].map(async (t) => (await t.data()) as Float32Array));
-      } finally {
-        disposeAll([losses, x!, y!]);
-        disposeNetwork(net);
-        adam.reset();
-      }
-    };
+    const train = (backend: Backend) => trainStackedSteps(backend, { seed: 91, pgdIterations: 3 });
     const spies = (['fgsmAttack', 'pgdAttack'] as const).map((name) => [name, spyOnKernel(gpu!, name)] as const);
     const fused = await train(gpu!);
     for (const [name, spy] of spies) expectKernelRan(spy, name, 1);

@@ -18,18 +18,12 @@ import { Rng } from '../../core/nn/rng.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { FILTER_GRAD_CHUNK } from '../../backends/webgpu/kernels/convolution.js';
 import { expectWithinSummationError, runOn, specialImage, type HostInput } from './convolution-checks.js';
-import { expectIdentical, oracle, tryLoad } from './support.js';
+import { expectIdentical, oracle, requireWebgpuUnderCi, tryLoad } from './support.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-convolution: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-convolution');
 
 describe.skipIf(!loaded.backend)('webgpu convolution and pooling kernels', () => {
   const gpu = loaded.backend!;

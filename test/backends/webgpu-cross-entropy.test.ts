@@ -28,7 +28,7 @@ import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { expectIdentical, on, tryLoad } from './support.js';
+import { expectIdentical, on, requireWebgpuUnderCi, tryLoad } from './support.js';
 import { expectKernelRan, readOutputs, readWithKernels, spyOnKernel, withoutKernels } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
@@ -36,13 +36,7 @@ const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 const FC = { seed: 20240612, numRuns: 30 } as const;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-cross-entropy: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-cross-entropy');
 
 type KernelName = 'crossEntropy' | 'crossEntropyGradient';
 

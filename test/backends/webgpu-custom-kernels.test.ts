@@ -20,16 +20,14 @@ import type { Tensor } from '../../core/autodiff/tensor.js';
 import { attackSpec, signStep } from '../../core/attacks/attack.js';
 import { projectedStep } from '../../core/attacks/pgd.js';
 import { ShapeError } from '../../core/errors.js';
-import { craft } from '../../core/attacks/index.js';
 import { Adam } from '../../core/nn/adam.js';
 import { customOp } from '../../core/nn/custom-ops.js';
-import { smoothedTargets } from '../../core/nn/loss.js';
-import { createStackedNetwork, disposeNetwork, effectiveWeights, fullMasks, initialWeights, mlp, type Classifier } from '../../core/nn/model.js';
+import { effectiveWeights, mlp } from '../../core/nn/model.js';
 import { Rng } from '../../core/nn/rng.js';
-import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { expectIdentical, on, oracle, tryLoad } from './support.js';
+import { expectIdentical, on, oracle, requireWebgpuUnderCi, tryLoad } from './support.js';
+import { STACKED_SPEC, STACKED_STEP_KINDS, trainStackedSteps } from './stacked-training.js';
 import { readOutputs, readWithKernels, spyOnKernel, withoutKernels } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
@@ -38,13 +36,7 @@ const gpu = loaded.backend as WebgpuBackend | undefined;
 const reference = oracle();
 const FC = { seed: 20240611, numRuns: 25 } as const;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-custom-kernels: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-custom-kernels');
 
 const finite = fc.double({ min: -3, max: 3, noNaN: true }).map(Math.fround);
 /** Values a fused evaluation could get wrong: signed zeros, subnormals, huge, infinite and NaN. */
@@ -200,31 +192,8 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
   });
 
   it('stacked training steps of 3 networks (natural, FGSM, PGD-3): weights, moments and losses identical with and without the fused kernels (the masks, Adam, the attacks\' steps, the loss and its gradients)', async () => {
-    const spec = mlp('mlp-12-8-4', [12, 8, 4]);
-    const [trials, batch, iterations] = [3, 5, 3];
-    const kinds = [undefined, attackSpec('fgsm'), attackSpec('pgd', { iterations })];
-    const train = async (backend: Backend): Promise<Float32Array[]> => {
-      const rng = new Rng(77);
-      const masks = Array.from({ length: trials }, () => fullMasks(spec).map((m) => m.map(() => (rng.next() < 0.2 ? 0 : 1))));
-      const net = on(backend, () => createStackedNetwork(spec, Array.from({ length: trials }, () => initialWeights(spec, rng)), masks));
-      const labels = Array.from({ length: trials * batch }, () => rng.int(4));
-      const [x, y] = on(backend, () => [
-        keep(fromHost(rng.uniformArray(trials * batch * 12, 0, 1), [trials, batch, 12])),
-        keep(fromHost(smoothedTargets(labels, 4, 0.1), [trials, batch, 4])),
-      ]);
-      const adam = new Adam();
-      const losses = kinds.map((attack) =>
-        on(backend, () => trainStep(net, adam, x!, y!, 0, attack ? (c: Classifier) => craft(attack, c, x!, rng) : undefined)));
-      const { moments } = adam as unknown as { moments: { m: Tensor; v: Tensor }[] };
-      const tensors = [...losses, ...net.weights, ...moments.flatMap(({ m, v }) => [m, v])];
-      try {
-        return await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
-      } finally {
-        disposeAll([losses, x!, y!]);
-        disposeNetwork(net);
-        adam.reset();
-      }
-    };
+    const iterations = 3;
+    const train = (backend: Backend) => trainStackedSteps(backend, { seed: 77, pgdIterations: iterations, moments: true });
     const names = ['maskedAdam', 'signStep', 'pgdStep', 'maskWeights', 'mlpTrainingGradients'] as const;
     const spies = names.map((name) => spyOnKernel(gpu!, name));
     // Without the whole attacks' kernels (webgpu-attacks.test.ts), which would replace the steps.
@@ -232,7 +201,7 @@ describe.skipIf(!gpu)('webgpu fused kernels equal their compositions and the ref
     // Adam on the masked gradient per parameter and step; one signed step for FGSM; one projected step per PGD
     // iteration; the effective weights and the loss with its gradients once per step (the attacks' input gradients
     // are the kernel mlpInputGradient, mlp-input-gradient.ts).
-    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([spec.parameters.length * kinds.length, 1, iterations, kinds.length, kinds.length]);
+    expect(spies.map((spy) => spy.mock.calls.length)).toEqual([STACKED_SPEC.parameters.length * STACKED_STEP_KINDS, 1, iterations, STACKED_STEP_KINDS, STACKED_STEP_KINDS]);
     for (const spy of spies) for (const result of spy.mock.results) expect(result.value).toBeDefined();
     vi.restoreAllMocks();
     const composed = await train(withoutCustomKernels(gpu!));

@@ -30,7 +30,7 @@ import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { on, tryLoad } from './support.js';
+import { on, requireWebgpuUnderCi, tryLoad } from './support.js';
 import { expectKernelRan, expectSameBits, readOutputs, readWithKernels, spyOnKernel, withoutKernels } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
@@ -38,13 +38,7 @@ const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 const FC = { seed: 20261207, numRuns: 30 } as const;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-dense-relu: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-dense-relu');
 
 type KernelName = 'denseRelu' | 'denseReluGradient';
 

@@ -23,20 +23,14 @@ import { Rng } from '../../core/nn/rng.js';
 import { trainStep } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { on, tryLoad } from './support.js';
+import { on, requireWebgpuUnderCi, tryLoad } from './support.js';
 import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel, withoutKernels, type KernelSpy } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-input-gradient: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-input-gradient');
 
 
 /** Uniform values in [-scale, scale] with about one in `every` replaced by one of `specials`. */

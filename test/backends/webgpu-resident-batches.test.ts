@@ -21,7 +21,7 @@ import { Rng } from '../../core/nn/rng.js';
 import { stackSlices } from '../../core/nn/stack.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { on, tryLoad } from './support.js';
+import { on, requireWebgpuUnderCi, tryLoad } from './support.js';
 import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel, type KernelSpy } from './kernel-checks.js';
 import { syntheticSet } from '../support/synthetic.js';
 
@@ -29,13 +29,7 @@ process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-resident-batches: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-resident-batches');
 
 const WIDTH = 784;
 const CLASSES = 10;

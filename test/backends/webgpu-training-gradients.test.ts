@@ -19,20 +19,14 @@ import { Rng } from '../../core/nn/rng.js';
 import { lossAndGradients } from '../../core/nn/train-step.js';
 import type { WebgpuBackend } from '../../backends/webgpu/index.js';
 import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
-import { TOL, compare, oracle, tryLoad } from './support.js';
+import { TOL, compare, oracle, requireWebgpuUnderCi, tryLoad } from './support.js';
 import { expectKernelRan, expectSameBits, readOutputs, spyOnKernel } from './kernel-checks.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-training-gradients: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-training-gradients');
 
 interface Case {
   readonly widths: readonly number[];

@@ -25,19 +25,13 @@ import { SOFTWARE_ENV } from '../../backends/webgpu/device.js';
 import { mappingParams } from '../../backends/webgpu/kernels/uniform-noise.js';
 import { RANGES, specialDraws } from '../nn/uniform-float-cases.js';
 import { expectKernelRan, expectSameBits, readOutputs, readWithKernels, spyOnKernel } from './kernel-checks.js';
-import { on, tryLoad } from './support.js';
+import { on, requireWebgpuUnderCi, tryLoad } from './support.js';
 
 process.env[SOFTWARE_ENV] ??= '1';
 const loaded = await tryLoad('webgpu');
 const gpu = loaded.backend as WebgpuBackend | undefined;
 
-describe('webgpu availability', () => {
-  it('loads here, or says why not', () => {
-    if (loaded.backend) return;
-    console.warn(`webgpu-uniform-noise: skipping: ${loaded.reason}`);
-    if (process.env.RSN_REQUIRE_WEBGPU === '1') expect.fail(`RSN_REQUIRE_WEBGPU=1 but ${loaded.reason}`);
-  });
-});
+requireWebgpuUnderCi(loaded, 'webgpu-uniform-noise');
 
 /** The same backend with every kernel but uniformNoise: the host draws the noise. */
 const drawingOnHost = (backend: Backend): Backend => ({ ...backend, custom: { ...backend.custom, uniformNoise: undefined } });
