@@ -10,13 +10,14 @@
       "sources": [
         "src/addon.c", "src/napi_args.c", "src/bindings_elementwise.c", "src/bindings_products.c",
         "src/bindings_sparse.c", "src/elementwise.c", "src/reductions.c", "src/fused.c", "src/sparse.c",
-        "src/conv.c", "src/conv_direct.c", "src/pool.c", "src/bindings_convolution.c"
+        "src/conv.c", "src/conv_direct.c", "src/conv_onednn.c", "src/pool.c", "src/bindings_convolution.c"
       ],
       "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["rsn_blas=='onednn'", {
           "sources": ["src/products_onednn.c"],
+          "defines": ["RSN_ONEDNN"],
           "libraries": ["-ldnnl", "-lgomp"]
         }, {
           "sources": ["src/products_openblas.c"],

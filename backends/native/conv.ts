@@ -1,9 +1,10 @@
 /**
  * The native backend's kernels of the optional primitives (core/autodiff/primitives.ts): conv2d and its two
- * gradients (native/src/conv.c: direct kernels for layers with few output channels, im2col and the addon's
- * matrix product for the others), maxPool and its gradient (pool.c). The backend's run() writes every deferred
- * form of the inputs (lane and compact forms) before a kernel of its table reads them, so these kernels see plain
- * row-major values, masked filters included.
+ * gradients (native/src/conv.c: oneDNN's primitives where the addon is built on oneDNN and they were measured
+ * faster, direct kernels for layers with few output channels, im2col and the addon's matrix product otherwise),
+ * maxPool and its gradient (pool.c). The backend's run() writes every deferred form of the inputs (lane and
+ * compact forms) before a kernel of its table reads them, so these kernels see plain row-major values, masked
+ * filters included.
  */
 import type { Kernel, OutputSpec, TensorInfo } from '../../core/autodiff/backend.js';
 import type { ConvPadding, OptionalPrimitive, Shape } from '../../core/autodiff/primitives.js';
@@ -22,10 +23,22 @@ export interface ConvolutionAddon {
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, scratch: Float32Array, geometry: Int32Array): void;
   conv2dInputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, scratch: Float32Array, geometry: Int32Array): void;
   conv2dFilterGrad(x: Float32Array, dy: Float32Array, dfilter: Float32Array, scratch: Float32Array, geometry: Int32Array): void;
-  /** How the addon runs a convolution of this kind: the floats of scratch it needs and the images per chunk. */
-  convPlan(kind: number, geometry: Int32Array): { scratch: number; chunk: number };
+  /** How the addon runs a convolution of this kind: the floats of scratch it needs, the images per chunk, the kernel. */
+  convPlan(kind: number, geometry: Int32Array): ConvPlan;
   maxPool(x: Float32Array, out: Float32Array, n: number, h: number, w: number, c: number, size: number): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number, size: number): void;
+}
+
+/**
+ * The kernel that runs a convolution (native/src/conv.c, rsn_conv_kernel): oneDNN's primitive (builds on oneDNN
+ * only), the addon's direct kernels, a plain matrix product (a 1x1 filter without padding), or im2col and the
+ * matrix product.
+ */
+export type ConvKernelName = 'onednn' | 'direct' | 'matmul' | 'im2col';
+export interface ConvPlan {
+  readonly scratch: number;
+  readonly chunk: number;
+  readonly kernel: ConvKernelName;
 }
 
 /** What the addon needs to know of a convolution of x [n, h, w, cin] with a filter [kh, kw, cin, cout]. */

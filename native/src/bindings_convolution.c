@@ -5,6 +5,7 @@
  * Argument reading is kept in this file so that the convolution group stands on its own.
  */
 #include <limits.h>
+#include <stdio.h>
 
 #include "convolution.h"
 
@@ -81,7 +82,7 @@ static int64_t product(call_t *a, int64_t limit, int k, const int64_t *factors) 
 static int geometry(call_t *a, size_t i, int kind, rsn_conv_geometry *g, int64_t *sizes) {
   const int32_t *v = typed(a, i, napi_int32_array, 11);
   if (!v) return 0;
-  *g = (rsn_conv_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], 1};
+  *g = (rsn_conv_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], 1, 0};
   const int same = g->oh == g->h && g->ow == g->w && g->top == (g->kh - 1) / 2 && g->left == (g->kw - 1) / 2;
   const int valid = g->oh == g->h - g->kh + 1 && g->ow == g->w - g->kw + 1 && g->top == 0 && g->left == 0;
   if (g->n < 0 || g->h < 1 || g->w < 1 || g->cin < 1 || g->kh < 1 || g->kw < 1 || g->cout < 1 || g->oh < 1 ||
@@ -117,9 +118,17 @@ static napi_value convolution(napi_env env, napi_callback_info info, int kind) {
   float *out = F32(2, sizes[kind][2]);
   float *scratch = F32(3, scratch_size);
   if (a.failed) return NULL;
-  if (kind == RSN_CONV_FORWARD) rsn_conv2d(first, second, out, scratch, &g);
-  else if (kind == RSN_CONV_INPUT_GRAD) rsn_conv2d_input_grad(first, second, out, scratch, &g);
-  else rsn_conv2d_filter_grad(first, second, out, scratch, &g);
+  const int status = kind == RSN_CONV_FORWARD      ? rsn_conv2d(first, second, out, scratch, &g)
+                     : kind == RSN_CONV_INPUT_GRAD ? rsn_conv2d_input_grad(first, second, out, scratch, &g)
+                                                   : rsn_conv2d_filter_grad(first, second, out, scratch, &g);
+  if (status != 0) {
+    char message[256];
+    snprintf(message, sizeof message,
+             "oneDNN could not run this convolution (dnnl_status_t %d); the addon's own kernels run it in a build "
+             "on OpenBLAS: RSN_NATIVE_BLAS=openblas npm run build:native",
+             status);
+    napi_throw_error(env, NULL, message);
+  }
   return NULL;
 }
 
@@ -127,7 +136,10 @@ FN(conv2d) { return convolution(env, info, RSN_CONV_FORWARD); }
 FN(conv2d_input_grad) { return convolution(env, info, RSN_CONV_INPUT_GRAD); }
 FN(conv2d_filter_grad) { return convolution(env, info, RSN_CONV_FILTER_GRAD); }
 
-/* (kind, geometry) -> { scratch, chunk }: the floats of scratch the convolution needs, and its images per chunk. */
+/*
+ * (kind, geometry) -> { scratch, chunk, kernel }: the floats of scratch the convolution needs, its images per chunk
+ * and the kernel that runs it (rsn_conv_kernel).
+ */
 FN(conv_plan) {
   call_t a;
   rsn_conv_geometry g;
@@ -136,10 +148,13 @@ FN(conv_plan) {
   const int64_t kind = count(&a, 0);
   if (!a.failed && kind > RSN_CONV_FILTER_GRAD) return fail(&a, "unknown convolution"), NULL;
   if (!geometry(&a, 1, (int)kind, &g, s)) return NULL;
-  napi_value result, scratch, chunk;
+  napi_value result, scratch, chunk, kernel;
   if (napi_create_object(env, &result) != napi_ok || napi_create_int64(env, s[3], &scratch) != napi_ok ||
-      napi_create_int64(env, g.chunk, &chunk) != napi_ok || napi_set_named_property(env, result, "scratch", scratch) != napi_ok ||
-      napi_set_named_property(env, result, "chunk", chunk) != napi_ok)
+      napi_create_int64(env, g.chunk, &chunk) != napi_ok ||
+      napi_create_string_utf8(env, rsn_conv_kernel(&g, (int)kind), NAPI_AUTO_LENGTH, &kernel) != napi_ok ||
+      napi_set_named_property(env, result, "scratch", scratch) != napi_ok ||
+      napi_set_named_property(env, result, "chunk", chunk) != napi_ok ||
+      napi_set_named_property(env, result, "kernel", kernel) != napi_ok)
     return NULL;
   return result;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conv_direct.h"
+#include "conv_onednn.h"
 #include "convolution.h"
 #include "kernels.h"
 #include "products.h"
@@ -30,7 +31,25 @@ static int64_t images_per_chunk(int64_t budget, int64_t per_image, int64_t n) {
   return chunk < 1 ? 1 : chunk;
 }
 
+/*
+ * Where oneDNN's primitive beat the addon's kernels on the layers of lenet5 and cnn-madry (one thread, AVX-512;
+ * benchmarks/perf/native/onednn-conv-probe.c): every filter gradient, and the forward pass and input gradient of
+ * layers with more than 16 output channels (those the addon multiplies as patch matrices), the input gradient
+ * only from 8 input channels up (with one input channel oneDNN's kernel took 3-6 times as long). A 1x1 filter
+ * without padding is a plain matrix product either way.
+ */
+static int onednn_wanted(const rsn_conv_geometry *g, int kind) {
+  if (g->n == 0 || patches_are_x(g)) return 0;
+  if (kind == RSN_CONV_FILTER_GRAD) return 1;
+  return !rsn_conv_direct(g, kind) && (kind == RSN_CONV_FORWARD || g->cin >= 8);
+}
+
 int64_t rsn_conv_plan(rsn_conv_geometry *g, int kind) {
+  g->onednn = rsn_conv_onednn_available() && onednn_wanted(g, kind);
+  if (g->onednn) {
+    g->chunk = g->n;
+    return 0;
+  }
   if (rsn_conv_direct(g, kind)) {
     const int64_t image = rsn_conv_direct_image(g, kind);
     g->chunk = images_per_chunk(DIRECT_FLOATS, image, g->n);
@@ -43,6 +62,12 @@ int64_t rsn_conv_plan(rsn_conv_geometry *g, int kind) {
   const int64_t patch = g->kh * g->kw * g->cin, rows = g->oh * g->ow * patch;
   g->chunk = images_per_chunk(PATCH_FLOATS, rows, g->n);
   return g->chunk * rows + (kind == RSN_CONV_FILTER_GRAD ? patch * g->cout : 0);
+}
+
+const char *rsn_conv_kernel(const rsn_conv_geometry *g, int kind) {
+  if (g->onednn) return "onednn";
+  if (rsn_conv_direct(g, kind)) return "direct";
+  return patches_are_x(g) ? "matmul" : "im2col";
 }
 
 /* The patch rows of images [b0, b0 + count) of x. */
@@ -104,52 +129,57 @@ static void col2im(const float *restrict dcol, float *restrict dx, const rsn_con
   }
 }
 
-void rsn_conv2d(const float *restrict x, const float *restrict filter, float *restrict y, float *restrict scratch,
-                const rsn_conv_geometry *g) {
+int rsn_conv2d(const float *restrict x, const float *restrict filter, float *restrict y, float *restrict scratch,
+               const rsn_conv_geometry *g) {
+  if (g->onednn) return rsn_conv_onednn_run(RSN_CONV_FORWARD, x, filter, y, g);
   if (rsn_conv_direct(g, RSN_CONV_FORWARD)) {
     rsn_conv2d_direct(x, filter, y, scratch, g);
-    return;
+    return 0;
   }
   const int64_t patch = g->kh * g->kw * g->cin, pixels = g->oh * g->ow;
   if (patches_are_x(g)) {
     rsn_matmul(x, filter, y, (int)(g->n * pixels), (int)g->cout, (int)patch, 0, 0);
-    return;
+    return 0;
   }
   for (int64_t b0 = 0; b0 < g->n; b0 += g->chunk) {
     const int64_t count = g->n - b0 < g->chunk ? g->n - b0 : g->chunk;
     im2col(x, scratch, g, b0, count);
     rsn_matmul(scratch, filter, y + b0 * pixels * g->cout, (int)(count * pixels), (int)g->cout, (int)patch, 0, 0);
   }
+  return 0;
 }
 
-void rsn_conv2d_input_grad(const float *restrict dy, const float *restrict filter, float *restrict dx,
-                           float *restrict scratch, const rsn_conv_geometry *g) {
+int rsn_conv2d_input_grad(const float *restrict dy, const float *restrict filter, float *restrict dx,
+                          float *restrict scratch, const rsn_conv_geometry *g) {
+  if (g->onednn) return rsn_conv_onednn_run(RSN_CONV_INPUT_GRAD, dy, filter, dx, g);
   if (rsn_conv_direct(g, RSN_CONV_INPUT_GRAD)) {
     rsn_conv2d_input_grad_direct(dy, filter, dx, scratch, g);
-    return;
+    return 0;
   }
   const int64_t patch = g->kh * g->kw * g->cin, pixels = g->oh * g->ow;
   if (patches_are_x(g)) {
     rsn_matmul(dy, filter, dx, (int)(g->n * pixels), (int)g->cin, (int)g->cout, 0, 1);
-    return;
+    return 0;
   }
   for (int64_t b0 = 0; b0 < g->n; b0 += g->chunk) {
     const int64_t count = g->n - b0 < g->chunk ? g->n - b0 : g->chunk;
     rsn_matmul(dy + b0 * pixels * g->cout, filter, scratch, (int)(count * pixels), (int)patch, (int)g->cout, 0, 1);
     col2im(scratch, dx, g, b0, count);
   }
+  return 0;
 }
 
-void rsn_conv2d_filter_grad(const float *restrict x, const float *restrict dy, float *restrict dfilter,
-                            float *restrict scratch, const rsn_conv_geometry *g) {
+int rsn_conv2d_filter_grad(const float *restrict x, const float *restrict dy, float *restrict dfilter,
+                           float *restrict scratch, const rsn_conv_geometry *g) {
+  if (g->onednn) return rsn_conv_onednn_run(RSN_CONV_FILTER_GRAD, x, dy, dfilter, g);
   if (rsn_conv_direct(g, RSN_CONV_FILTER_GRAD)) {
     rsn_conv2d_filter_grad_direct(x, dy, dfilter, scratch, g);
-    return;
+    return 0;
   }
   const int64_t patch = g->kh * g->kw * g->cin, pixels = g->oh * g->ow, size = patch * g->cout;
   if (patches_are_x(g)) {
     rsn_matmul(x, dy, dfilter, (int)patch, (int)g->cout, (int)(g->n * pixels), 1, 0);
-    return;
+    return 0;
   }
   float *col = scratch, *partial = scratch + g->chunk * pixels * patch;
   for (int64_t b0 = 0; b0 < g->n; b0 += g->chunk) {
@@ -161,4 +191,5 @@ void rsn_conv2d_filter_grad(const float *restrict x, const float *restrict dy, f
       for (int64_t i = 0; i < size; i++) dfilter[i] += partial[i];
   }
   if (g->n == 0) memset(dfilter, 0, (size_t)size * sizeof(float));
+  return 0;
 }

@@ -18,24 +18,31 @@
  */
 typedef struct {
   int64_t n, h, w, cin, kh, kw, cout, oh, ow, top, left, chunk;
+  int onednn; /* rsn_conv_plan chose oneDNN's primitive (conv_onednn.h) */
 } rsn_conv_geometry;
 
 enum { RSN_CONV_FORWARD, RSN_CONV_INPUT_GRAD, RSN_CONV_FILTER_GRAD };
 
 /*
- * Chooses how a convolution of this kind runs (the direct kernels of conv_direct.c for few output channels,
- * im2col and the matrix product otherwise) and its chunk (sets g->chunk); returns the floats of scratch it needs.
+ * Chooses how a convolution of this kind runs (oneDNN's primitive where the addon is built on oneDNN and the rule
+ * in conv.c says so; else the direct kernels of conv_direct.c for few output channels, im2col and the matrix
+ * product otherwise) and its chunk (sets g->chunk and g->onednn); returns the floats of scratch it needs.
  */
 int64_t rsn_conv_plan(rsn_conv_geometry *g, int kind);
+/* The kernel the plan chose, by name: "onednn", "direct", "matmul" (a 1x1 filter without padding) or "im2col". */
+const char *rsn_conv_kernel(const rsn_conv_geometry *g, int kind);
 
-/* y [n, oh, ow, cout] = the patches of x times the filter viewed as [kh kw cin, cout]. g as rsn_conv_plan left it. */
-void rsn_conv2d(const float *restrict x, const float *restrict filter, float *restrict y, float *restrict scratch,
+/*
+ * The three convolutions, g as rsn_conv_plan left it. Each returns 0, or oneDNN's status when its primitive failed.
+ * y [n, oh, ow, cout] = the patches of x times the filter viewed as [kh kw cin, cout].
+ */
+int rsn_conv2d(const float *restrict x, const float *restrict filter, float *restrict y, float *restrict scratch,
                 const rsn_conv_geometry *g);
 /* dx [n, h, w, cin]: dy times the filter transposed gives each patch's gradient; each pixel sums the patches that read it. */
-void rsn_conv2d_input_grad(const float *restrict dy, const float *restrict filter, float *restrict dx,
+int rsn_conv2d_input_grad(const float *restrict dy, const float *restrict filter, float *restrict dx,
                            float *restrict scratch, const rsn_conv_geometry *g);
 /* dfilter [kh, kw, cin, cout] = (patches of x)^T dy, chunk by chunk, the chunks' products summed in order. */
-void rsn_conv2d_filter_grad(const float *restrict x, const float *restrict dy, float *restrict dfilter,
+int rsn_conv2d_filter_grad(const float *restrict x, const float *restrict dy, float *restrict dfilter,
                             float *restrict scratch, const rsn_conv_geometry *g);
 
 /*

@@ -7,6 +7,8 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import type { Backend } from '../../../core/autodiff/backend.js';
+import { convGeometry, type ConvolutionAddon } from '../../../backends/native/conv.js';
 import { HOST_KERNELS } from '../../../core/autodiff/host-kernels/index.js';
 import type { ConvPadding, PrimitiveAttrs, Shape } from '../../../core/autodiff/primitives.js';
 import { conv2dShape, inferOutput, maxPoolShape, sizeOf } from '../../../core/autodiff/shapes.js';
@@ -21,13 +23,15 @@ export interface ConvProblem {
 }
 
 /** Shapes of a stride-1 convolution: batches 0-3 (several chunks of the batch included), filters that fit. */
-export const convProblemArb = (maxSide = 9, maxChannels = 20): fc.Arbitrary<ConvProblem> =>
+export const convProblemArb = (
+  maxSide = 9, maxChannels = 20, channels: { cin?: [number, number]; cout?: [number, number] } = {},
+): fc.Arbitrary<ConvProblem> =>
   fc.record({
     n: fc.integer({ min: 0, max: 3 }),
     h: fc.integer({ min: 1, max: maxSide }),
     w: fc.integer({ min: 1, max: maxSide }),
-    cin: fc.integer({ min: 1, max: 6 }),
-    cout: fc.integer({ min: 1, max: maxChannels }),
+    cin: fc.integer({ min: channels.cin?.[0] ?? 1, max: channels.cin?.[1] ?? 6 }),
+    cout: fc.integer({ min: channels.cout?.[0] ?? 1, max: channels.cout?.[1] ?? maxChannels }),
     kh: fc.integer({ min: 1, max: 5 }),
     kw: fc.integer({ min: 1, max: 5 }),
     padding: fc.constantFrom<ConvPadding>('same', 'valid'),
@@ -57,11 +61,13 @@ export const convCaseArb = (primitive: ConvPrimitive, problems = convProblemArb(
     return fc.tuple(fc.constant(p), convValuesArb(shapes[0]), convValuesArb(shapes[1]));
   });
 
-/** One convolution on the native backend against the reference, within the float32 accumulation bound. */
-export function expectConvAgrees(primitive: ConvPrimitive, p: ConvProblem, a: readonly number[], b: readonly number[]): void {
+/** One convolution on the native backend (or another build of it) against the reference, within the float32 accumulation bound. */
+export function expectConvAgrees(
+  primitive: ConvPrimitive, p: ConvProblem, a: readonly number[], b: readonly number[], backend: Backend = native.backend!,
+): void {
   const { shapes, attrs, terms } = convCall(primitive, p);
   const inputs: Input[] = [{ values: a, shape: shapes[0] }, { values: b, shape: shapes[1] }];
-  const got = runKernel(native.backend!, primitive, inputs, attrs as never).values;
+  const got = runKernel(backend, primitive, inputs, attrs as never).values;
   const want = runKernel(reference, primitive, inputs, attrs as never).values;
   const outShape = inferOutput[primitive](inputs.map((i) => ({ shape: i.shape, dtype: 'float32' as const })), attrs as never).shape;
   const abs = (values: readonly number[], shape: Shape) => ({ values: Float64Array.from(values, Math.abs), shape });
@@ -73,6 +79,22 @@ export function expectConvAgrees(primitive: ConvPrimitive, p: ConvProblem, a: re
       expect.fail(`${primitive} [${p.x}] * [${p.filter}] '${p.padding}', element ${i}: native ${got[i]}, reference ${want[i]} (bound ${bound})`);
     }
   }
+}
+
+/**
+ * Each convolution on problems whose batch the addon splits into chunks for that convolution (large images, up to
+ * 40 channels; a kind that oneDNN runs whole in this build is skipped), against the reference.
+ */
+export function expectChunkedConvsAgree(addon: ConvolutionAddon, backend: Backend, parameters: fc.Parameters<unknown>): void {
+  (['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const).forEach((p, kind) => {
+    const chunked = (problem: ConvProblem) => {
+      const plan = addon.convPlan(kind, convGeometry(problem.x, problem.filter, problem.padding));
+      return plan.kernel !== 'onednn' && plan.chunk < problem.x[0]!;
+    };
+    if (addon.convPlan(kind, convGeometry([3, 40, 40, 6], [5, 5, 6, 16], 'same')).kernel === 'onednn') return;
+    const problems = convProblemArb(40, 40).filter((problem) => problem.x[1]! >= 20 && problem.x[2]! >= 20 && chunked(problem));
+    fc.assert(fc.property(convCaseArb(p, problems), ([problem, a, b]) => expectConvAgrees(p, problem, a, b, backend)), parameters);
+  });
 }
 
 /** Pooling problems: windows 1-4, images not always a whole number of windows, channels 1-20. */
@@ -109,3 +131,24 @@ export function expectPoolAgrees(grad: boolean, size: number, x: Input, dy: read
   const want = runKernel(reference, primitive, inputs, { size });
   expectIdentical(got.values, want.values, `${primitive} [${x.shape}] size ${size}`);
 }
+
+/**
+ * The kernel each convolution of lenet5's and cnn-madry's layers runs on at batch 60, per library of the addon's
+ * products (native/src/conv.c's rule, from docs/backends-convolution-native.md's measurements), with a 1x1 filter
+ * that is a plain product on either. Order of each row: forward, input gradient, filter gradient.
+ */
+export const MODEL_CONV_PLANS: readonly {
+  name: string; x: Shape; filter: Shape; padding: ConvPadding;
+  kernels: Record<'onednn' | 'openblas', readonly [string, string, string]>;
+}[] = [
+  { name: 'lenet5 conv1', x: [60, 28, 28, 1], filter: [5, 5, 1, 6], padding: 'same',
+    kernels: { onednn: ['direct', 'direct', 'onednn'], openblas: ['direct', 'direct', 'direct'] } },
+  { name: 'lenet5 conv2', x: [60, 14, 14, 6], filter: [5, 5, 6, 16], padding: 'valid',
+    kernels: { onednn: ['direct', 'im2col', 'onednn'], openblas: ['direct', 'im2col', 'direct'] } },
+  { name: 'cnn-madry conv1', x: [60, 28, 28, 1], filter: [5, 5, 1, 32], padding: 'same',
+    kernels: { onednn: ['onednn', 'im2col', 'onednn'], openblas: ['im2col', 'im2col', 'im2col'] } },
+  { name: 'cnn-madry conv2', x: [60, 14, 14, 32], filter: [5, 5, 32, 64], padding: 'same',
+    kernels: { onednn: ['onednn', 'onednn', 'onednn'], openblas: ['im2col', 'im2col', 'im2col'] } },
+  { name: '1x1, 32 -> 64 channels', x: [60, 7, 7, 32], filter: [1, 1, 32, 64], padding: 'valid',
+    kernels: { onednn: ['matmul', 'matmul', 'matmul'], openblas: ['matmul', 'matmul', 'matmul'] } },
+];

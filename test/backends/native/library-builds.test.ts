@@ -2,21 +2,25 @@
  * The addon built on the other library of the matrix products (native/install.cjs, RSN_NATIVE_BLAS): where the
  * default build is on oneDNN, the same sources built on OpenBLAS in a folder of their own (and the other way
  * round where oneDNN is installed but not the default), then a small conformance check of that build: it names
- * its library, its products and epilogues pass the checks of products.test.ts, its whole attacks equal their
+ * its library, its convolutions run on the kernels its library's rule gives and agree with the reference, its
+ * products and epilogues pass the checks of products.test.ts, its whole attacks equal their
  * compositions bit for bit (dense and sparse), and training steps agree with the reference backend.
  * Skipped, with the reason, where the other library is not installed; RSN_REQUIRE_NATIVE=1 (CI) makes that a
  * failure.
  */
+import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon, type NativeAddon, type ProductLibrary } from '../../../backends/native/addon.js';
 import { buildAddonOn } from '../../../backends/native/build.js';
+import { CONV_KINDS, convGeometry } from '../../../backends/native/conv.js';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
 import { disposeAll, fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
 import * as op from '../../../core/autodiff/ops.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { DENSE_300_100, initialWeights } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
+import { MODEL_CONV_PLANS, convCaseArb, convProblemArb, expectChunkedConvsAgree, expectConvAgrees } from './conv-support.js';
 import { expectProductsConform } from './products-support.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectClose, expectIdentical, native, reference, suiteTitle, withoutAttackKernels } from './support.js';
@@ -54,6 +58,22 @@ describe.skipIf(!native.backend)(suiteTitle(`the addon built on the other librar
     expect(addon.library()).toBe(other);
     expect(addon.libraryConfig()).toMatch(other === 'onednn' ? /^oneDNN/ : /OpenBLAS/i);
     expect(addon.getThreads()).toBe(1);
+  });
+
+  it('plans the convolutions of lenet5 and cnn-madry as its library\'s rule says, and they agree with the reference', (context) => {
+    const addon = otherBuild(context);
+    for (const layer of MODEL_CONV_PLANS) {
+      const geometry = convGeometry(layer.x, layer.filter, layer.padding);
+      const kernels = (['forward', 'inputGrad', 'filterGrad'] as const).map((k) => addon.convPlan(CONV_KINDS[k], geometry).kernel);
+      expect(kernels, layer.name).toEqual(layer.kernels[other]);
+    }
+    const backend = createNativeBackend({}, addon);
+    const wide = convProblemArb(8, 40, { cin: [8, 24], cout: [17, 40] });
+    for (const p of ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const) {
+      fc.assert(fc.property(convCaseArb(p, wide), ([problem, a, b]) => expectConvAgrees(p, problem, a, b, backend)), { seed: 11, numRuns: 10 });
+    }
+    expectChunkedConvsAgree(addon, backend, { seed: 12, numRuns: 2 });
+    backend.close?.();
   });
 
   it('multiplies matrices as products.test.ts requires (float64 oracle, epilogues)', (context) => {
