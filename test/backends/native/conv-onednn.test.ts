@@ -7,31 +7,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NativeBackend } from '../../../backends/native/index.js';
-import { CONV_KINDS, convGeometry } from '../../../backends/native/conv.js';
-import { MODEL_CONV_PLANS, convCaseArb, convProblemArb, expectConvAgrees, type ConvPrimitive } from './conv-support.js';
+import { convGeometry } from '../../../backends/native/conv.js';
+import { CONV_PRIMITIVES, convCaseArb, convKind, convProblemArb, expectConvAgrees, expectModelConvPlans } from './conv-support.js';
 import { expectIdentical, native, runKernel, suiteTitle } from './support.js';
 import { loadAddon } from '../../../backends/native/addon.js';
 import { Rng } from '../../../core/nn/rng.js';
 
 const FC = { seed: 20261207, numRuns: 40 };
-const PRIMITIVES: readonly ConvPrimitive[] = ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'];
 const library = (native.backend as NativeBackend | undefined)?.products().library;
 
 describe.skipIf(!native.backend)(suiteTitle('convolutions on oneDNN primitives'), () => {
   it(`plans the layers of lenet5 and cnn-madry as the rule says for this build (${library})`, () => {
-    const addon = loadAddon();
-    for (const layer of MODEL_CONV_PLANS) {
-      const geometry = convGeometry(layer.x, layer.filter, layer.padding);
-      const kernels = (['forward', 'inputGrad', 'filterGrad'] as const).map((k) => addon.convPlan(CONV_KINDS[k], geometry).kernel);
-      expect(kernels, layer.name).toEqual(layer.kernels[library!]);
-    }
+    expectModelConvPlans(loadAddon(), library!);
   });
 
   // More than 16 output channels and 8 or more input channels: all three convolutions on oneDNN in its builds.
   const wide = convProblemArb(8, 40, { cin: [8, 24], cout: [17, 40] });
-  for (const p of PRIMITIVES) {
+  for (const p of CONV_PRIMITIVES) {
     it(`${p} with 8-24 input and 17-40 output channels, within the float32 accumulation bound of the reference`, () => {
-      const kind = CONV_KINDS[p === 'conv2d' ? 'forward' : p === 'conv2dInputGrad' ? 'inputGrad' : 'filterGrad'];
+      const kind = convKind(p);
       fc.assert(fc.property(convCaseArb(p, wide), ([problem, a, b]) => {
         // On oneDNN no problem of these shapes may fall back to the addon's kernels (a primitive oneDNN refused).
         const kernel = loadAddon().convPlan(kind, convGeometry(problem.x, problem.filter, problem.padding)).kernel;

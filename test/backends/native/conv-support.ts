@@ -8,13 +8,14 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Backend } from '../../../core/autodiff/backend.js';
-import { convGeometry, type ConvolutionAddon } from '../../../backends/native/conv.js';
+import { CONV_KINDS, convGeometry, type ConvolutionAddon } from '../../../backends/native/conv.js';
 import { HOST_KERNELS } from '../../../core/autodiff/host-kernels/index.js';
 import type { ConvPadding, PrimitiveAttrs, Shape } from '../../../core/autodiff/primitives.js';
 import { conv2dShape, inferOutput, maxPoolShape, sizeOf } from '../../../core/autodiff/shapes.js';
 import { expectIdentical, native, reference, runKernel, type Input } from './support.js';
 
 export type ConvPrimitive = 'conv2d' | 'conv2dInputGrad' | 'conv2dFilterGrad';
+export const CONV_PRIMITIVES: readonly ConvPrimitive[] = ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'];
 
 export interface ConvProblem {
   readonly x: Shape;
@@ -86,15 +87,16 @@ export function expectConvAgrees(
  * 40 channels; a kind that oneDNN runs whole in this build is skipped), against the reference.
  */
 export function expectChunkedConvsAgree(addon: ConvolutionAddon, backend: Backend, parameters: fc.Parameters<unknown>): void {
-  (['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const).forEach((p, kind) => {
+  for (const p of CONV_PRIMITIVES) {
+    const kind = convKind(p);
     const chunked = (problem: ConvProblem) => {
       const plan = addon.convPlan(kind, convGeometry(problem.x, problem.filter, problem.padding));
       return plan.kernel !== 'onednn' && plan.chunk < problem.x[0]!;
     };
-    if (addon.convPlan(kind, convGeometry([3, 40, 40, 6], [5, 5, 6, 16], 'same')).kernel === 'onednn') return;
+    if (addon.convPlan(kind, convGeometry([3, 40, 40, 6], [5, 5, 6, 16], 'same')).kernel === 'onednn') continue;
     const problems = convProblemArb(40, 40).filter((problem) => problem.x[1]! >= 20 && problem.x[2]! >= 20 && chunked(problem));
     fc.assert(fc.property(convCaseArb(p, problems), ([problem, a, b]) => expectConvAgrees(p, problem, a, b, backend)), parameters);
-  });
+  }
 }
 
 /** Pooling problems: windows 1-4, images not always a whole number of windows, channels 1-20. */
@@ -137,7 +139,7 @@ export function expectPoolAgrees(grad: boolean, size: number, x: Input, dy: read
  * products (native/src/conv.c's rule, from docs/backends-convolution-native.md's measurements), with a 1x1 filter
  * that is a plain product on either. Order of each row: forward, input gradient, filter gradient.
  */
-export const MODEL_CONV_PLANS: readonly {
+const MODEL_CONV_PLANS: readonly {
   name: string; x: Shape; filter: Shape; padding: ConvPadding;
   kernels: Record<'onednn' | 'openblas', readonly [string, string, string]>;
 }[] = [
@@ -152,3 +154,16 @@ export const MODEL_CONV_PLANS: readonly {
   { name: '1x1, 32 -> 64 channels', x: [60, 7, 7, 32], filter: [1, 1, 32, 64], padding: 'valid',
     kernels: { onednn: ['matmul', 'matmul', 'matmul'], openblas: ['matmul', 'matmul', 'matmul'] } },
 ];
+
+/** The number native/src/convolution.h gives each convolution primitive (CONV_KINDS, by primitive). */
+export const convKind = (primitive: ConvPrimitive): number =>
+  CONV_KINDS[primitive === 'conv2d' ? 'forward' : primitive === 'conv2dInputGrad' ? 'inputGrad' : 'filterGrad'];
+
+/** The kernels an addon built on `library` plans for the layers of MODEL_CONV_PLANS, against that table. */
+export function expectModelConvPlans(addon: ConvolutionAddon, library: 'onednn' | 'openblas'): void {
+  for (const layer of MODEL_CONV_PLANS) {
+    const geometry = convGeometry(layer.x, layer.filter, layer.padding);
+    const kernels = CONV_PRIMITIVES.map((p) => addon.convPlan(convKind(p), geometry).kernel);
+    expect(kernels, layer.name).toEqual(layer.kernels[library]);
+  }
+}

@@ -15,7 +15,6 @@ import {
   reference, runKernel, shapeArb, suiteTitle, valuesArb,
 } from './support.js';
 import { convCaseArb, expectChunkedConvsAgree, expectConvAgrees, expectPoolAgrees, poolCaseArb, poolProblemArb } from './conv-support.js';
-import { convGeometry } from '../../../backends/native/conv.js';
 import { loadAddon } from '../../../backends/native/addon.js';
 
 const tested = new Set<Primitive>();

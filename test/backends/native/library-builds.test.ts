@@ -13,14 +13,13 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAddon, type NativeAddon, type ProductLibrary } from '../../../backends/native/addon.js';
 import { buildAddonOn } from '../../../backends/native/build.js';
-import { CONV_KINDS, convGeometry } from '../../../backends/native/conv.js';
 import { createNativeBackend, type NativeBackend } from '../../../backends/native/index.js';
 import { disposeAll, fromHost, setActiveBackend, tidy } from '../../../core/autodiff/engine.js';
 import * as op from '../../../core/autodiff/ops.js';
 import { attackSpec, craft } from '../../../core/attacks/index.js';
 import { DENSE_300_100, initialWeights } from '../../../core/nn/model.js';
 import { Rng } from '../../../core/nn/rng.js';
-import { MODEL_CONV_PLANS, convCaseArb, convProblemArb, expectChunkedConvsAgree, expectConvAgrees } from './conv-support.js';
+import { CONV_PRIMITIVES, convCaseArb, convProblemArb, expectChunkedConvsAgree, expectConvAgrees, expectModelConvPlans } from './conv-support.js';
 import { expectProductsConform } from './products-support.js';
 import { ALWAYS_SPARSE } from './sparse-support.js';
 import { expectClose, expectIdentical, native, reference, suiteTitle, withoutAttackKernels } from './support.js';
@@ -62,14 +61,10 @@ describe.skipIf(!native.backend)(suiteTitle(`the addon built on the other librar
 
   it('plans the convolutions of lenet5 and cnn-madry as its library\'s rule says, and they agree with the reference', (context) => {
     const addon = otherBuild(context);
-    for (const layer of MODEL_CONV_PLANS) {
-      const geometry = convGeometry(layer.x, layer.filter, layer.padding);
-      const kernels = (['forward', 'inputGrad', 'filterGrad'] as const).map((k) => addon.convPlan(CONV_KINDS[k], geometry).kernel);
-      expect(kernels, layer.name).toEqual(layer.kernels[other]);
-    }
+    expectModelConvPlans(addon, other);
     const backend = createNativeBackend({}, addon);
     const wide = convProblemArb(8, 40, { cin: [8, 24], cout: [17, 40] });
-    for (const p of ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const) {
+    for (const p of CONV_PRIMITIVES) {
       fc.assert(fc.property(convCaseArb(p, wide), ([problem, a, b]) => expectConvAgrees(p, problem, a, b, backend)), { seed: 11, numRuns: 10 });
     }
     expectChunkedConvsAgree(addon, backend, { seed: 12, numRuns: 2 });
