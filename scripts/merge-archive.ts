@@ -1,7 +1,8 @@
 /**
  * An archive updated from runs (or other archives): npx tsx scripts/merge-archive.ts OUT IN [IN ...]
- * Each IN is a results directory or an archive; a later one's rounds replace an earlier one's rounds of the same
- * configuration and trial. OUT receives results.csv and summaries.csv (OUT may be one of the IN).
+ * Each IN is a results directory or an archive; a later one's trial replaces an earlier one's trial of the same
+ * configuration whole (all its rounds descend from its round 0). OUT receives results.csv and summaries.csv (OUT
+ * may be one of the IN).
  */
 import { mkdirSync } from 'node:fs';
 import { mergeResultsSets, writeArchive } from '../core/report/archive-merge.js';
@@ -9,7 +10,7 @@ import { loadResults } from '../core/report/load.js';
 
 const [out, ...inputs] = process.argv.slice(2);
 if (!out || inputs.length === 0) {
-  process.stderr.write('usage: npx tsx scripts/merge-archive.ts OUT IN [IN ...]  (IN: results directories or archives, later ones win)\n');
+  process.stderr.write('usage: npx tsx scripts/merge-archive.ts OUT IN [IN ...]  (IN: results directories or archives, a later one\'s trials replace earlier ones whole)\n');
   process.exit(2);
 }
 try {

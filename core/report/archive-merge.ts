@@ -1,7 +1,8 @@
 /**
- * Results sets merged into one archive: a later set's rounds replace an earlier set's rounds of the same
- * configuration (by key) and trial, so a trial rerun or carried further updates an archive (reproduction/) whose raw
- * runs are gone. The merged set is written by the report's own writers: the same results.csv and summaries.csv
+ * Results sets merged into one archive: a later set's trial replaces an earlier set's trial of the same
+ * configuration (by key) whole, so a trial rerun or carried further updates an archive (reproduction/) whose raw
+ * runs are gone. Whole, not round by round: every round of a trial descends from its round 0, so a rerun that has
+ * reached round 2 must not sit beside rounds 3 and up of the run it replaces (other weights, maybe another library). The merged set is written by the report's own writers: the same results.csv and summaries.csv
  * `rsn report` writes for runs holding those rounds.
  */
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
       if (settingsText(entry.first.config) !== settingsText(config.config)) throw new ArchiveMergeError(config.key);
       configs.set(config.key, entry);
       for (const trial of config.trials) {
-        const rounds = entry.trials.get(trial.trial) ?? new Map<number, RoundEntry>();
+        if (trial.rounds.length === 0) continue; // a rerun with no complete round yet replaces nothing
+        const rounds = new Map<number, RoundEntry>();
         entry.trials.set(trial.trial, rounds);
         for (const round of trial.rounds) rounds.set(round.round, { round, backend: roundBackend(trial, round.round) });
       }

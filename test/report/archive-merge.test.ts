@@ -1,7 +1,8 @@
 /**
- * Archives merged round by round: the oracle is the report of the whole raw tree. Cut into two archives that
+ * Archives merged trial by trial: the oracle is the report of the whole raw tree. Cut into two archives that
  * overlap (the first with a stale copy of trial 1, the second with trial 1 again and trial 2), the merge gives
- * the whole tree's results.csv and summaries.csv byte for byte; in the other order the stale rounds win.
+ * the whole tree's results.csv and summaries.csv byte for byte; in the other order the stale rounds win. A later
+ * set holding only a trial's round 0 replaces that trial whole.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,19 @@ describe('merging archives', () => {
     const fresh = loadArchive(second).configs[0]!.trials.find((t) => t.trial === 1)!;
     expect(trial1.rounds[0]!.summary.final.test.acc).toBeCloseTo(fresh.rounds[0]!.summary.final.test.acc - 0.25, 12);
     expect(set.configs.map((c) => c.trials.map((t) => t.trial))).toEqual(loadResults(whole).configs.map((c) => c.trials.map((t) => t.trial)));
+  });
+
+  it('replaces a trial whole: a rerun that has reached round 0 does not keep the replaced run\'s later rounds', () => {
+    const rerun = join(temp, 'rerun-round0');
+    cutArchive(whole, rerun, (row) => row.trial === 1 && row.round === 0);
+    const set = mergeResultsSets([loadArchive(first), loadArchive(rerun)]);
+    const fresh = loadArchive(second).configs.map((c) => c.trials.find((t) => t.trial === 1)!);
+    set.configs.forEach((config, c) => {
+      const trial1 = config.trials.find((t) => t.trial === 1)!;
+      expect(trial1.rounds.map((r) => r.round)).toEqual([0]);
+      expect(trial1.rounds[0]!.summary.final.test.acc).toBe(fresh[c]!.rounds[0]!.summary.final.test.acc);
+      expect(config.trials.find((t) => t.trial === 0)!.rounds.length).toBeGreaterThan(1);
+    });
   });
 
   it('refuses a configuration whose settings differ between the sets', () => {
