@@ -80,6 +80,14 @@ describe('merging archives', () => {
     });
   });
 
+  it('keeps the archived trial while a rerun of it has no complete round', () => {
+    const started = loadArchive(second);
+    const noRounds = { ...started, configs: started.configs.map((c) => ({ ...c, trials: c.trials.map((t) => ({ ...t, rounds: [] })) })) };
+    const set = mergeResultsSets([loadArchive(first), noRounds]);
+    const archived = loadArchive(first);
+    expect(set.configs.map((c) => c.trials.map((t) => [t.trial, t.rounds.length]))).toEqual(archived.configs.map((c) => c.trials.map((t) => [t.trial, t.rounds.length])));
+  });
+
   it('refuses a configuration whose settings differ between the sets', () => {
     const other = join(temp, 'other-settings');
     cutArchive(whole, other, () => true, (row) => ({ ...row, label_smoothing: 0.2 }));
