@@ -2,8 +2,9 @@
  * Results sets merged into one archive: a later set's trial replaces an earlier set's trial of the same
  * configuration (by key) whole, so a trial rerun or carried further updates an archive (reproduction/) whose raw
  * runs are gone. Whole, not round by round: every round of a trial descends from its round 0, so a rerun that has
- * reached round 2 must not sit beside rounds 3 and up of the run it replaces (other weights, maybe another library). The merged set is written by the report's own writers: the same results.csv and summaries.csv
- * `rsn report` writes for runs holding those rounds.
+ * reached round 2 must not sit beside rounds 3 and up of the run it replaces (other weights, maybe another
+ * library). The merged set is written by the report's own writers: the same results.csv and summaries.csv `rsn
+ * report` writes for runs holding those rounds.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../results/atomic.js';
@@ -11,7 +12,7 @@ import { toCsv } from '../results/csv.js';
 import type { TrialManifest } from '../results/records.js';
 import { RsnError } from '../errors.js';
 import { RESULTS_COLUMNS, resultsRows, roundBackend, summaryColumns, summaryRows } from './results-csv.js';
-import type { ConfigResult, ResultsSet, RoundResult, TrialResult } from './results-set.js';
+import type { ConfigResult, ResultsSet, TrialResult } from './results-set.js';
 
 /** Two sets name one configuration key with different settings: merging them would mix experiments. */
 export class ArchiveMergeError extends RsnError {
@@ -23,20 +24,15 @@ export class ArchiveMergeError extends RsnError {
 /** A configuration's settings in one text whatever the order of its keys (an archive's columns, a config.json's). */
 const settingsText = (config: object): string => JSON.stringify(config, Object.keys(config).sort());
 
-interface RoundEntry { readonly round: RoundResult; readonly backend: string }
-
 export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
-  const configs = new Map<string, { first: ConfigResult; trials: Map<number, Map<number, RoundEntry>> }>();
+  const configs = new Map<string, { first: ConfigResult; trials: Map<number, TrialResult> }>();
   for (const set of sets) {
     for (const config of set.configs) {
       const entry = configs.get(config.key) ?? { first: config, trials: new Map() };
       if (settingsText(entry.first.config) !== settingsText(config.config)) throw new ArchiveMergeError(config.key);
       configs.set(config.key, entry);
       for (const trial of config.trials) {
-        if (trial.rounds.length === 0) continue; // a rerun with no complete round yet replaces nothing
-        const rounds = new Map<number, RoundEntry>();
-        entry.trials.set(trial.trial, rounds);
-        for (const round of trial.rounds) rounds.set(round.round, { round, backend: roundBackend(trial, round.round) });
+        if (trial.rounds.length > 0) entry.trials.set(trial.trial, trial); // a rerun with no complete round yet replaces nothing
       }
     }
   }
@@ -44,12 +40,13 @@ export function mergeResultsSets(sets: readonly ResultsSet[]): ResultsSet {
     const { first, trials } = configs.get(key)!;
     return {
       ...first,
-      trials: [...trials.keys()].sort((a, b) => a - b).map((trial): TrialResult => {
-        const rounds = [...trials.get(trial)!.values()].sort((a, b) => a.round.round - b.round.round);
-        const backends = rounds.map(({ round, backend }) => ({ round: round.round, backend, wall_seconds: round.summary.wall_seconds }));
+      trials: [...trials.keys()].sort((a, b) => a - b).map((number): TrialResult => {
+        const source = trials.get(number)!;
+        const rounds = [...source.rounds].sort((a, b) => a.round - b.round);
+        const backends = rounds.map((round) => ({ round: round.round, backend: roundBackend(source, round.round), wall_seconds: round.summary.wall_seconds }));
         // Only what the report reads of a manifest: each round's backend and time.
-        const manifest = { trial, backend: backends[0]?.backend ?? '', rounds: backends } as unknown as TrialManifest;
-        return { trial, dir: '', manifest, rounds: rounds.map((r) => r.round) };
+        const manifest = { trial: number, backend: backends[0]?.backend ?? '', rounds: backends } as unknown as TrialManifest;
+        return { trial: number, dir: '', manifest, rounds };
       }),
     };
   });

@@ -71,11 +71,12 @@ describe('merging archives', () => {
     const rerun = join(temp, 'rerun-round0');
     cutArchive(whole, rerun, (row) => row.trial === 1 && row.round === 0);
     const set = mergeResultsSets([loadArchive(first), loadArchive(rerun)]);
-    const fresh = loadArchive(second).configs.map((c) => c.trials.find((t) => t.trial === 1)!);
-    set.configs.forEach((config, c) => {
+    const fresh = new Map(loadArchive(second).configs.map((c) => [c.key, c.trials.find((t) => t.trial === 1)!]));
+    expect(set.configs.length).toBe(fresh.size);
+    set.configs.forEach((config) => {
       const trial1 = config.trials.find((t) => t.trial === 1)!;
       expect(trial1.rounds.map((r) => r.round)).toEqual([0]);
-      expect(trial1.rounds[0]!.summary.final.test.acc).toBe(fresh[c]!.rounds[0]!.summary.final.test.acc);
+      expect(trial1.rounds[0]!.summary.final.test.acc).toBe(fresh.get(config.key)!.rounds[0]!.summary.final.test.acc);
       expect(config.trials.find((t) => t.trial === 0)!.rounds.length).toBeGreaterThan(1);
     });
   });
